@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "names.h"
+#include "safefile.h"
+
+void gr_config_defaults(struct gr_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->state_dir, GR_STATEDIR);
+	strcpy(cfg->group_prefix, "role-");
+	/*
+	 * Above Debian's reserved 60000-65535 block and below systemd's
+	 * container range (524288+), clear of DynamicUser (61184-65519).
+	 */
+	cfg->gid_min = 200000;
+	cfg->gid_max = 299999;
+	cfg->username_mode = GR_USERNAME_LOCALPART;
+	cfg->import_max_delete_percent = 25;
+	cfg->hash_size = 131071;
+	cfg->unknown = GR_UNKNOWN_IGNORE;
+	cfg->fail = GR_FAIL_DEFAULT;
+}
+
+const char *gr_config_default_path(void)
+{
+	const char *p = secure_getenv("GROUPROLE_CONF");
+
+	return (p && p[0]) ? p : GR_CONFIG_DEFAULT_PATH;
+}
+
+static int parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long long n;
+
+	if (!v[0] || v[0] == '-' || v[0] == '+')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return -ERANGE;
+	*out = (uint32_t)n;
+	return 0;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (!strcmp(v, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcmp(v, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/*
+ * Split V at spaces and commas into the fixed-size list.  Each item is
+ * validated by VALID; the list is replaced, not appended to.
+ */
+static int parse_list(const char *key, const char *v, char *list, size_t itemsz,
+		      unsigned *count, bool (*valid)(const char *), struct gr_err *err)
+{
+	char item[256];
+	unsigned n = 0;
+	const char *p = v;
+
+	while (*p) {
+		size_t len;
+
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		len = strcspn(p, " ,\t");
+		if (len >= sizeof(item) || len >= itemsz)
+			return gr_err_set(err, -GR_E_CONFIG, "%s: item too long", key);
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (!valid(item))
+			return gr_err_set(err, -GR_E_CONFIG, "%s: invalid value '%s'", key,
+					  item);
+		if (n >= GR_CONFIG_MAX_LIST)
+			return gr_err_set(err, -GR_E_CONFIG, "%s: more than %d items", key,
+					  GR_CONFIG_MAX_LIST);
+		strcpy(list + n * itemsz, item);
+		n++;
+		p += len;
+	}
+	*count = n;
+	return 0;
+}
+
+static bool valid_prefix(const char *s)
+{
+	size_t i;
+
+	if (strlen(s) > GR_PREFIX_MAX)
+		return false;
+	for (i = 0; s[i]; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || c == '_' || (i > 0 && ((c >= '0' && c <= '9') ||
+								  c == '-' || c == '.'))))
+			return false;
+	}
+	return true;
+}
+
+int gr_config_set(struct gr_config *cfg, const char *key, const char *v,
+		  struct gr_err *err)
+{
+	int r;
+
+	if (!strcmp(key, "state_dir")) {
+		if (v[0] != '/' || strlen(v) >= sizeof(cfg->state_dir) - 32)
+			return gr_err_set(err, -GR_E_CONFIG,
+					  "state_dir: must be an absolute path");
+		strcpy(cfg->state_dir, v);
+	} else if (!strcmp(key, "organization")) {
+		if (v[0] && !gr_valid_slug(v))
+			return gr_err_set(err, -GR_E_CONFIG,
+					  "organization: invalid name '%s'", v);
+		strcpy(cfg->organization, v);
+	} else if (!strcmp(key, "resources")) {
+		return parse_list(key, v, &cfg->resources[0][0], sizeof(cfg->resources[0]),
+				  &cfg->n_resources, gr_valid_resource, err);
+	} else if (!strcmp(key, "group_prefix")) {
+		if (!valid_prefix(v))
+			return gr_err_set(err, -GR_E_CONFIG,
+					  "group_prefix: invalid prefix '%s'", v);
+		strcpy(cfg->group_prefix, v);
+	} else if (!strcmp(key, "gid_min") || !strcmp(key, "gid_max")) {
+		uint32_t n;
+
+		/* Never below the normal-user range, never (gid_t)-1 or -2. */
+		if (parse_u32(v, 1000, 4294967293u, &n) < 0)
+			return gr_err_set(err, -GR_E_CONFIG,
+					  "%s: must be a number from 1000 to 4294967293", key);
+		if (key[4] == 'm' && key[5] == 'i')
+			cfg->gid_min = n;
+		else
+			cfg->gid_max = n;
+	} else if (!strcmp(key, "username")) {
+		if (!strcmp(v, "localpart")) {
+			cfg->username_mode = GR_USERNAME_LOCALPART;
+		} else if (!strcmp(v, "userName")) {
+			cfg->username_mode = GR_USERNAME_USERNAME;
+		} else if (!strncmp(v, "attribute:", 10) && v[10] &&
+			   strlen(v + 10) < sizeof(cfg->username_attribute) &&
+			   !strpbrk(v + 10, " \t")) {
+			cfg->username_mode = GR_USERNAME_ATTRIBUTE;
+			strcpy(cfg->username_attribute, v + 10);
+		} else {
+			return gr_err_set(err, -GR_E_CONFIG,
+					  "username: expected localpart, userName or attribute:NAME");
+		}
+	} else if (!strcmp(key, "import_max_delete_percent")) {
+		uint32_t n;
+
+		if (parse_u32(v, 0, 100, &n) < 0)
+			return gr_err_set(err, -GR_E_CONFIG,
+					  "%s: must be a number from 0 to 100", key);
+		cfg->import_max_delete_percent = n;
+	} else if (!strcmp(key, "hash_size")) {
+		uint32_t n;
+
+		if (parse_u32(v, 131, 16777213, &n) < 0)
+			return gr_err_set(err, -GR_E_CONFIG,
+					  "%s: must be a number from 131 to 16777213", key);
+		cfg->hash_size = n;
+	} else if (!strcmp(key, "test_mode") || !strcmp(key, "debug") ||
+		   !strcmp(key, "quiet")) {
+		bool b;
+
+		if (parse_bool(v, &b) < 0)
+			return gr_err_set(err, -GR_E_CONFIG, "%s: expected yes or no", key);
+		if (key[0] == 't')
+			cfg->test_mode = b;
+		else if (key[0] == 'd')
+			cfg->debug = b;
+		else
+			cfg->quiet = b;
+	} else if (!strcmp(key, "require_role")) {
+		r = parse_list(key, v, &cfg->require_role[0][0], sizeof(cfg->require_role[0]),
+			       &cfg->n_require_role, gr_valid_slug, err);
+		if (r < 0)
+			return r;
+		if (cfg->n_require_role == 0)
+			return gr_err_set(err, -GR_E_CONFIG, "require_role: empty list");
+	} else if (!strcmp(key, "unknown")) {
+		if (!strcmp(v, "ignore"))
+			cfg->unknown = GR_UNKNOWN_IGNORE;
+		else if (!strcmp(v, "deny"))
+			cfg->unknown = GR_UNKNOWN_DENY;
+		else
+			return gr_err_set(err, -GR_E_CONFIG, "unknown: expected ignore or deny");
+	} else if (!strcmp(key, "fail")) {
+		if (!strcmp(v, "open"))
+			cfg->fail = GR_FAIL_OPEN;
+		else if (!strcmp(v, "closed"))
+			cfg->fail = GR_FAIL_CLOSED;
+		else
+			return gr_err_set(err, -GR_E_CONFIG, "fail: expected open or closed");
+	} else {
+		return gr_err_set(err, -GR_E_CONFIG, "unknown key '%s'", key);
+	}
+	return 0;
+}
+
+int gr_config_validate(const struct gr_config *cfg, struct gr_err *err)
+{
+	if (cfg->gid_min > cfg->gid_max)
+		return gr_err_set(err, -GR_E_CONFIG, "gid_min %u is above gid_max %u",
+				  cfg->gid_min, cfg->gid_max);
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+int gr_config_load(struct gr_config *cfg, const char *path, bool missing_ok,
+		   struct gr_err *err)
+{
+	char line[GR_CONFIG_MAX_LINE + 2];
+	char seen[32][32];
+	unsigned nseen = 0, lineno = 0, i;
+	FILE *f = NULL;
+	int fd, r = 0;
+
+	gr_config_defaults(cfg);
+	if (strlen(path) >= sizeof(cfg->path))
+		return gr_err_set(err, -GR_E_CONFIG, "config path too long");
+	strcpy(cfg->path, path);
+
+	/* The config names the state directory: it must be as trusted as root. */
+	fd = gr_safe_open(path, O_RDONLY, 0, true, err);
+	if (fd == -ENOENT && missing_ok) {
+		gr_err_clear(err);
+		return 0;
+	}
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "r");
+	if (!f) {
+		r = -errno;
+		close(fd);
+		return gr_err_set(err, r, "%s: %s", path, strerror(-r));
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *k, *v, *eq;
+		struct gr_err sub;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			r = gr_err_set(err, -GR_E_CONFIG, "%s:%u: line longer than %d bytes",
+				       path, lineno, GR_CONFIG_MAX_LINE);
+			goto out;
+		}
+		k = trim(line);
+		if (!k[0] || k[0] == '#')
+			continue;
+		eq = strchr(k, '=');
+		if (!eq) {
+			r = gr_err_set(err, -GR_E_CONFIG, "%s:%u: expected 'key = value'", path,
+				       lineno);
+			goto out;
+		}
+		*eq = '\0';
+		k = trim(k);
+		v = trim(eq + 1);
+		if (!strcmp(k, "config")) {
+			r = gr_err_set(err, -GR_E_CONFIG, "%s:%u: 'config' is only a PAM argument",
+				       path, lineno);
+			goto out;
+		}
+		for (i = 0; i < nseen; i++) {
+			if (!strcmp(seen[i], k)) {
+				r = gr_err_set(err, -GR_E_CONFIG, "%s:%u: '%s' set twice", path,
+					       lineno, k);
+				goto out;
+			}
+		}
+		if (nseen < 32 && strlen(k) < sizeof(seen[0]))
+			strcpy(seen[nseen++], k);
+		gr_err_clear(&sub);
+		r = gr_config_set(cfg, k, v, &sub);
+		if (r < 0) {
+			r = gr_err_set(err, r, "%s:%u: %s", path, lineno, gr_err_msg(&sub));
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		r = gr_err_set(err, -EIO, "%s: read error", path);
+		goto out;
+	}
+	r = gr_config_validate(cfg, err);
+	if (r < 0) {
+		struct gr_err sub = *err;
+
+		r = gr_err_set(err, r, "%s: %s", path, gr_err_msg(&sub));
+	}
+out:
+	fclose(f);
+	return r;
+}
+
+int gr_config_apply_arg(struct gr_config *cfg, const char *arg, struct gr_err *err)
+{
+	char key[64];
+	const char *eq = strchr(arg, '=');
+	size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
+
+	if (klen == 0 || klen >= sizeof(key))
+		return gr_err_set(err, -GR_E_CONFIG, "invalid argument '%s'", arg);
+	memcpy(key, arg, klen);
+	key[klen] = '\0';
+	if (!eq) {
+		/* Bare flags: only the booleans make sense without a value. */
+		if (strcmp(key, "debug") && strcmp(key, "quiet") && strcmp(key, "test_mode"))
+			return gr_err_set(err, -GR_E_CONFIG, "argument '%s' needs a value", key);
+		return gr_config_set(cfg, key, "yes", err);
+	}
+	return gr_config_set(cfg, key, eq + 1, err);
+}
+
+bool gr_config_has_resource(const struct gr_config *cfg, const char *res)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->n_resources; i++)
+		if (!strcmp(cfg->resources[i], res))
+			return true;
+	return false;
+}
+
+int gr_config_state_path(const struct gr_config *cfg, const char *name, char *buf,
+			 size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", cfg->state_dir, name);
+
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GR_CONFIG_H
+#define GR_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <limits.h>
+
+#include "gr_error.h"
+
+#ifndef GR_SYSCONFDIR
+#define GR_SYSCONFDIR "/etc"
+#endif
+#ifndef GR_STATEDIR
+#define GR_STATEDIR "/var/lib/grouprole"
+#endif
+
+#define GR_CONFIG_DEFAULT_PATH GR_SYSCONFDIR "/grouprole/grouprole.conf"
+#define GR_CONFIG_MAX_LINE 1024
+#define GR_CONFIG_MAX_LIST 64       /* resources, require_role entries */
+#define GR_NAME_MAX 64              /* organization names, slugs */
+#define GR_PREFIX_MAX 16
+
+enum gr_username_mode {
+	GR_USERNAME_LOCALPART = 0, /* part of userName before '@', lowercased */
+	GR_USERNAME_USERNAME,      /* the whole userName, lowercased */
+	GR_USERNAME_ATTRIBUTE,     /* the value of a named attribute */
+};
+
+enum gr_unknown_mode { GR_UNKNOWN_IGNORE = 0, GR_UNKNOWN_DENY };
+enum gr_fail_mode { GR_FAIL_DEFAULT = 0, GR_FAIL_OPEN, GR_FAIL_CLOSED };
+
+/*
+ * One configuration, shared by every program and module.  The same key names
+ * are accepted in grouprole.conf ("key = value") and as PAM module arguments
+ * ("key=value", or a bare "debug"/"quiet").  All strings live inside the
+ * structure, so it can be copied and needs no freeing.
+ */
+struct gr_config {
+	char state_dir[PATH_MAX];
+	char organization[GR_NAME_MAX + 1];          /* "" = none */
+	char resources[GR_CONFIG_MAX_LIST][GR_NAME_MAX * 2 + 2];
+	unsigned n_resources;
+	char group_prefix[GR_PREFIX_MAX + 1];
+	uint32_t gid_min;
+	uint32_t gid_max;
+	enum gr_username_mode username_mode;
+	char username_attribute[256];
+	unsigned import_max_delete_percent;
+	uint32_t hash_size;
+	bool test_mode;
+
+	/* PAM module policy; also valid in the file. */
+	char require_role[GR_CONFIG_MAX_LIST][GR_NAME_MAX + 1];
+	unsigned n_require_role;
+	enum gr_unknown_mode unknown;
+	enum gr_fail_mode fail;
+	bool debug;
+	bool quiet;
+
+	/* Where this configuration came from, for messages. */
+	char path[PATH_MAX];
+};
+
+/* Fill CFG with built-in defaults. */
+void gr_config_defaults(struct gr_config *cfg);
+
+/*
+ * The configuration path to use when none was given on the command line:
+ * $GROUPROLE_CONF (read with secure_getenv, so ignored in setuid programs)
+ * or GR_CONFIG_DEFAULT_PATH.  Returns a pointer into the environment or a
+ * static string.
+ */
+const char *gr_config_default_path(void);
+
+/*
+ * Reset CFG to defaults and read PATH into it.  When MISSING_OK is true and
+ * the file does not exist, CFG keeps the defaults and 0 is returned.  The
+ * file must be a regular file owned by root (or, for test setups, by the
+ * caller's real uid) and not writable by group or others.  Errors name
+ * "file:line".
+ */
+int gr_config_load(struct gr_config *cfg, const char *path, bool missing_ok,
+		   struct gr_err *err);
+
+/*
+ * Apply one "key=value" (or bare flag) argument, as the PAM module receives
+ * them.  "config=" is not handled here: the caller loads that file first.
+ */
+int gr_config_apply_arg(struct gr_config *cfg, const char *arg, struct gr_err *err);
+
+/* Set KEY to VALUE, with the same validation as the file parser. */
+int gr_config_set(struct gr_config *cfg, const char *key, const char *value,
+		  struct gr_err *err);
+
+/* Cross-field checks (gid_min <= gid_max, ...), run after all values are set. */
+int gr_config_validate(const struct gr_config *cfg, struct gr_err *err);
+
+/* True when the host's resources include RES. */
+bool gr_config_has_resource(const struct gr_config *cfg, const char *res);
+
+/* Path of a file in the state directory; returns -ENAMETOOLONG if it does not fit. */
+int gr_config_state_path(const struct gr_config *cfg, const char *name, char *buf,
+			 size_t len);
+
+#endif

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GR_FACTS_H
+#define GR_FACTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "records.h"
+#include "resolve.h"
+#include "roles.h"
+#include "store.h"
+
+/*
+ * Gathering the facts gr_resolve() needs from the store.
+ *
+ * A gr_context holds what is the same for every user on this host: the
+ * policy, the role catalog, the host's organization and resources, and the
+ * time.  gr_facts_load() then reads one user's records.  Bulk callers (the
+ * publisher, benchmarks) call gr_context_preload() once, so per-user work
+ * reads only the user's own records.
+ *
+ * Callers outside a transaction hold gr_store_read_lock() for the whole
+ * sequence, so every fact comes from one committed state.
+ */
+
+struct gr_context;
+struct gr_facts;
+
+/* Load the host context.  *OUT is owned by the caller (gr_context_free). */
+int gr_context_load(struct gr_store *st, struct gr_context **out, struct gr_err *err);
+/* Load every group's name and role mappings into memory for bulk resolution. */
+int gr_context_preload(struct gr_store *st, struct gr_context *ctx, struct gr_err *err);
+void gr_context_free(struct gr_context *ctx);
+
+/* Roles in the context, sorted by slug (borrowed). */
+const struct gr_role *gr_context_roles(const struct gr_context *ctx, size_t *n);
+const struct gr_policy *gr_context_policy(const struct gr_context *ctx);
+/* Index of SLUG in gr_context_roles(), or -1. */
+long gr_context_role_index(const struct gr_context *ctx, const char *slug);
+
+/*
+ * Load the facts about user (DIR, ID).  A user that does not exist yields
+ * facts with in.known == false, not an error.  *OUT is owned by the caller
+ * (gr_facts_free) and borrows from CTX, which must outlive it.
+ */
+int gr_facts_load(struct gr_store *st, const struct gr_context *ctx, const char *dir,
+		  const char *id, struct gr_facts **out, struct gr_err *err);
+/* Same, for a Unix login name; unknown logins give in.known == false. */
+int gr_facts_load_login(struct gr_store *st, const struct gr_context *ctx, const char *login,
+			struct gr_facts **out, struct gr_err *err);
+void gr_facts_free(struct gr_facts *f);
+
+const struct gr_resolve_input *gr_facts_input(const struct gr_facts *f);
+/* The user's compact record (borrowed; NULL when unknown). */
+const json_t *gr_facts_user(const struct gr_facts *f);
+/* The user's login name ("" when unmapped or unknown). */
+const char *gr_facts_login(const struct gr_facts *f);
+const char *gr_facts_dir(const struct gr_facts *f);
+
+#endif

@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import.h"
+#include "names.h"
+#include "records.h"
+#include "scim.h"
+
+static int oom(struct gr_err *err)
+{
+	return gr_err_set(err, -ENOMEM, "out of memory");
+}
+
+/* Ids under PREFIX ("user/DIR/"), as keys of a JSON object (jansson's hash table). */
+struct ids_ctx {
+	json_t *ids;
+	size_t skip;
+};
+
+static int ids_cb(const char *key, const unsigned char *val, size_t len, void *p)
+{
+	struct ids_ctx *c = p;
+
+	(void)val;
+	(void)len;
+	return json_object_set_new(c->ids, key + c->skip, json_true()) < 0 ? -ENOMEM : 0;
+}
+
+static int existing_ids(struct gr_store *st, const char *kind, const char *dir, json_t **out,
+			struct gr_err *err)
+{
+	char prefix[GR_KEY_MAX];
+	struct ids_ctx c;
+	int r;
+
+	*out = NULL;
+	if (gr_key(prefix, sizeof(prefix), "%s/%s/", kind, dir) < 0)
+		return gr_err_set(err, -ENAMETOOLONG, "key too long");
+	c.ids = json_object();
+	c.skip = strlen(prefix);
+	if (!c.ids)
+		return oom(err);
+	r = gr_store_walk(st, prefix, ids_cb, &c, err);
+	if (r < 0) {
+		json_decref(c.ids);
+		return r == -ENOMEM ? oom(err) : r;
+	}
+	*out = c.ids;
+	return 0;
+}
+
+/* Check the documents; build uid -> [gid...] in *USER_GROUPS. */
+static int validate(const json_t *users, const json_t *groups, json_t *user_ids,
+		    json_t *group_ids, json_t *user_groups, size_t *memberships,
+		    struct gr_err *err)
+{
+	json_t *names = json_object(), *v, *m;
+	char lower[2048];
+	size_t i, j;
+	int r = 0;
+
+	if (!names)
+		return oom(err);
+	if (!json_is_array(users) || !json_is_array(groups)) {
+		r = gr_err_set(err, -GR_E_INVALID, "users and groups must be arrays of resources");
+		goto out;
+	}
+	json_array_foreach(users, i, v) {
+		const char *id, *uname;
+
+		if ((r = gr_scim_check_user(v, true, err)) < 0)
+			goto out;
+		id = gr_scim_str(v, "id");
+		uname = gr_scim_str(v, "userName");
+		if (json_object_get(user_ids, id)) {
+			r = gr_err_set(err, -GR_E_INVALID, "duplicate user id '%s'", id);
+			goto out;
+		}
+		if (gr_lowercase(uname, lower, sizeof(lower)) < 0 || json_object_get(names, lower)) {
+			r = gr_err_set(err, -GR_E_INVALID, "duplicate userName '%s'", uname);
+			goto out;
+		}
+		if (json_object_set_new(user_ids, id, json_true()) < 0 ||
+		    json_object_set_new(names, lower, json_true()) < 0) {
+			r = oom(err);
+			goto out;
+		}
+	}
+	json_object_clear(names);
+	json_array_foreach(groups, i, v) {
+		const char *gid, *name;
+
+		if ((r = gr_scim_check_group(v, true, err)) < 0)
+			goto out;
+		gid = gr_scim_str(v, "id");
+		name = gr_scim_str(v, "displayName");
+		if (json_object_get(group_ids, gid)) {
+			r = gr_err_set(err, -GR_E_INVALID, "duplicate group id '%s'", gid);
+			goto out;
+		}
+		if (gr_lowercase(name, lower, sizeof(lower)) < 0 || json_object_get(names, lower)) {
+			r = gr_err_set(err, -GR_E_INVALID, "duplicate group displayName '%s'", name);
+			goto out;
+		}
+		if (json_object_set_new(group_ids, gid, json_true()) < 0 ||
+		    json_object_set_new(names, lower, json_true()) < 0) {
+			r = oom(err);
+			goto out;
+		}
+		json_array_foreach(gr_scim_get(v, "members"), j, m) {
+			const char *uid = gr_scim_str(m, "value");
+			json_t *list;
+
+			if (!json_object_get(user_ids, uid)) {
+				r = gr_err_set(err, -GR_E_INVALID,
+					       "group '%s': member '%s' is not among the users", name,
+					       uid);
+				goto out;
+			}
+			list = json_object_get(user_groups, uid);
+			if (!list) {
+				list = json_array();
+				if (!list || json_object_set_new(user_groups, uid, list) < 0) {
+					r = oom(err);
+					goto out;
+				}
+			}
+			/* A member listed twice is still one membership. */
+			if (json_array_size(list) &&
+			    !strcmp(json_string_value(json_array_get(list, json_array_size(list) - 1)),
+				    gid))
+				continue;
+			if (json_array_append_new(list, json_string(gid)) < 0) {
+				r = oom(err);
+				goto out;
+			}
+			(*memberships)++;
+		}
+	}
+out:
+	json_decref(names);
+	return r;
+}
+
+/* Drop the directory's userName and login index entries before re-adding users. */
+static int clear_user_indexes(struct gr_store *st, const char *dir, const json_t *old_ids,
+			      struct gr_err *err)
+{
+	char key[GR_KEY_MAX], mine[GR_KEY_MAX], owner[GR_KEY_MAX];
+	const char *id;
+	json_t *v;
+	int r;
+
+	json_object_foreach((json_t *)old_ids, id, v) {
+		json_t *u = NULL;
+		const char *login, *uname;
+		char lower[512];
+
+		r = gr_user_get(st, dir, id, &u, err);
+		if (r == -GR_E_NOTFOUND)
+			continue;
+		if (r < 0)
+			return r;
+		login = json_string_value(json_object_get(u, "login"));
+		uname = json_string_value(json_object_get(u, "userName"));
+		if (login && gr_key(key, sizeof(key), "login/%s", login) == 0 &&
+		    gr_key(mine, sizeof(mine), "%s/%s", dir, id) == 0 &&
+		    gr_store_get_str(st, key, owner, sizeof(owner), NULL) == 0 &&
+		    !strcmp(owner, mine))
+			r = gr_store_del(st, key, err);
+		if (r == 0 && uname && gr_lowercase(uname, lower, sizeof(lower)) == 0 &&
+		    gr_key(key, sizeof(key), "uname/%s/%s", dir, lower) == 0)
+			r = gr_store_del(st, key, err);
+		json_decref(u);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int gr_import_directory(struct gr_store *st, const char *dir, const json_t *users,
+			const json_t *groups, bool force, struct gr_import_stats *stats,
+			json_t **unmapped, struct gr_err *err)
+{
+	const struct gr_config *cfg = gr_store_config(st);
+	struct gr_import_stats local;
+	json_t *user_ids = json_object(), *group_ids = json_object();
+	json_t *user_groups = json_object(), *old_users = NULL, *old_groups = NULL;
+	json_t *empty = json_array(), *v, *report = NULL;
+	const char *id;
+	size_t i, removing = 0;
+	int r;
+
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	if (unmapped)
+		*unmapped = NULL;
+	if (!user_ids || !group_ids || !user_groups || !empty) {
+		r = oom(err);
+		goto out;
+	}
+	if ((r = gr_dir_check(st, dir, err)) < 0)
+		goto out;
+	r = validate(users, groups, user_ids, group_ids, user_groups, &stats->memberships, err);
+	if (r < 0)
+		goto out;
+
+	r = gr_store_begin(st, err);
+	if (r < 0)
+		goto out;
+	if ((r = existing_ids(st, "user", dir, &old_users, err)) < 0 ||
+	    (r = existing_ids(st, "group", dir, &old_groups, err)) < 0)
+		goto cancel;
+	stats->existing = json_object_size(old_users) + json_object_size(old_groups);
+	json_object_foreach(old_users, id, v)
+		if (!json_object_get(user_ids, id))
+			removing++;
+	json_object_foreach(old_groups, id, v)
+		if (!json_object_get(group_ids, id))
+			removing++;
+	if (!force && stats->existing &&
+	    removing * 100 > (size_t)cfg->import_max_delete_percent * stats->existing) {
+		r = gr_err_set(err, -GR_E_REFUSED,
+			       "import would remove %zu of %zu users and groups in '%s' (more than %u%%); check the documents or use --force",
+			       removing, stats->existing, dir, cfg->import_max_delete_percent);
+		goto cancel;
+	}
+
+	json_object_foreach(old_groups, id, v) {
+		if (json_object_get(group_ids, id))
+			continue;
+		if ((r = gr_group_delete(st, dir, id, err)) < 0)
+			goto cancel;
+		stats->groups_removed++;
+	}
+	json_object_foreach(old_users, id, v) {
+		if (json_object_get(user_ids, id))
+			continue;
+		if ((r = gr_user_delete(st, dir, id, err)) < 0)
+			goto cancel;
+		stats->users_removed++;
+	}
+	/* Renames may swap names between users: re-index from scratch. */
+	if ((r = clear_user_indexes(st, dir, old_users, err)) < 0)
+		goto cancel;
+	report = json_array();
+	if (!report) {
+		r = oom(err);
+		goto cancel;
+	}
+	json_array_foreach(users, i, v) {
+		const char *uid = gr_scim_str(v, "id");
+		json_t *gl = json_object_get(user_groups, uid), *rec = NULL;
+
+		if ((r = gr_user_put(st, dir, v, gl ? gl : empty, err)) < 0)
+			goto cancel;
+		if (json_object_get(old_users, uid))
+			stats->users_updated++;
+		else
+			stats->users_added++;
+		if (gr_user_get(st, dir, uid, &rec, NULL) == 0 &&
+		    json_object_get(rec, "login_error")) {
+			stats->unmapped++;
+			json_array_append_new(report,
+					      json_pack("{s:s,s:O}", "userName",
+							gr_scim_str(v, "userName"), "error",
+							json_object_get(rec, "login_error")));
+		}
+		json_decref(rec);
+	}
+	json_array_foreach(groups, i, v) {
+		if ((r = gr_group_put(st, dir, v, GR_GROUP_NO_USER_INDEX, err)) < 0)
+			goto cancel;
+		if (json_object_get(old_groups, gr_scim_str(v, "id")))
+			stats->groups_updated++;
+		else
+			stats->groups_added++;
+	}
+	r = gr_store_commit(st, err);
+	if (r == 0 && unmapped) {
+		*unmapped = report;
+		report = NULL;
+	}
+	goto out;
+cancel:
+	gr_store_cancel(st);
+out:
+	json_decref(report);
+	json_decref(user_ids);
+	json_decref(group_ids);
+	json_decref(user_groups);
+	json_decref(old_users);
+	json_decref(old_groups);
+	json_decref(empty);
+	return r;
+}
+
+static int sort_by_id(const void *a, const void *b)
+{
+	const char *x = gr_scim_str(*(json_t *const *)a, "id");
+	const char *y = gr_scim_str(*(json_t *const *)b, "id");
+
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+static json_t *sorted(json_t *arr)
+{
+	size_t n = json_array_size(arr), i;
+	json_t **v = calloc(n ? n : 1, sizeof(*v)), *out = json_array();
+
+	if (!v || !out) {
+		free(v);
+		json_decref(out);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(arr, i);
+	qsort(v, n, sizeof(*v), sort_by_id);
+	for (i = 0; i < n; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	return out;
+}
+
+struct export_ctx {
+	struct gr_store *st;
+	const char *dir;
+	json_t *out;
+	int r;
+	struct gr_err *err;
+};
+
+static int export_user_cb(const char *key, const unsigned char *val, size_t len, void *p)
+{
+	struct export_ctx *c = p;
+	json_t *v = json_loadb((const char *)val, len, 0, NULL);
+
+	(void)key;
+	if (!v)
+		return -GR_E_CORRUPT;
+	return json_array_append_new(c->out, v) < 0 ? -ENOMEM : 0;
+}
+
+static int export_group_cb(const char *key, const unsigned char *val, size_t len, void *p)
+{
+	struct export_ctx *c = p;
+	json_t *g = json_loadb((const char *)val, len, 0, NULL), *members = NULL, *out, *m;
+	const char *id = gr_scim_str(g, "id");
+	size_t i;
+	int r;
+
+	(void)key;
+	if (!g || !id) {
+		json_decref(g);
+		return -GR_E_CORRUPT;
+	}
+	r = gr_group_members(c->st, c->dir, id, &members, c->err);
+	if (r < 0) {
+		json_decref(g);
+		return r;
+	}
+	out = json_pack("{s:[s],s:s,s:O,s:[]}", "schemas", GR_SCIM_GROUP_URN, "id", id,
+			"displayName", json_object_get(g, "displayName"), "members");
+	if (out && json_object_get(g, "externalId"))
+		json_object_set(out, "externalId", json_object_get(g, "externalId"));
+	json_array_foreach(members, i, m)
+		if (out)
+			json_array_append_new(json_object_get(out, "members"),
+					      json_pack("{s:O,s:s}", "value", m, "type", "User"));
+	json_decref(g);
+	json_decref(members);
+	if (!out)
+		return -ENOMEM;
+	return json_array_append_new(c->out, out) < 0 ? -ENOMEM : 0;
+}
+
+int gr_export_directory(struct gr_store *st, const char *dir, json_t **users, json_t **groups,
+			struct gr_err *err)
+{
+	struct export_ctx c = { st, dir, NULL, 0, err };
+	char prefix[GR_KEY_MAX];
+	json_t *u = NULL, *g = NULL;
+	int r;
+
+	*users = *groups = NULL;
+	if ((r = gr_dir_check(st, dir, err)) < 0)
+		return r;
+	u = json_array();
+	g = json_array();
+	if (!u || !g) {
+		r = oom(err);
+		goto fail;
+	}
+	c.out = u;
+	if (gr_key(prefix, sizeof(prefix), "scim/%s/", dir) < 0 ||
+	    (r = gr_store_walk(st, prefix, export_user_cb, &c, err)) < 0)
+		goto fail;
+	c.out = g;
+	if (gr_key(prefix, sizeof(prefix), "group/%s/", dir) < 0 ||
+	    (r = gr_store_walk(st, prefix, export_group_cb, &c, err)) < 0)
+		goto fail;
+	*users = sorted(u);
+	*groups = sorted(g);
+	json_decref(u);
+	json_decref(g);
+	if (!*users || !*groups) {
+		json_decref(*users);
+		json_decref(*groups);
+		*users = *groups = NULL;
+		return oom(err);
+	}
+	return 0;
+fail:
+	json_decref(u);
+	json_decref(g);
+	if (r == -ENOMEM || r == -GR_E_CORRUPT)
+		return gr_err_set(err, r, "cannot export '%s': %s", dir, gr_strerror(r));
+	return r;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GR_NAMES_H
+#define GR_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gr_error.h"
+
+/* Longest Unix user or group name we accept (useradd's and utmp's limit). */
+#define GR_UNIX_NAME_MAX 32
+
+/*
+ * Role slugs, organization names and directory names: 1-64 characters of
+ * [a-z0-9_-], starting with a letter or digit.  Slugs are immutable and end
+ * up in Unix group names, log lines and environment variables, so they are
+ * kept to characters that need no quoting anywhere.
+ */
+bool gr_valid_slug(const char *s);
+
+/*
+ * Unix user and group names: 1-32 characters, first [a-z_], then
+ * [a-z0-9_.-], optionally ending in '$'; never all digits (it would read as
+ * a uid).  WITH_AT additionally admits '@', for login names taken from a whole
+ * userName.
+ */
+bool gr_valid_unix_name(const char *s, bool with_at);
+
+/*
+ * SCIM ids and externalIds as stored in keys: 1-255 printable ASCII
+ * characters without '/' or spaces.
+ */
+bool gr_valid_id(const char *s);
+
+/* Resources: "host:NAME" or "hostgroup:NAME", NAME as in gr_valid_hostname. */
+bool gr_valid_resource(const char *s);
+
+/* Host names: 1-64 characters of [a-z0-9.-], first a letter or digit. */
+bool gr_valid_hostname(const char *s);
+
+/*
+ * Derive the Unix login name from a SCIM userName (or attribute value,
+ * already extracted by the caller) according to MODE (enum gr_username_mode).
+ * Lowercases; for GR_USERNAME_LOCALPART keeps the part before the first '@'.
+ * The result is validated; an unmappable name yields -GR_E_INVALID and a
+ * sentence in ERR, never a guess.
+ */
+int gr_login_from_username(const char *username, int mode, char *out, size_t outlen,
+			   struct gr_err *err);
+
+/* Lowercase copy of S into OUT (ASCII only); -ENAMETOOLONG if it does not fit. */
+int gr_lowercase(const char *s, char *out, size_t outlen);
+
+/*
+ * Reserved host group names (root, sudo, wheel, adm, ...) that a role may not
+ * take unless explicitly bound to them.
+ */
+bool gr_reserved_group_name(const char *name);
+
+#endif

@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tdb.h>
+
+#include "facts.h"
+#include "publish.h"
+#include "safefile.h"
+#include "snapshot.h"
+
+struct login_entry {
+	char *login;
+	char *ref; /* "DIR/UID", split in place */
+	uint32_t *gids;
+	uint32_t n_gids;
+};
+
+struct member_list {
+	const char **logins;
+	uint32_t n, cap;
+};
+
+struct pub {
+	struct login_entry *users;
+	size_t n_users, cap_users;
+	struct member_list *members; /* one per role in the context, same order */
+	const struct gr_role *roles;
+	size_t n_roles;
+	int64_t next_expiry;
+};
+
+static int collect_login(const char *key, const unsigned char *val, size_t len, void *ctx)
+{
+	struct pub *p = ctx;
+	struct login_entry *e;
+
+	if (p->n_users == p->cap_users) {
+		size_t ncap = p->cap_users ? p->cap_users * 2 : 1024;
+		struct login_entry *nu = realloc(p->users, ncap * sizeof(*nu));
+
+		if (!nu)
+			return -ENOMEM;
+		p->users = nu;
+		p->cap_users = ncap;
+	}
+	e = &p->users[p->n_users];
+	memset(e, 0, sizeof(*e));
+	e->login = strdup(key + strlen("login/"));
+	e->ref = strndup((const char *)val, len);
+	if (!e->login || !e->ref) {
+		free(e->login);
+		free(e->ref);
+		return -ENOMEM;
+	}
+	p->n_users++;
+	return 0;
+}
+
+static void pub_free(struct pub *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_users; i++) {
+		free(p->users[i].login);
+		free(p->users[i].ref);
+		free(p->users[i].gids);
+	}
+	free(p->users);
+	if (p->members)
+		for (i = 0; i < p->n_roles; i++)
+			free(p->members[i].logins);
+	free(p->members);
+}
+
+static int add_member(struct member_list *m, const char *login)
+{
+	if (m->n == m->cap) {
+		uint32_t ncap = m->cap ? m->cap * 2 : 16;
+		const char **nl = realloc(m->logins, ncap * sizeof(*nl));
+
+		if (!nl)
+			return -ENOMEM;
+		m->logins = nl;
+		m->cap = ncap;
+	}
+	m->logins[m->n++] = login;
+	return 0;
+}
+
+/* Resolve every user with a login; fills gids and member lists. */
+static int resolve_all(struct gr_store *st, struct gr_context *ctx, struct pub *p,
+		       struct gr_publish_stats *stats, struct gr_err *err)
+{
+	size_t i, j;
+	int r;
+
+	r = gr_store_walk(st, "login/", collect_login, p, err);
+	if (r == -ENOMEM)
+		return gr_err_set(err, r, "out of memory");
+	if (r < 0)
+		return r;
+	for (i = 0; i < p->n_users; i++) {
+		struct login_entry *e = &p->users[i];
+		struct gr_resolution res;
+		struct gr_facts *f = NULL;
+		char *slash = strchr(e->ref, '/');
+
+		if (!slash)
+			continue;
+		*slash = '\0';
+		r = gr_facts_load(st, ctx, e->ref, slash + 1, &f, err);
+		if (r < 0)
+			return r;
+		r = gr_resolve(gr_facts_input(f), &res);
+		if (r < 0) {
+			gr_facts_free(f);
+			return gr_err_set(err, r, "out of memory");
+		}
+		stats->users++;
+		if (res.n_roles) {
+			e->gids = calloc(res.n_roles, sizeof(*e->gids));
+			if (!e->gids)
+				r = -ENOMEM;
+			stats->users_with_roles++;
+		}
+		for (j = 0; r == 0 && j < res.n_roles; j++) {
+			long idx = gr_context_role_index(ctx, res.roles[j].slug);
+
+			if (idx < 0)
+				continue;
+			e->gids[e->n_gids++] = p->roles[idx].gid;
+			stats->memberships++;
+			if (!p->roles[idx].bound)
+				r = add_member(&p->members[idx], e->login);
+		}
+		if (res.next_expiry && (!p->next_expiry || res.next_expiry < p->next_expiry))
+			p->next_expiry = res.next_expiry;
+		gr_resolution_free(&res);
+		gr_facts_free(f);
+		if (r < 0)
+			return gr_err_set(err, r, "out of memory");
+	}
+	return 0;
+}
+
+static bool is_prime(uint32_t n)
+{
+	uint32_t d;
+
+	if (n < 2)
+		return false;
+	for (d = 2; (uint64_t)d * d <= n; d++)
+		if (n % d == 0)
+			return false;
+	return true;
+}
+
+/* libtdb wants a hash size near the record count (see docs/architecture.md). */
+static int hash_size_for(size_t records)
+{
+	uint32_t n = records < 131 ? 131 : (records > 16000000 ? 16000000 : (uint32_t)records);
+
+	while (!is_prime(n))
+		n++;
+	return (int)n;
+}
+
+static int put(struct tdb_context *tdb, const unsigned char *k, size_t klen, const void *v,
+	       size_t vlen)
+{
+	TDB_DATA key = { (unsigned char *)(uintptr_t)k, klen };
+	TDB_DATA val = { (unsigned char *)(uintptr_t)v, vlen };
+
+	return tdb_store(tdb, key, val, TDB_INSERT) == 0 ? 0 : -1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int write_groups(struct tdb_context *tdb, struct pub *p, size_t *written)
+{
+	unsigned char key[256];
+	unsigned char *buf = NULL;
+	size_t cap = 0, i, j, klen;
+	uint32_t idx = 0;
+	int r = 0;
+
+	for (i = 0; i < p->n_roles && r == 0; i++) {
+		const struct gr_role *role = &p->roles[i];
+		struct member_list *m = &p->members[i];
+		struct gr_snap_entry_hdr h;
+		size_t need, off, nlen = strlen(role->unix_group);
+
+		if (role->bound)
+			continue;
+		if (m->n > 1)
+			qsort(m->logins, m->n, sizeof(*m->logins), cmp_str);
+		memset(&h, 0, sizeof(h));
+		h.gid = role->gid;
+		h.n_members = m->n;
+		h.name_len = (uint32_t)nlen;
+		for (j = 0; j < m->n; j++)
+			h.members_len += (uint32_t)strlen(m->logins[j]) + 1;
+		need = sizeof(h) + nlen + 1 + h.members_len;
+		if (need > cap) {
+			unsigned char *nb = realloc(buf, need);
+
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap = need;
+		}
+		memcpy(buf, &h, sizeof(h));
+		off = sizeof(h);
+		memcpy(buf + off, role->unix_group, nlen + 1);
+		off += nlen + 1;
+		for (j = 0; j < m->n; j++) {
+			size_t l = strlen(m->logins[j]) + 1;
+
+			memcpy(buf + off, m->logins[j], l);
+			off += l;
+		}
+		klen = gr_snap_key(key, sizeof(key), GR_SNAP_TAG_NAME, role->unix_group, nlen);
+		if (!klen || put(tdb, key, klen, buf, need) < 0) {
+			r = -EIO;
+			break;
+		}
+		klen = gr_snap_key(key, sizeof(key), GR_SNAP_TAG_GID, &role->gid, sizeof(role->gid));
+		if (put(tdb, key, klen, buf, need) < 0) {
+			r = -EIO;
+			break;
+		}
+		klen = gr_snap_key(key, sizeof(key), GR_SNAP_TAG_INDEX, &idx, sizeof(idx));
+		if (put(tdb, key, klen, &role->gid, sizeof(role->gid)) < 0) {
+			r = -EIO;
+			break;
+		}
+		idx++;
+	}
+	free(buf);
+	*written = idx;
+	return r;
+}
+
+static int write_users(struct tdb_context *tdb, struct pub *p, size_t *written)
+{
+	unsigned char key[256];
+	size_t i, klen;
+
+	*written = 0;
+	for (i = 0; i < p->n_users; i++) {
+		struct login_entry *e = &p->users[i];
+
+		if (!e->n_gids)
+			continue;
+		klen = gr_snap_key(key, sizeof(key), GR_SNAP_TAG_USER, e->login, strlen(e->login));
+		if (!klen || put(tdb, key, klen, e->gids, e->n_gids * sizeof(uint32_t)) < 0)
+			return -EIO;
+		(*written)++;
+	}
+	return 0;
+}
+
+static int write_snapshot(const struct gr_config *cfg, struct pub *p,
+			  struct gr_publish_stats *stats, struct gr_err *err)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	struct gr_snap_header hdr;
+	struct tdb_context *tdb = NULL;
+	unsigned char hkey = GR_SNAP_TAG_HEADER;
+	size_t n_groups = 0, n_users = 0;
+	struct stat sb;
+	int fd = -1, r;
+
+	if (gr_config_state_path(cfg, GR_SNAP_FILE, path, sizeof(path)) < 0 ||
+	    gr_config_state_path(cfg, ".nss.tdb.XXXXXX", tmp, sizeof(tmp)) < 0)
+		return gr_err_set(err, -ENAMETOOLONG, "state_dir too long");
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return gr_err_set(err, -errno, "cannot create %s: %s", tmp, strerror(errno));
+	/* No locking (nobody else knows this file), no per-store syncing. */
+	tdb = tdb_open(tmp, hash_size_for(p->n_roles * 3 + stats->users_with_roles),
+		       TDB_NOLOCK | TDB_NOSYNC | TDB_INCOMPATIBLE_HASH, O_RDWR | O_CREAT, 0600);
+	if (!tdb) {
+		r = gr_err_set(err, -GR_E_IO, "cannot create snapshot %s: %s", tmp,
+			       strerror(errno ? errno : EIO));
+		goto fail;
+	}
+	r = write_groups(tdb, p, &n_groups);
+	if (r == 0)
+		r = write_users(tdb, p, &n_users);
+	if (r == 0) {
+		memset(&hdr, 0, sizeof(hdr));
+		memcpy(hdr.magic, GR_SNAP_MAGIC, sizeof(GR_SNAP_MAGIC));
+		hdr.version = GR_SNAP_VERSION;
+		hdr.n_groups = (uint32_t)n_groups;
+		hdr.n_users = (uint32_t)n_users;
+		hdr.generation = stats->generation;
+		hdr.created = (int64_t)time(NULL);
+		hdr.next_expiry = p->next_expiry;
+		r = put(tdb, &hkey, 1, &hdr, sizeof(hdr)) < 0 ? -EIO : 0;
+	}
+	if (r < 0) {
+		r = gr_err_set(err, r == -ENOMEM ? r : -GR_E_IO, "cannot write snapshot: %s",
+			       r == -ENOMEM ? "out of memory" : tdb_errorstr(tdb));
+		goto fail;
+	}
+	if (fsync(tdb_fd(tdb)) < 0) {
+		r = gr_err_set(err, -errno, "cannot sync snapshot: %s", strerror(errno));
+		goto fail;
+	}
+	r = tdb_close(tdb);
+	tdb = NULL;
+	if (r != 0) {
+		r = gr_err_set(err, -GR_E_IO, "cannot close snapshot");
+		goto fail;
+	}
+	if (fchmod(fd, 0644) < 0 || fstat(fd, &sb) < 0) {
+		r = gr_err_set(err, -errno, "cannot set snapshot mode: %s", strerror(errno));
+		goto fail;
+	}
+	if (rename(tmp, path) < 0) {
+		r = gr_err_set(err, -errno, "cannot install %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	/* The rename is durable once the directory is. */
+	r = gr_fsync_parent(path);
+	if (r < 0)
+		return gr_err_set(err, r, "cannot sync %s: %s", cfg->state_dir, strerror(-r));
+	stats->groups = n_groups;
+	stats->bytes = (uint64_t)sb.st_size;
+	return 0;
+fail:
+	if (tdb)
+		tdb_close(tdb);
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return r;
+}
+
+int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_err *err)
+{
+	const struct gr_config *cfg = gr_store_config(st);
+	struct gr_publish_stats local;
+	struct gr_context *ctx = NULL;
+	struct pub p;
+	char lockpath[PATH_MAX];
+	int lockfd = -1, r;
+
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	memset(&p, 0, sizeof(p));
+	if (gr_store_in_transaction(st))
+		return gr_err_set(err, -EINVAL, "publish inside a transaction");
+	if (gr_config_state_path(cfg, "publish.lock", lockpath, sizeof(lockpath)) < 0)
+		return gr_err_set(err, -ENAMETOOLONG, "state_dir too long");
+	lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lockfd < 0)
+		return gr_err_set(err, -errno, "cannot open %s: %s", lockpath, strerror(errno));
+	if (flock(lockfd, LOCK_EX) < 0) {
+		r = gr_err_set(err, -GR_E_LOCK, "cannot lock %s: %s", lockpath, strerror(errno));
+		goto out;
+	}
+
+	r = gr_store_read_lock(st, err);
+	if (r < 0)
+		goto out;
+	r = gr_store_generation(st, &stats->generation, err);
+	if (r == 0)
+		r = gr_context_load(st, &ctx, err);
+	if (r == 0)
+		r = gr_context_preload(st, ctx, err);
+	if (r == 0) {
+		p.roles = gr_context_roles(ctx, &p.n_roles);
+		p.members = calloc(p.n_roles ? p.n_roles : 1, sizeof(*p.members));
+		r = p.members ? resolve_all(st, ctx, &p, stats, err)
+			      : gr_err_set(err, -ENOMEM, "out of memory");
+	}
+	gr_store_read_unlock(st);
+	if (r < 0)
+		goto out;
+	stats->next_expiry = p.next_expiry;
+	r = write_snapshot(cfg, &p, stats, err);
+out:
+	pub_free(&p);
+	gr_context_free(ctx);
+	if (lockfd >= 0)
+		close(lockfd);
+	return r;
+}

@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "records.h"
+#include "roles.h"
+
+/* ---- host group lookups ---- */
+
+static int nss_by_name(const char *name, uint32_t *gid)
+{
+	struct group gr, *res = NULL;
+	char buf[16384];
+	int r = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+
+	if (r == ERANGE)
+		return -ERANGE;
+	if (!res)
+		return 0;
+	*gid = (uint32_t)gr.gr_gid;
+	return 1;
+}
+
+static int nss_by_gid(uint32_t gid, char *name, size_t len)
+{
+	struct group gr, *res = NULL;
+	char buf[16384];
+	int r = getgrgid_r((gid_t)gid, &gr, buf, sizeof(buf), &res);
+
+	if (r == ERANGE)
+		return -ERANGE;
+	if (!res)
+		return 0;
+	if (strlen(gr.gr_name) < len)
+		strcpy(name, gr.gr_name);
+	else if (len)
+		name[0] = '\0';
+	return 1;
+}
+
+static const struct gr_host_groups nss_groups = { nss_by_name, nss_by_gid };
+static const struct gr_host_groups *host_groups = &nss_groups;
+
+void gr_roles_set_host_groups(const struct gr_host_groups *hg)
+{
+	host_groups = hg ? hg : &nss_groups;
+}
+
+/* ---- records ---- */
+
+int gr_role_from_json(const json_t *v, struct gr_role *role)
+{
+	const char *slug = json_string_value(json_object_get(v, "slug"));
+	const char *name = json_string_value(json_object_get(v, "name"));
+	const char *desc = json_string_value(json_object_get(v, "description"));
+	const char *ug = json_string_value(json_object_get(v, "unix_group"));
+	json_t *gid = json_object_get(v, "gid");
+	json_t *prio = json_object_get(v, "priority");
+
+	memset(role, 0, sizeof(*role));
+	if (!slug || !ug || !json_is_integer(gid) || strlen(slug) >= sizeof(role->slug) ||
+	    strlen(ug) >= sizeof(role->unix_group) || json_integer_value(gid) < 0 ||
+	    json_integer_value(gid) > 0xfffffffeLL)
+		return -GR_E_CORRUPT;
+	strcpy(role->slug, slug);
+	strcpy(role->unix_group, ug);
+	role->gid = (uint32_t)json_integer_value(gid);
+	if (name)
+		snprintf(role->name, sizeof(role->name), "%s", name);
+	if (desc)
+		snprintf(role->description, sizeof(role->description), "%s", desc);
+	if (json_is_integer(prio))
+		role->priority = (int)json_integer_value(prio);
+	role->bound = json_is_true(json_object_get(v, "bound"));
+	return 0;
+}
+
+static json_t *role_to_json(const struct gr_role *role)
+{
+	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:I,s:b}", "slug", role->slug, "name", role->name,
+			 "description", role->description, "priority", role->priority,
+			 "unix_group", role->unix_group, "gid", (json_int_t)role->gid, "bound",
+			 role->bound);
+}
+
+int gr_role_get(struct gr_store *st, const char *slug, struct gr_role *role,
+		struct gr_err *err)
+{
+	char key[GR_KEY_MAX];
+	json_t *v = NULL;
+	int r;
+
+	if (!gr_valid_slug(slug))
+		return gr_err_set(err, -GR_E_INVALID, "invalid role slug '%s'", slug);
+	if (gr_key(key, sizeof(key), "role/%s", slug) < 0)
+		return gr_err_set(err, -ENAMETOOLONG, "slug too long");
+	r = gr_store_get_json(st, key, &v, err);
+	if (r == -GR_E_NOTFOUND)
+		return gr_err_set(err, r, "no role '%s'", slug);
+	if (r < 0)
+		return r;
+	r = gr_role_from_json(v, role);
+	json_decref(v);
+	if (r < 0)
+		return gr_err_set(err, r, "role record '%s' is corrupt", slug);
+	return 0;
+}
+
+static bool gid_known(struct gr_store *st, uint32_t gid)
+{
+	char key[GR_KEY_MAX];
+
+	return gr_key(key, sizeof(key), "gid/%u", gid) == 0 && gr_store_exists(st, key);
+}
+
+/*
+ * Is GID in use on the host?  Our own published groups are visible through
+ * NSS too when nsswitch.conf lists grouprole; a gid in our registry is ours,
+ * not a foreign one.
+ */
+static int host_has_gid(struct gr_store *st, uint32_t gid)
+{
+	char name[256];
+	int r;
+
+	if (gid_known(st, gid))
+		return 1;
+	r = host_groups->by_gid(gid, name, sizeof(name));
+	return r;
+}
+
+static bool reserved_gid(uint32_t gid)
+{
+	/* root, the "nobody" group of old and new, and (gid_t)-1. */
+	return gid == 0 || gid == 65534 || gid == 65535 || gid == 0xffffffffu || gid < 1000;
+}
+
+static int allocate_gid(struct gr_store *st, uint32_t *out, struct gr_err *err)
+{
+	const struct gr_config *cfg = gr_store_config(st);
+	json_t *meta = NULL;
+	uint64_t next;
+	int r;
+
+	r = gr_store_get_json(st, "meta", &meta, err);
+	if (r == -GR_E_NOTFOUND) {
+		meta = json_object();
+		r = meta ? 0 : gr_err_set(err, -ENOMEM, "out of memory");
+	}
+	if (r < 0)
+		return r;
+	next = (uint64_t)json_integer_value(json_object_get(meta, "next_gid"));
+	if (next < cfg->gid_min)
+		next = cfg->gid_min;
+	for (; next <= cfg->gid_max; next++) {
+		r = host_has_gid(st, (uint32_t)next);
+		if (r < 0) {
+			json_decref(meta);
+			return gr_err_set(err, r, "cannot look up gid %llu",
+					  (unsigned long long)next);
+		}
+		if (r == 0 && !reserved_gid((uint32_t)next))
+			break;
+	}
+	if (next > cfg->gid_max) {
+		json_decref(meta);
+		return gr_err_set(err, -GR_E_EXHAUSTED,
+				  "no free gid left in %u-%u (gids are never reused); raise gid_max",
+				  cfg->gid_min, cfg->gid_max);
+	}
+	*out = (uint32_t)next;
+	r = json_object_set_new(meta, "next_gid", json_integer((json_int_t)next + 1));
+	if (r == 0)
+		r = gr_store_put_json(st, "meta", meta, err);
+	else
+		r = gr_err_set(err, -ENOMEM, "out of memory");
+	json_decref(meta);
+	return r;
+}
+
+int gr_role_create(struct gr_store *st, struct gr_role *role, unsigned flags,
+		   struct gr_err *err)
+{
+	const struct gr_config *cfg = gr_store_config(st);
+	char key[GR_KEY_MAX], owner[GR_KEY_MAX];
+	json_t *v;
+	uint32_t hostgid = 0;
+	int r;
+
+	if (!gr_valid_slug(role->slug))
+		return gr_err_set(err, -GR_E_INVALID,
+				  "invalid role slug '%s' (1-64 of a-z, 0-9, '-', '_')", role->slug);
+	if (role->priority < GR_PRIORITY_MIN || role->priority > GR_PRIORITY_MAX)
+		return gr_err_set(err, -GR_E_INVALID, "priority must be between %d and %d",
+				  GR_PRIORITY_MIN, GR_PRIORITY_MAX);
+	if (gr_key(key, sizeof(key), "role/%s", role->slug) < 0)
+		return gr_err_set(err, -ENAMETOOLONG, "slug too long");
+	if (gr_store_exists(st, key))
+		return gr_err_set(err, -GR_E_CONFLICT, "role '%s' already exists", role->slug);
+	if (!role->name[0])
+		snprintf(role->name, sizeof(role->name), "%s", role->slug);
+	if (!role->unix_group[0]) {
+		if (flags & GR_ROLE_BIND)
+			return gr_err_set(err, -GR_E_INVALID,
+					  "binding to a host group needs --unix-group NAME");
+		if (strlen(cfg->group_prefix) + strlen(role->slug) > GR_UNIX_NAME_MAX)
+			return gr_err_set(err, -GR_E_INVALID,
+					  "group name '%s%s' is longer than %d characters; use --unix-group",
+					  cfg->group_prefix, role->slug, GR_UNIX_NAME_MAX);
+		strcpy(role->unix_group, cfg->group_prefix);
+		strcat(role->unix_group, role->slug);
+	}
+	if (!gr_valid_unix_name(role->unix_group, false))
+		return gr_err_set(err, -GR_E_INVALID, "'%s' is not a valid Unix group name",
+				  role->unix_group);
+	if (gr_key(key, sizeof(key), "rgroup/%s", role->unix_group) < 0)
+		return gr_err_set(err, -ENAMETOOLONG, "group name too long");
+	if (gr_store_get_str(st, key, owner, sizeof(owner), NULL) == 0)
+		return gr_err_set(err, -GR_E_CONFLICT, "Unix group '%s' already belongs to role '%s'",
+				  role->unix_group, owner);
+
+	r = host_groups->by_name(role->unix_group, &hostgid);
+	if (r < 0)
+		return gr_err_set(err, r, "cannot look up group '%s'", role->unix_group);
+	if (flags & GR_ROLE_BIND) {
+		if (r == 0)
+			return gr_err_set(err, -GR_E_NOTFOUND,
+					  "cannot bind: the host has no group '%s'", role->unix_group);
+		if (gid_known(st, hostgid))
+			return gr_err_set(err, -GR_E_CONFLICT,
+					  "cannot bind: '%s' is a grouprole group, not a host group",
+					  role->unix_group);
+		if ((flags & GR_ROLE_GID_SET) && role->gid != hostgid)
+			return gr_err_set(err, -GR_E_CONFLICT,
+					  "host group '%s' has gid %u, not %u", role->unix_group,
+					  hostgid, role->gid);
+		role->gid = hostgid;
+		role->bound = true;
+	} else {
+		if (gr_reserved_group_name(role->unix_group))
+			return gr_err_set(err, -GR_E_RESERVED,
+					  "'%s' is a reserved system group; bind to it explicitly with --bind",
+					  role->unix_group);
+		if (r == 1 && !gid_known(st, hostgid))
+			return gr_err_set(err, -GR_E_CONFLICT,
+					  "the host already has a group '%s' (gid %u); bind to it with --bind or choose another name",
+					  role->unix_group, hostgid);
+		role->bound = false;
+		if (flags & GR_ROLE_GID_SET) {
+			if (reserved_gid(role->gid))
+				return gr_err_set(err, -GR_E_RESERVED, "gid %u is reserved",
+						  role->gid);
+			if (gid_known(st, role->gid))
+				return gr_err_set(err, -GR_E_CONFLICT,
+						  "gid %u was already allocated (gids are never reused)",
+						  role->gid);
+			r = host_groups->by_gid(role->gid, owner, sizeof(owner));
+			if (r < 0)
+				return gr_err_set(err, r, "cannot look up gid %u", role->gid);
+			if (r == 1)
+				return gr_err_set(err, -GR_E_CONFLICT,
+						  "gid %u is already used by host group '%s'",
+						  role->gid, owner);
+		} else {
+			r = allocate_gid(st, &role->gid, err);
+			if (r < 0)
+				return r;
+		}
+		/* Record the gid for good: deleting the role only retires it. */
+		if (gr_key(key, sizeof(key), "gid/%u", role->gid) < 0)
+			return gr_err_set(err, -ENAMETOOLONG, "key too long");
+		v = json_pack("{s:s,s:b}", "slug", role->slug, "retired", 0);
+		if (!v)
+			return gr_err_set(err, -ENOMEM, "out of memory");
+		r = gr_store_put_json(st, key, v, err);
+		json_decref(v);
+		if (r < 0)
+			return r;
+	}
+
+	if (gr_key(key, sizeof(key), "rgroup/%s", role->unix_group) < 0)
+		return gr_err_set(err, -ENAMETOOLONG, "key too long");
+	if ((r = gr_store_put_str(st, key, role->slug, err)) < 0)
+		return r;
+	v = role_to_json(role);
+	if (!v)
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	if (gr_key(key, sizeof(key), "role/%s", role->slug) < 0)
+		r = gr_err_set(err, -ENAMETOOLONG, "key too long");
+	else
+		r = gr_store_put_json(st, key, v, err);
+	json_decref(v);
+	return r;
+}
+
+int gr_role_update(struct gr_store *st, const struct gr_role *role, struct gr_err *err)
+{
+	struct gr_role cur;
+	char key[GR_KEY_MAX];
+	json_t *v;
+	int r;
+
+	r = gr_role_get(st, role->slug, &cur, err);
+	if (r < 0)
+		return r;
+	if (role->priority < GR_PRIORITY_MIN || role->priority > GR_PRIORITY_MAX)
+		return gr_err_set(err, -GR_E_INVALID, "priority must be between %d and %d",
+				  GR_PRIORITY_MIN, GR_PRIORITY_MAX);
+	snprintf(cur.name, sizeof(cur.name), "%s", role->name[0] ? role->name : cur.slug);
+	snprintf(cur.description, sizeof(cur.description), "%s", role->description);
+	cur.priority = role->priority;
+	v = role_to_json(&cur);
+	if (!v)
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	if (gr_key(key, sizeof(key), "role/%s", cur.slug) < 0)
+		r = gr_err_set(err, -ENAMETOOLONG, "key too long");
+	else
+		r = gr_store_put_json(st, key, v, err);
+	json_decref(v);
+	return r;
+}
+
+/* Remove SLUG from every array record under PREFIX (troles/, oroles/). */
+struct strip_ctx {
+	const char *slug;
+	char **keys;
+	size_t n, cap;
+};
+
+static int strip_collect(const char *key, const unsigned char *val, size_t len, void *ctx)
+{
+	struct strip_ctx *s = ctx;
+	size_t slen = strlen(s->slug);
+	char **nk;
+
+	/* Cheap pre-filter: the quoted slug must occur in the JSON text. */
+	if (len < slen + 2 || !memmem(val, len, s->slug, slen))
+		return 0;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 32;
+		nk = realloc(s->keys, s->cap * sizeof(*nk));
+		if (!nk)
+			return -ENOMEM;
+		s->keys = nk;
+	}
+	s->keys[s->n] = strdup(key);
+	return s->keys[s->n++] ? 0 : -ENOMEM;
+}
+
+static int strip_role(struct gr_store *st, const char *prefix, const char *slug, bool assign,
+		      struct gr_err *err)
+{
+	struct strip_ctx s = { slug, NULL, 0, 0 };
+	size_t i, j;
+	int r;
+
+	r = gr_store_walk(st, prefix, strip_collect, &s, err);
+	if (r == -ENOMEM)
+		gr_err_set(err, r, "out of memory");
+	for (i = 0; r == 0 && i < s.n; i++) {
+		json_t *arr = NULL;
+
+		r = gr_store_get_json(st, s.keys[i], &arr, err);
+		if (r < 0)
+			break;
+		if (assign) {
+			for (j = 0; j < json_array_size(arr);) {
+				const char *role = json_string_value(
+					json_object_get(json_array_get(arr, j), "role"));
+
+				if (role && !strcmp(role, slug))
+					json_array_remove(arr, j);
+				else
+					j++;
+			}
+		} else {
+			gr_json_array_remove(arr, slug);
+		}
+		if (json_array_size(arr) == 0)
+			r = gr_store_del(st, s.keys[i], err);
+		else
+			r = gr_store_put_json(st, s.keys[i], arr, err);
+		json_decref(arr);
+	}
+	for (i = 0; i < s.n; i++)
+		free(s.keys[i]);
+	free(s.keys);
+	return r;
+}
+
+int gr_role_delete(struct gr_store *st, const char *slug, struct gr_err *err)
+{
+	struct gr_policy pol;
+	struct gr_role role;
+	char key[GR_KEY_MAX];
+	json_t *v;
+	int r;
+
+	r = gr_role_get(st, slug, &role, err);
+	if (r < 0)
+		return r;
+	r = gr_policy_get(st, &pol, err);
+	if (r < 0)
+		return r;
+	if (!strcmp(pol.default_role, slug))
+		return gr_err_set(err, -GR_E_REFUSED,
+				  "role '%s' is the default role; change 'policy set default-role' first",
+				  slug);
+	if ((r = strip_role(st, "troles/", slug, false, err)) < 0 ||
+	    (r = strip_role(st, "oroles/", slug, false, err)) < 0 ||
+	    (r = strip_role(st, "assign/", slug, true, err)) < 0)
+		return r;
+	if (!role.bound) {
+		if (gr_key(key, sizeof(key), "gid/%u", role.gid) < 0)
+			return gr_err_set(err, -ENAMETOOLONG, "key too long");
+		v = json_pack("{s:s,s:b}", "slug", slug, "retired", 1);
+		if (!v)
+			return gr_err_set(err, -ENOMEM, "out of memory");
+		r = gr_store_put_json(st, key, v, err);
+		json_decref(v);
+		if (r < 0)
+			return r;
+	}
+	if (gr_key(key, sizeof(key), "rgroup/%s", role.unix_group) < 0 ||
+	    (r = gr_store_del(st, key, err)) < 0)
+		return r;
+	if (gr_key(key, sizeof(key), "role/%s", slug) < 0)
+		return gr_err_set(err, -ENAMETOOLONG, "key too long");
+	return gr_store_del(st, key, err);
+}
+
+struct list_ctx {
+	struct gr_role *roles;
+	size_t n, cap;
+	int r;
+};
+
+static int list_cb(const char *key, const unsigned char *val, size_t len, void *ctx)
+{
+	struct list_ctx *l = ctx;
+	json_t *v;
+	int r;
+
+	(void)key;
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		struct gr_role *nr = realloc(l->roles, ncap * sizeof(*nr));
+
+		if (!nr)
+			return -ENOMEM;
+		l->roles = nr;
+		l->cap = ncap;
+	}
+	v = json_loadb((const char *)val, len, 0, NULL);
+	if (!v)
+		return -GR_E_CORRUPT;
+	r = gr_role_from_json(v, &l->roles[l->n]);
+	json_decref(v);
+	if (r < 0)
+		return r;
+	l->n++;
+	return 0;
+}
+
+static int role_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct gr_role *)a)->slug, ((const struct gr_role *)b)->slug);
+}
+
+int gr_role_list(struct gr_store *st, struct gr_role **out, size_t *n, struct gr_err *err)
+{
+	struct list_ctx l = { NULL, 0, 0, 0 };
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	r = gr_store_walk(st, "role/", list_cb, &l, err);
+	if (r < 0) {
+		free(l.roles);
+		if (r == -ENOMEM || r == -GR_E_CORRUPT)
+			return gr_err_set(err, r, "cannot list roles: %s", gr_strerror(r));
+		return r;
+	}
+	if (l.n > 1)
+		qsort(l.roles, l.n, sizeof(*l.roles), role_cmp);
+	*out = l.roles;
+	*n = l.n;
+	return 0;
+}

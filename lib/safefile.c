@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#include "safefile.h"
+
+int gr_safe_check_stat(const struct stat *st, bool allow_real_uid, const char *path,
+		       struct gr_err *err)
+{
+	/*
+	 * The real uid is trusted only in a process that is not setuid or
+	 * otherwise privileged-by-exec (AT_SECURE): inside sudo or su the real
+	 * uid is the unprivileged caller.
+	 */
+	if (allow_real_uid && getauxval(AT_SECURE))
+		allow_real_uid = false;
+	if (st->st_uid != 0 && !(allow_real_uid && st->st_uid == getuid()))
+		return gr_err_set(err, -GR_E_UNSAFE,
+				  "%s: owned by uid %u, not root%s", path,
+				  (unsigned)st->st_uid,
+				  allow_real_uid ? " or the calling user" : "");
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return gr_err_set(err, -GR_E_UNSAFE,
+				  "%s: writable by group or others (mode %04o)", path,
+				  (unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
+int gr_safe_open(const char *path, int flags, mode_t mode, bool allow_real_uid,
+		 struct gr_err *err)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0) {
+		r = -errno;
+		return gr_err_set(err, r, "%s: %s", path, strerror(-r));
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		return gr_err_set(err, r, "%s: %s", path, strerror(-r));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return gr_err_set(err, -GR_E_UNSAFE, "%s: not a regular file", path);
+	}
+	r = gr_safe_check_stat(&st, allow_real_uid, path, err);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int gr_safe_check_dir(const char *path, bool allow_real_uid, struct gr_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		int r = -errno;
+		return gr_err_set(err, r, "%s: %s", path, strerror(-r));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return gr_err_set(err, -GR_E_UNSAFE, "%s: not a directory", path);
+	return gr_safe_check_stat(&st, allow_real_uid, path, err);
+}
+
+int gr_safe_mkdir(const char *path, bool allow_real_uid, struct gr_err *err)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		int r = -errno;
+		return gr_err_set(err, r, "cannot create %s: %s", path, strerror(-r));
+	}
+	return gr_safe_check_dir(path, allow_real_uid, err);
+}
+
+int gr_fsync_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t len;
+	int fd, r = 0;
+
+	if (!slash) {
+		strcpy(dir, ".");
+	} else {
+		len = slash == path ? 1 : (size_t)(slash - path);
+		if (len >= sizeof(dir))
+			return -ENAMETOOLONG;
+		memcpy(dir, path, len);
+		dir[len] = '\0';
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}

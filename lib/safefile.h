@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GR_SAFEFILE_H
+#define GR_SAFEFILE_H
+
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "gr_error.h"
+
+/*
+ * Trust rules for files grouprole reads: a regular file (or directory, for
+ * gr_safe_check_dir), owned by root, or by the caller's real uid when
+ * ALLOW_REAL_UID is set (test state directories, by explicit config), and
+ * not writable by group or others.
+ */
+
+/* Check an fstat()ed descriptor's metadata against the rules. */
+int gr_safe_check_stat(const struct stat *st, bool allow_real_uid, const char *path,
+		       struct gr_err *err);
+
+/*
+ * Open PATH with O_CLOEXEC|O_NOFOLLOW plus FLAGS, then check the open
+ * descriptor (not the path) against the rules.  Returns the descriptor, which
+ * the caller closes, or a negative code.  With O_CREAT, MODE applies.
+ */
+int gr_safe_open(const char *path, int flags, mode_t mode, bool allow_real_uid,
+		 struct gr_err *err);
+
+/* Check that directory PATH exists and obeys the rules. */
+int gr_safe_check_dir(const char *path, bool allow_real_uid, struct gr_err *err);
+
+/*
+ * Create directory PATH (mode 0755, parents are not created) if it does not
+ * exist, then check it.
+ */
+int gr_safe_mkdir(const char *path, bool allow_real_uid, struct gr_err *err);
+
+/* fsync the directory holding PATH, so a rename into it is durable. */
+int gr_fsync_parent(const char *path);
+
+#endif

@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "safefile.h"
+#include "store.h"
+
+struct gr_store {
+	struct tdb_context *tdb;
+	struct gr_config cfg;
+	bool writable;
+	bool in_txn;
+	bool read_locked;
+	bool read_txn; /* the read lock is a transaction we will cancel */
+	char path[PATH_MAX];
+	/* libtdb's last complaint, folded into our error sentences. */
+	char tdb_msg[256];
+	struct tdb_logging_context log;
+};
+
+static void store_log(struct tdb_context *tdb, enum tdb_debug_level level,
+		      const char *fmt, ...)
+{
+	struct gr_store *st = tdb_get_logging_private(tdb);
+	va_list ap;
+	size_t n;
+
+	if (!st || level > TDB_DEBUG_ERROR)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(st->tdb_msg, sizeof(st->tdb_msg), fmt, ap);
+	va_end(ap);
+	n = strlen(st->tdb_msg);
+	if (n && st->tdb_msg[n - 1] == '\n')
+		st->tdb_msg[n - 1] = '\0';
+}
+
+/* Early opens (before tdb_open_ex returns) log with no private data set. */
+static void store_log_open(struct tdb_context *tdb, enum tdb_debug_level level,
+			   const char *fmt, ...)
+{
+	(void)tdb;
+	(void)level;
+	(void)fmt;
+}
+
+static int tdb_failure(struct gr_store *st, struct gr_err *err, const char *what)
+{
+	enum TDB_ERROR e = tdb_error(st->tdb);
+	int code = e == TDB_ERR_LOCK || e == TDB_ERR_LOCK_TIMEOUT ? -GR_E_LOCK
+		 : e == TDB_ERR_CORRUPT			   ? -GR_E_CORRUPT
+		 : e == TDB_ERR_OOM			   ? -ENOMEM
+		 : e == TDB_ERR_NOEXIST			   ? -GR_E_NOTFOUND
+							   : -GR_E_IO;
+
+	return gr_err_set(err, code, "%s: %s failed: %s%s%s", st->path, what,
+			  tdb_errorstr(st->tdb), st->tdb_msg[0] ? ": " : "", st->tdb_msg);
+}
+
+int gr_key(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static TDB_DATA key_data(const char *key)
+{
+	TDB_DATA k = { (unsigned char *)(uintptr_t)key, strlen(key) };
+	return k;
+}
+
+static int check_schema(struct gr_store *st, bool create, struct gr_err *err)
+{
+	json_t *v = NULL, *ver;
+	int r;
+
+	r = gr_store_get_json(st, "schema", &v, err);
+	if (r == -GR_E_NOTFOUND) {
+		if (!create)
+			return gr_err_set(err, -GR_E_SCHEMA, "%s: not a grouprole database",
+					  st->path);
+		/* A fresh file: stamp it in its own transaction. */
+		r = gr_store_begin(st, err);
+		if (r < 0)
+			return r;
+		v = json_pack("{s:i}", "version", GR_SCHEMA_VERSION);
+		r = v ? gr_store_put_json(st, "schema", v, err) : -ENOMEM;
+		json_decref(v);
+		if (r < 0) {
+			gr_store_cancel(st);
+			return r;
+		}
+		return gr_store_commit(st, err);
+	}
+	if (r < 0)
+		return r;
+	ver = json_object_get(v, "version");
+	if (!json_is_integer(ver) || json_integer_value(ver) < 1) {
+		json_decref(v);
+		return gr_err_set(err, -GR_E_SCHEMA, "%s: unreadable schema record", st->path);
+	}
+	if (json_integer_value(ver) > GR_SCHEMA_VERSION) {
+		long long found = json_integer_value(ver);
+
+		json_decref(v);
+		return gr_err_set(err, -GR_E_SCHEMA,
+				  "%s: schema version %lld is newer than this program's (%d)",
+				  st->path, found, GR_SCHEMA_VERSION);
+	}
+	json_decref(v);
+	return 0;
+}
+
+int gr_store_open(const struct gr_config *cfg, unsigned flags, struct gr_store **out,
+		  struct gr_err *err)
+{
+	struct gr_store *st = NULL;
+	struct stat ours, theirs;
+	struct tdb_logging_context quiet = { store_log_open, NULL };
+	bool create = flags & GR_STORE_CREATE;
+	int fd = -1, r;
+
+	*out = NULL;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	st->cfg = *cfg;
+	st->writable = flags & (GR_STORE_WRITE | GR_STORE_CREATE);
+	r = gr_config_state_path(cfg, GR_STORE_FILE, st->path, sizeof(st->path));
+	if (r < 0) {
+		gr_err_set(err, r, "state_dir too long");
+		goto fail;
+	}
+	r = create ? gr_safe_mkdir(cfg->state_dir, cfg->test_mode, err)
+		   : gr_safe_check_dir(cfg->state_dir, cfg->test_mode, err);
+	if (r < 0)
+		goto fail;
+
+	/*
+	 * Check the file through our own descriptor, then make sure libtdb
+	 * opened the very same inode: no window for a swapped path.
+	 */
+	fd = gr_safe_open(st->path, O_RDWR | (create ? O_CREAT : 0), 0600, cfg->test_mode, err);
+	if (fd < 0) {
+		r = fd;
+		goto fail;
+	}
+	if (fstat(fd, &ours) < 0) {
+		r = gr_err_set(err, -errno, "%s: %s", st->path, strerror(errno));
+		goto fail;
+	}
+	st->tdb = tdb_open_ex(st->path, (int)cfg->hash_size,
+			      TDB_INCOMPATIBLE_HASH | TDB_DISALLOW_NESTING,
+			      O_RDWR | (create ? O_CREAT : 0), 0600,
+			      &quiet, NULL);
+	if (!st->tdb) {
+		r = gr_err_set(err, errno == ENOENT ? -ENOENT : -GR_E_IO,
+			       "%s: cannot open database: %s", st->path,
+			       strerror(errno ? errno : EIO));
+		goto fail;
+	}
+	st->log.log_fn = store_log;
+	st->log.log_private = st;
+	tdb_set_logging_function(st->tdb, &st->log);
+	if (fstat(tdb_fd(st->tdb), &theirs) < 0 || theirs.st_dev != ours.st_dev ||
+	    theirs.st_ino != ours.st_ino) {
+		r = gr_err_set(err, -GR_E_UNSAFE, "%s: file changed while opening", st->path);
+		goto fail;
+	}
+	close(fd);
+	fd = -1;
+	r = check_schema(st, create, err);
+	if (r < 0)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	gr_store_close(st);
+	return r;
+}
+
+void gr_store_close(struct gr_store *st)
+{
+	if (!st)
+		return;
+	if (st->tdb) {
+		gr_store_cancel(st);
+		gr_store_read_unlock(st);
+		tdb_close(st->tdb);
+	}
+	free(st);
+}
+
+const struct gr_config *gr_store_config(const struct gr_store *st)
+{
+	return &st->cfg;
+}
+
+struct tdb_context *gr_store_tdb(struct gr_store *st)
+{
+	return st->tdb;
+}
+
+int gr_store_begin(struct gr_store *st, struct gr_err *err)
+{
+	if (!st->writable)
+		return gr_err_set(err, -EROFS, "%s: opened read-only", st->path);
+	if (st->in_txn || st->read_locked)
+		return gr_err_set(err, -EBUSY, "%s: transaction or read lock already active",
+				  st->path);
+	st->tdb_msg[0] = '\0';
+	if (tdb_transaction_start(st->tdb) != 0)
+		return tdb_failure(st, err, "transaction start");
+	st->in_txn = true;
+	return 0;
+}
+
+int gr_store_commit(struct gr_store *st, struct gr_err *err)
+{
+	json_t *meta = NULL;
+	uint64_t gen = 0;
+	int r;
+
+	if (!st->in_txn)
+		return gr_err_set(err, -EINVAL, "%s: no transaction to commit", st->path);
+	r = gr_store_get_json(st, "meta", &meta, err);
+	if (r == -GR_E_NOTFOUND) {
+		meta = json_object();
+		r = meta ? 0 : -ENOMEM;
+	}
+	if (r < 0)
+		goto fail;
+	gen = (uint64_t)json_integer_value(json_object_get(meta, "generation"));
+	if (json_object_set_new(meta, "generation", json_integer((json_int_t)(gen + 1))) < 0) {
+		r = gr_err_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	r = gr_store_put_json(st, "meta", meta, err);
+	if (r < 0)
+		goto fail;
+	json_decref(meta);
+	meta = NULL;
+	/* libtdb cancels the transaction itself when the commit fails. */
+	st->in_txn = false;
+	if (tdb_transaction_commit(st->tdb) != 0)
+		return tdb_failure(st, err, "commit");
+	return 0;
+fail:
+	json_decref(meta);
+	gr_store_cancel(st);
+	return r;
+}
+
+void gr_store_cancel(struct gr_store *st)
+{
+	if (!st->in_txn)
+		return;
+	tdb_transaction_cancel(st->tdb);
+	st->in_txn = false;
+}
+
+bool gr_store_in_transaction(const struct gr_store *st)
+{
+	return st->in_txn;
+}
+
+/*
+ * libtdb's lock order is: transaction lock, then the all-record lock.
+ * tdb_traverse_read() takes the transaction lock, so a process that holds
+ * tdb_lockall_read() and then walks can deadlock against a committing
+ * writer (which holds the transaction lock and upgrades its all-record lock).
+ * A writable handle therefore takes its consistent view as a transaction
+ * that it cancels afterwards (walks are fine inside it, and it also keeps
+ * other writers out); a read-only handle takes the all-record read lock and
+ * may only fetch, never walk.
+ */
+int gr_store_read_lock(struct gr_store *st, struct gr_err *err)
+{
+	if (st->in_txn || st->read_locked)
+		return 0;
+	st->tdb_msg[0] = '\0';
+	if (st->writable) {
+		if (tdb_transaction_start(st->tdb) != 0)
+			return tdb_failure(st, err, "read transaction");
+		st->read_txn = true;
+	} else if (tdb_lockall_read(st->tdb) != 0) {
+		return tdb_failure(st, err, "read lock");
+	}
+	st->read_locked = true;
+	return 0;
+}
+
+void gr_store_read_unlock(struct gr_store *st)
+{
+	if (!st->read_locked)
+		return;
+	if (st->read_txn)
+		tdb_transaction_cancel(st->tdb);
+	else
+		tdb_unlockall_read(st->tdb);
+	st->read_locked = false;
+	st->read_txn = false;
+}
+
+struct get_ctx {
+	json_t *v;
+	json_error_t jerr;
+};
+
+static int parse_json_cb(TDB_DATA key, TDB_DATA data, void *priv)
+{
+	struct get_ctx *g = priv;
+
+	(void)key;
+	g->v = json_loadb((const char *)data.dptr, data.dsize, JSON_DECODE_ANY, &g->jerr);
+	return 0;
+}
+
+int gr_store_get_json(struct gr_store *st, const char *key, json_t **out,
+		      struct gr_err *err)
+{
+	struct get_ctx g = { NULL, { 0 } };
+
+	*out = NULL;
+	if (tdb_parse_record(st->tdb, key_data(key), parse_json_cb, &g) != 0) {
+		if (tdb_error(st->tdb) == TDB_ERR_NOEXIST)
+			return -GR_E_NOTFOUND;
+		return tdb_failure(st, err, "read");
+	}
+	if (!g.v)
+		return gr_err_set(err, -GR_E_CORRUPT, "%s: record '%s' is not JSON: %s",
+				  st->path, key, g.jerr.text);
+	*out = g.v;
+	return 0;
+}
+
+static int store_raw(struct gr_store *st, const char *key, const void *val, size_t len,
+		     struct gr_err *err)
+{
+	TDB_DATA d = { (unsigned char *)(uintptr_t)val, len };
+
+	if (!st->in_txn)
+		return gr_err_set(err, -EINVAL, "write of '%s' outside a transaction", key);
+	if (tdb_store(st->tdb, key_data(key), d, TDB_REPLACE) != 0)
+		return tdb_failure(st, err, "write");
+	return 0;
+}
+
+int gr_store_put_json(struct gr_store *st, const char *key, const json_t *v,
+		      struct gr_err *err)
+{
+	char *s;
+	int r;
+
+	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!s)
+		return gr_err_set(err, -ENOMEM, "out of memory encoding '%s'", key);
+	r = store_raw(st, key, s, strlen(s), err);
+	free(s);
+	return r;
+}
+
+struct str_ctx {
+	char *buf;
+	size_t len;
+	int r;
+};
+
+static int copy_str_cb(TDB_DATA key, TDB_DATA data, void *priv)
+{
+	struct str_ctx *c = priv;
+
+	(void)key;
+	if (data.dsize >= c->len || memchr(data.dptr, '\0', data.dsize)) {
+		c->r = -GR_E_CORRUPT;
+		return 0;
+	}
+	memcpy(c->buf, data.dptr, data.dsize);
+	c->buf[data.dsize] = '\0';
+	return 0;
+}
+
+int gr_store_get_str(struct gr_store *st, const char *key, char *buf, size_t len,
+		     struct gr_err *err)
+{
+	struct str_ctx c = { buf, len, 0 };
+
+	if (tdb_parse_record(st->tdb, key_data(key), copy_str_cb, &c) != 0) {
+		if (tdb_error(st->tdb) == TDB_ERR_NOEXIST)
+			return -GR_E_NOTFOUND;
+		return tdb_failure(st, err, "read");
+	}
+	if (c.r < 0)
+		return gr_err_set(err, c.r, "%s: index record '%s' is malformed", st->path, key);
+	return 0;
+}
+
+int gr_store_put_str(struct gr_store *st, const char *key, const char *val,
+		     struct gr_err *err)
+{
+	return store_raw(st, key, val, strlen(val), err);
+}
+
+int gr_store_del(struct gr_store *st, const char *key, struct gr_err *err)
+{
+	if (!st->in_txn)
+		return gr_err_set(err, -EINVAL, "delete of '%s' outside a transaction", key);
+	if (tdb_delete(st->tdb, key_data(key)) != 0 && tdb_error(st->tdb) != TDB_ERR_NOEXIST)
+		return tdb_failure(st, err, "delete");
+	return 0;
+}
+
+bool gr_store_exists(struct gr_store *st, const char *key)
+{
+	return tdb_exists(st->tdb, key_data(key)) == 1;
+}
+
+struct walk_ctx {
+	const char *prefix;
+	size_t plen;
+	gr_store_walk_fn fn;
+	void *ctx;
+	int r;
+};
+
+static int walk_cb(struct tdb_context *tdb, TDB_DATA key, TDB_DATA val, void *priv)
+{
+	struct walk_ctx *w = priv;
+	char kbuf[GR_KEY_MAX + 1];
+
+	(void)tdb;
+	if (key.dsize < w->plen || key.dsize > GR_KEY_MAX ||
+	    memcmp(key.dptr, w->prefix, w->plen) != 0)
+		return 0;
+	memcpy(kbuf, key.dptr, key.dsize);
+	kbuf[key.dsize] = '\0';
+	if (memchr(kbuf, '\0', key.dsize))
+		return 0;
+	w->r = w->fn(kbuf, val.dptr, val.dsize, w->ctx);
+	return w->r != 0;
+}
+
+int gr_store_walk(struct gr_store *st, const char *prefix, gr_store_walk_fn fn, void *ctx,
+		  struct gr_err *err)
+{
+	struct walk_ctx w = { prefix, strlen(prefix), fn, ctx, 0 };
+
+	if (st->read_locked && !st->read_txn)
+		return gr_err_set(err, -EDEADLK, "%s: walk under a read-only lock", st->path);
+	/*
+	 * Inside our transaction tdb_traverse_read sees the transaction's
+	 * view; outside it takes its own read locks chain by chain, so callers
+	 * that need a consistent picture hold gr_store_read_lock.
+	 */
+	if (tdb_traverse_read(st->tdb, walk_cb, &w) < 0 && w.r == 0)
+		return tdb_failure(st, err, "traverse");
+	return w.r;
+}
+
+static int count_cb(const char *key, const unsigned char *val, size_t len, void *ctx)
+{
+	(void)key;
+	(void)val;
+	(void)len;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+int gr_store_count(struct gr_store *st, const char *prefix, size_t *count,
+		   struct gr_err *err)
+{
+	*count = 0;
+	return gr_store_walk(st, prefix, count_cb, count, err);
+}
+
+int gr_store_generation(struct gr_store *st, uint64_t *gen, struct gr_err *err)
+{
+	json_t *meta = NULL;
+	int r = gr_store_get_json(st, "meta", &meta, err);
+
+	*gen = 0;
+	if (r == -GR_E_NOTFOUND)
+		return 0;
+	if (r < 0)
+		return r;
+	*gen = (uint64_t)json_integer_value(json_object_get(meta, "generation"));
+	json_decref(meta);
+	return 0;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GR_STORE_H
+#define GR_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <tdb.h>
+
+#include "config.h"
+#include "gr_error.h"
+
+/*
+ * directory.tdb: the one source of truth on a host.
+ *
+ * Writers change it only inside a transaction (gr_store_begin/commit), which
+ * libtdb makes atomic and durable: after gr_store_commit() returns 0 the
+ * change is on disk, and a crash or failed write at any point leaves the last
+ * committed state.  Readers that are not inside a transaction hold
+ * gr_store_read_lock() so they never see a half-applied commit; libtdb takes
+ * no locks for O_RDONLY opens, which is why even read-only users open the
+ * file read-write.
+ *
+ * Keys are "kind/part/part" strings (see records.h); values are JSON, except
+ * index records, which hold a bare string.
+ */
+
+#define GR_SCHEMA_VERSION 1
+#define GR_STORE_FILE "directory.tdb"
+#define GR_KEY_MAX 1024
+
+enum {
+	GR_STORE_READ = 0,       /* existing database, read access only */
+	GR_STORE_WRITE = 1 << 0, /* transactions allowed */
+	GR_STORE_CREATE = 1 << 1 /* create state_dir and database if missing */
+};
+
+struct gr_store;
+
+/*
+ * Open the database in CFG->state_dir.  The directory and file must pass the
+ * safefile rules (root-owned, not group/world-writable; the caller's own uid
+ * is accepted when CFG->test_mode).  A missing database is -ENOENT unless
+ * GR_STORE_CREATE; a database with a newer or unknown schema is
+ * -GR_E_SCHEMA.  On success *OUT is owned by the caller (gr_store_close).
+ */
+int gr_store_open(const struct gr_config *cfg, unsigned flags, struct gr_store **out,
+		  struct gr_err *err);
+void gr_store_close(struct gr_store *st);
+
+/* The configuration the store was opened with (borrowed). */
+const struct gr_config *gr_store_config(const struct gr_store *st);
+
+/* Start a write transaction (waits for other writers). */
+int gr_store_begin(struct gr_store *st, struct gr_err *err);
+/*
+ * Bump the generation counter and commit.  On failure the transaction is
+ * cancelled and the database keeps its last committed state.
+ */
+int gr_store_commit(struct gr_store *st, struct gr_err *err);
+/* Abandon the transaction; safe to call when none is active. */
+void gr_store_cancel(struct gr_store *st);
+bool gr_store_in_transaction(const struct gr_store *st);
+
+/*
+ * Consistent reads outside a write transaction.  On a writable handle this is
+ * a transaction that is cancelled on unlock (it excludes writers, and walks
+ * work); on a read-only handle it is libtdb's all-record read lock, which
+ * admits other readers but forbids gr_store_walk (lock ordering).
+ */
+int gr_store_read_lock(struct gr_store *st, struct gr_err *err);
+void gr_store_read_unlock(struct gr_store *st);
+
+/* Format a key into BUF; -ENAMETOOLONG when it does not fit. */
+int gr_key(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Fetch KEY as JSON.  *OUT receives a new reference (json_decref it).
+ * Returns -GR_E_NOTFOUND (without a message) when the key is absent,
+ * -GR_E_CORRUPT when the value is not JSON.
+ */
+int gr_store_get_json(struct gr_store *st, const char *key, json_t **out,
+		      struct gr_err *err);
+/* Store V (any JSON value) under KEY.  Only inside a transaction. */
+int gr_store_put_json(struct gr_store *st, const char *key, const json_t *v,
+		      struct gr_err *err);
+
+/*
+ * Fetch a bare-string index record into BUF (NUL-terminated).
+ * -GR_E_NOTFOUND when absent, -GR_E_CORRUPT when it does not fit or holds NUL.
+ */
+int gr_store_get_str(struct gr_store *st, const char *key, char *buf, size_t len,
+		     struct gr_err *err);
+int gr_store_put_str(struct gr_store *st, const char *key, const char *val,
+		     struct gr_err *err);
+
+/* Delete KEY; absent keys are not an error.  Only inside a transaction. */
+int gr_store_del(struct gr_store *st, const char *key, struct gr_err *err);
+bool gr_store_exists(struct gr_store *st, const char *key);
+
+/*
+ * Call FN for every record whose key starts with PREFIX, in no particular
+ * order.  KEY is NUL-terminated; VAL points into libtdb's buffer and is valid
+ * only during the call.  FN must not modify the database; a non-zero return
+ * stops the walk and is returned.
+ */
+typedef int (*gr_store_walk_fn)(const char *key, const unsigned char *val, size_t len,
+				void *ctx);
+int gr_store_walk(struct gr_store *st, const char *prefix, gr_store_walk_fn fn, void *ctx,
+		  struct gr_err *err);
+
+/* Number of records in the database (for statistics and import limits). */
+int gr_store_count(struct gr_store *st, const char *prefix, size_t *count,
+		   struct gr_err *err);
+
+/* Generation counter: bumped by every commit. */
+int gr_store_generation(struct gr_store *st, uint64_t *gen, struct gr_err *err);
+
+/* libtdb handle, for the few callers (tests, benchmarks) that need it. */
+struct tdb_context *gr_store_tdb(struct gr_store *st);
+
+#endif

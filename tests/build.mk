@@ -1,0 +1,26 @@
+# tests/: unit tests (cmocka), CLI tests (bats); the module fragments add
+# their own module and end-to-end tests to TEST_PROGS / TEST_SCRIPTS.
+
+TESTUTIL_OBJS := $(B)/tests/unit/testutil.o
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_PROGS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+
+$(B)/tests/test_%: $(B)/tests/unit/test_%.o $(TESTUTIL_OBJS) $(LIBGR)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(TDB_LIBS) \
+		$(CMOCKA_LIBS) -ldl
+
+# Tests may use test-only helpers from the lib tree and cmocka's headers.
+$(B)/tests/%.o: ALL_CPPFLAGS += $(call pc_cflags,cmocka) -Itests/unit
+
+TEST_PROGS += $(UNIT_PROGS)
+TEST_SCRIPTS += $(sort $(wildcard tests/cli/*.bats))
+
+# Environment for every test: where the build is, which CLI to run.
+export GR_BUILD := $(abspath $(B))
+export GR_SRCDIR := $(abspath .)
+ifneq ($(SANITIZE),)
+export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+export GR_SANITIZE := $(SANITIZE)
+endif

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+void tu_setup(struct tu_env *env, const char *extra)
+{
+	struct gr_err err;
+	FILE *f;
+
+	memset(env, 0, sizeof(*env));
+	snprintf(env->dir, sizeof(env->dir), "%s/grouprole-test.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(env->dir));
+	assert_int_equal(chmod(env->dir, 0755), 0);
+	snprintf(env->state, sizeof(env->state), "%s/state", env->dir);
+	snprintf(env->conf, sizeof(env->conf), "%s/grouprole.conf", env->dir);
+	f = fopen(env->conf, "w");
+	assert_non_null(f);
+	fprintf(f, "# written by the unit tests\nstate_dir = %s\ntest_mode = yes\nhash_size = 1031\n%s\n",
+		env->state, extra ? extra : "");
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(env->conf, 0644), 0);
+	gr_err_clear(&err);
+	tu_assert_ok(gr_config_load(&env->cfg, env->conf, false, &err), &err);
+}
+
+static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void tu_teardown(struct tu_env *env)
+{
+	if (env->dir[0])
+		nftw(env->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	env->dir[0] = '\0';
+}
+
+struct gr_store *tu_open(struct tu_env *env)
+{
+	struct gr_store *st = NULL;
+	struct gr_err err;
+
+	gr_err_clear(&err);
+	tu_assert_ok(gr_store_open(&env->cfg, GR_STORE_WRITE | GR_STORE_CREATE, &st, &err), &err);
+	return st;
+}
+
+static const struct {
+	const char *name;
+	uint32_t gid;
+} fake_groups[] = {
+	{ "root", 0 }, { "adm", 4 }, { "sudo", 27 }, { "docker", 999 },
+	{ "ops", 5000 }, { "legacy", 200005 },
+};
+
+static int fake_by_name(const char *name, uint32_t *gid)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fake_groups) / sizeof(fake_groups[0]); i++) {
+		if (!strcmp(fake_groups[i].name, name)) {
+			*gid = fake_groups[i].gid;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int fake_by_gid(uint32_t gid, char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fake_groups) / sizeof(fake_groups[0]); i++) {
+		if (fake_groups[i].gid == gid) {
+			snprintf(name, len, "%s", fake_groups[i].name);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static const struct gr_host_groups fake = { fake_by_name, fake_by_gid };
+
+void tu_fake_host_groups(void)
+{
+	gr_roles_set_host_groups(&fake);
+}
+
+void tu_host_groups_reset(void)
+{
+	gr_roles_set_host_groups(NULL);
+}
+
+json_t *tu_user(const char *id, const char *user_name, bool active)
+{
+	return json_pack("{s:[s],s:s,s:s,s:b}", "schemas",
+			 "urn:ietf:params:scim:schemas:core:2.0:User", "id", id, "userName",
+			 user_name, "active", active);
+}
+
+json_t *tu_group(const char *id, const char *name, const char *const *members, size_t n)
+{
+	json_t *g = json_pack("{s:[s],s:s,s:s,s:[]}", "schemas",
+			      "urn:ietf:params:scim:schemas:core:2.0:Group", "id", id,
+			      "displayName", name, "members");
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(json_object_get(g, "members"),
+				      json_pack("{s:s}", "value", members[i]));
+	return g;
+}
+
+void tu_commit(struct gr_store *st)
+{
+	struct gr_err err;
+
+	gr_err_clear(&err);
+	tu_assert_ok(gr_store_commit(st, &err), &err);
+}
+
+uint32_t tu_role(struct gr_store *st, const char *slug, int priority)
+{
+	struct gr_role role;
+	struct gr_err err;
+
+	memset(&role, 0, sizeof(role));
+	snprintf(role.slug, sizeof(role.slug), "%s", slug);
+	role.priority = priority;
+	gr_err_clear(&err);
+	tu_assert_ok(gr_role_create(st, &role, 0, &err), &err);
+	return role.gid;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GR_TESTUTIL_H
+#define GR_TESTUTIL_H
+
+/* Shared set-up for the unit tests: a private state directory and config. */
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "records.h"
+#include "roles.h"
+#include "store.h"
+
+struct tu_env {
+	char dir[PATH_MAX - 64]; /* temporary directory, removed by tu_teardown */
+	char state[PATH_MAX]; /* state_dir inside it */
+	char conf[PATH_MAX];  /* grouprole.conf inside it */
+	struct gr_config cfg;
+};
+
+/*
+ * Create a temporary directory with a config (test_mode = yes, state_dir
+ * inside it) plus the extra "key = value" lines in EXTRA (may be NULL), and
+ * load it into env->cfg.  Fails the test on error.
+ */
+void tu_setup(struct tu_env *env, const char *extra);
+void tu_teardown(struct tu_env *env);
+
+/* Open (creating) the store of ENV; fails the test on error. */
+struct gr_store *tu_open(struct tu_env *env);
+
+/*
+ * Replace NSS group lookups with a fixed table: root 0, sudo 27, adm 4,
+ * docker 999, ops 5000, legacy 200005.  Call tu_host_groups_reset() after.
+ */
+void tu_fake_host_groups(void);
+void tu_host_groups_reset(void);
+
+/* SCIM resources for tests (new references). */
+json_t *tu_user(const char *id, const char *user_name, bool active);
+json_t *tu_group(const char *id, const char *name, const char *const *members, size_t n);
+
+/* Run FN inside a transaction and commit; fails the test on error. */
+void tu_commit(struct gr_store *st);
+
+/* Create a role with default options; returns its gid. */
+uint32_t tu_role(struct gr_store *st, const char *slug, int priority);
+
+#define tu_assert_ok(expr, errp)                                                         \
+	do {                                                                               \
+		int tu_r_ = (expr);                                                       \
+		if (tu_r_ < 0)                                                             \
+			fail_msg("%s = %d: %s", #expr, tu_r_, gr_err_msg(errp));             \
+	} while (0)
+
+#endif

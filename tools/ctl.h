@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GR_CTL_H
+#define GR_CTL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "store.h"
+
+/* Exit codes: the contract of grouprolectl(8). */
+enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+
+struct ctl {
+	struct gr_config cfg;
+	struct gr_store *st;
+	bool json;
+	const char *prog;
+	/* Per-command options, filled by the option parser. */
+	const char *opt_directory;
+	const char *opt_name;
+	const char *opt_description;
+	const char *opt_priority;
+	const char *opt_unix_group;
+	const char *opt_gid;
+	const char *opt_resource;
+	const char *opt_expires;
+	const char *opt_auto_membership;
+	bool opt_bind;
+	bool opt_force;
+};
+
+/* A command: NOUN [SUB] VERB, its argument count, handler and usage line. */
+/*
+ * CMD_WRITE: runs inside a write transaction it must commit (ctl_commit).
+ * CMD_READ: runs under a consistent read lock.
+ * CMD_OWNTXN: gets a writable store and manages its own transactions.
+ */
+enum { CMD_WRITE = 1 << 0, CMD_READ = 1 << 1, CMD_OWNTXN = 1 << 2 };
+
+struct ctl_cmd {
+	const char *words[4];
+	int min_args, max_args; /* -1: unlimited */
+	unsigned flags;
+	int (*fn)(struct ctl *c, int argc, char **argv);
+	const char *usage;
+};
+
+extern const struct ctl_cmd ctl_commands[];
+
+/* One-line error to stderr: "grouprolectl: MESSAGE".  Returns CODE. */
+int ctl_fail(struct ctl *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Map a library error to an exit code and print it. */
+int ctl_error(struct ctl *c, const struct gr_err *err);
+
+/* Commit the open transaction, then publish; prints and maps errors. */
+int ctl_commit(struct ctl *c, struct gr_err *err);
+
+/* Output: JSON (for --json) or text. */
+void ctl_print_json(const json_t *v);
+void ctl_table(FILE *f, const char *const *header, const char *const *const *rows,
+	       size_t n_rows, size_t n_cols);
+
+/* Parse an --expires value: RFC 3339, YYYY-MM-DD, or +Nd/+Nh/+Nm. */
+int ctl_parse_time(const char *s, long long now, long long *out);
+/* Format unix time as RFC 3339 UTC into BUF. */
+const char *ctl_format_time(long long t, char *buf, size_t len);
+
+#endif
