@@ -19,6 +19,7 @@ static const char *const gr_messages[] = {
 	[GR_E_IO - GR_E_BASE] = "database I/O error",
 	[GR_E_LOCK - GR_E_BASE] = "could not lock the database",
 	[GR_E_NOTFOUND - GR_E_BASE] = "not found",
+	[GR_E_UNSYNCED - GR_E_BASE] = "change applied but not confirmed on disk",
 };
 
 const char *gr_strerror(int code)

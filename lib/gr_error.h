@@ -32,6 +32,7 @@ enum {
 	GR_E_IO,          /* database I/O failed */
 	GR_E_LOCK,        /* could not take a lock */
 	GR_E_NOTFOUND,    /* named object does not exist */
+	GR_E_UNSYNCED,    /* a commit was applied but the disk did not confirm it */
 	GR_E_LAST
 };
 

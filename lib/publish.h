@@ -15,6 +15,7 @@ struct gr_publish_stats {
 	uint64_t generation; /* directory generation the snapshot reflects */
 	int64_t next_expiry; /* when the snapshot must be rebuilt; 0 = never */
 	uint64_t bytes;      /* size of the new snapshot file */
+	int dir_sync_error;  /* non-zero: installed, but the directory fsync failed */
 };
 
 /*

@@ -21,6 +21,8 @@ struct gr_store {
 	char path[PATH_MAX];
 	/* libtdb's last complaint, folded into our error sentences. */
 	char tdb_msg[256];
+	bool fatal_logged; /* libtdb reported a TDB_DEBUG_FATAL problem */
+	int tdb_flags;
 	struct tdb_logging_context log;
 };
 
@@ -33,6 +35,8 @@ static void store_log(struct tdb_context *tdb, enum tdb_debug_level level,
 
 	if (!st || level > TDB_DEBUG_ERROR)
 		return;
+	if (level == TDB_DEBUG_FATAL)
+		st->fatal_logged = true;
 	va_start(ap, fmt);
 	vsnprintf(st->tdb_msg, sizeof(st->tdb_msg), fmt, ap);
 	va_end(ap);
@@ -162,10 +166,10 @@ int gr_store_open(const struct gr_config *cfg, unsigned flags, struct gr_store *
 		r = gr_err_set(err, -errno, "%s: %s", st->path, strerror(errno));
 		goto fail;
 	}
-	st->tdb = tdb_open_ex(st->path, (int)cfg->hash_size,
-			      TDB_INCOMPATIBLE_HASH | TDB_DISALLOW_NESTING,
-			      O_RDWR | (create ? O_CREAT : 0), 0600,
-			      &quiet, NULL);
+	st->tdb_flags = TDB_INCOMPATIBLE_HASH | TDB_DISALLOW_NESTING |
+			((flags & GR_STORE_NOMMAP) ? TDB_NOMMAP : 0);
+	st->tdb = tdb_open_ex(st->path, (int)cfg->hash_size, st->tdb_flags,
+			      O_RDWR | (create ? O_CREAT : 0), 0600, &quiet, NULL);
 	if (!st->tdb) {
 		r = gr_err_set(err, errno == ENOENT ? -ENOENT : -GR_E_IO,
 			       "%s: cannot open database: %s", st->path,
@@ -216,8 +220,17 @@ struct tdb_context *gr_store_tdb(struct gr_store *st)
 	return st->tdb;
 }
 
+#define CHECK_OPEN(st, err)                                                              \
+	do {                                                                             \
+		if (!(st)->tdb)                                                           \
+			return gr_err_set((err), -GR_E_IO,                                \
+					  "%s: unusable after a failed commit; reopen it",     \
+					  (st)->path);                                    \
+	} while (0)
+
 int gr_store_begin(struct gr_store *st, struct gr_err *err)
 {
+	CHECK_OPEN(st, err);
 	if (!st->writable)
 		return gr_err_set(err, -EROFS, "%s: opened read-only", st->path);
 	if (st->in_txn || st->read_locked)
@@ -228,6 +241,35 @@ int gr_store_begin(struct gr_store *st, struct gr_err *err)
 		return tdb_failure(st, err, "transaction start");
 	st->in_txn = true;
 	return 0;
+}
+
+/*
+ * After a commit that went wrong late, reopen the database -- libtdb's open
+ * replays its recovery area if the marker is still valid -- and read the
+ * generation back: the caller learns whether the change is in (EXPECTED) or
+ * was rolled back.
+ */
+static int settle(struct gr_store *st, uint64_t expected, struct gr_err *err)
+{
+	struct tdb_logging_context quiet = { store_log_open, NULL };
+	char msg[sizeof(st->tdb_msg)];
+	uint64_t now = 0;
+
+	memcpy(msg, st->tdb_msg, sizeof(msg));
+	if (!msg[0])
+		strcpy(msg, "sync failed");
+	tdb_close(st->tdb);
+	st->tdb = tdb_open_ex(st->path, 0, st->tdb_flags, O_RDWR, 0600, &quiet, NULL);
+	if (!st->tdb)
+		return gr_err_set(err, -GR_E_IO,
+				  "%s: commit failed (%s) and the database could not be reopened; libtdb recovers it at the next open",
+				  st->path, msg);
+	tdb_set_logging_function(st->tdb, &st->log);
+	if (gr_store_generation(st, &now, NULL) == 0 && now == expected)
+		return gr_err_set(err, -GR_E_UNSYNCED,
+				  "%s: changes applied, but the disk did not confirm them (%s); check the disk",
+				  st->path, msg);
+	return gr_err_set(err, -GR_E_IO, "%s: commit failed and was rolled back: %s", st->path, msg);
 }
 
 int gr_store_commit(struct gr_store *st, struct gr_err *err)
@@ -255,10 +297,28 @@ int gr_store_commit(struct gr_store *st, struct gr_err *err)
 		goto fail;
 	json_decref(meta);
 	meta = NULL;
-	/* libtdb cancels the transaction itself when the commit fails. */
 	st->in_txn = false;
-	if (tdb_transaction_commit(st->tdb) != 0)
+	st->fatal_logged = false;
+	r = tdb_transaction_commit(st->tdb);
+	if (r != 0 && tdb_transaction_active(st->tdb)) {
+		/*
+		 * libtdb rolls back a commit whose writes fail and cancels it.
+		 * Still active means every write landed and only the final
+		 * sync failed; cancelling now tries to drop the recovery marker.
+		 */
+		tdb_transaction_cancel(st->tdb);
+		return settle(st, gen + 1, err);
+	}
+	if (r != 0)
 		return tdb_failure(st, err, "commit");
+	if (st->fatal_logged) {
+		/*
+		 * Success, yet libtdb complained on the way out -- typically it
+		 * could not remove the recovery marker, and the next opener
+		 * would roll this commit back.  Find out which state is real.
+		 */
+		return settle(st, gen + 1, err);
+	}
 	return 0;
 fail:
 	json_decref(meta);
@@ -268,7 +328,7 @@ fail:
 
 void gr_store_cancel(struct gr_store *st)
 {
-	if (!st->in_txn)
+	if (!st->in_txn || !st->tdb)
 		return;
 	tdb_transaction_cancel(st->tdb);
 	st->in_txn = false;
@@ -291,6 +351,7 @@ bool gr_store_in_transaction(const struct gr_store *st)
  */
 int gr_store_read_lock(struct gr_store *st, struct gr_err *err)
 {
+	CHECK_OPEN(st, err);
 	if (st->in_txn || st->read_locked)
 		return 0;
 	st->tdb_msg[0] = '\0';
@@ -307,7 +368,7 @@ int gr_store_read_lock(struct gr_store *st, struct gr_err *err)
 
 void gr_store_read_unlock(struct gr_store *st)
 {
-	if (!st->read_locked)
+	if (!st->read_locked || !st->tdb)
 		return;
 	if (st->read_txn)
 		tdb_transaction_cancel(st->tdb);
@@ -337,6 +398,7 @@ int gr_store_get_json(struct gr_store *st, const char *key, json_t **out,
 	struct get_ctx g = { NULL, { 0 } };
 
 	*out = NULL;
+	CHECK_OPEN(st, err);
 	if (tdb_parse_record(st->tdb, key_data(key), parse_json_cb, &g) != 0) {
 		if (tdb_error(st->tdb) == TDB_ERR_NOEXIST)
 			return -GR_E_NOTFOUND;
@@ -400,6 +462,7 @@ int gr_store_get_str(struct gr_store *st, const char *key, char *buf, size_t len
 {
 	struct str_ctx c = { buf, len, 0 };
 
+	CHECK_OPEN(st, err);
 	if (tdb_parse_record(st->tdb, key_data(key), copy_str_cb, &c) != 0) {
 		if (tdb_error(st->tdb) == TDB_ERR_NOEXIST)
 			return -GR_E_NOTFOUND;
@@ -427,7 +490,7 @@ int gr_store_del(struct gr_store *st, const char *key, struct gr_err *err)
 
 bool gr_store_exists(struct gr_store *st, const char *key)
 {
-	return tdb_exists(st->tdb, key_data(key)) == 1;
+	return st->tdb && tdb_exists(st->tdb, key_data(key)) == 1;
 }
 
 struct walk_ctx {
@@ -460,6 +523,7 @@ int gr_store_walk(struct gr_store *st, const char *prefix, gr_store_walk_fn fn, 
 {
 	struct walk_ctx w = { prefix, strlen(prefix), fn, ctx, 0 };
 
+	CHECK_OPEN(st, err);
 	if (st->read_locked && !st->read_txn)
 		return gr_err_set(err, -EDEADLK, "%s: walk under a read-only lock", st->path);
 	/*

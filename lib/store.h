@@ -34,7 +34,13 @@
 enum {
 	GR_STORE_READ = 0,       /* existing database, read access only */
 	GR_STORE_WRITE = 1 << 0, /* transactions allowed */
-	GR_STORE_CREATE = 1 << 1 /* create state_dir and database if missing */
+	GR_STORE_CREATE = 1 << 1, /* create state_dir and database if missing */
+	/*
+	 * Write through pwrite(2) instead of the mapping (libtdb's TDB_NOMMAP),
+	 * so every write of a commit is a system call that can fail: used by
+	 * the fault-injection tests.
+	 */
+	GR_STORE_NOMMAP = 1 << 2
 };
 
 struct gr_store;
@@ -57,7 +63,10 @@ const struct gr_config *gr_store_config(const struct gr_store *st);
 int gr_store_begin(struct gr_store *st, struct gr_err *err);
 /*
  * Bump the generation counter and commit.  On failure the transaction is
- * cancelled and the database keeps its last committed state.
+ * cancelled and the database keeps its last committed state -- with one
+ * exception that libtdb imposes: when every write succeeded and only the
+ * final fsync failed, the new state is already in the file and stays there;
+ * that case returns -GR_E_UNSYNCED ("applied but not confirmed on disk").
  */
 int gr_store_commit(struct gr_store *st, struct gr_err *err);
 /* Abandon the transaction; safe to call when none is active. */
