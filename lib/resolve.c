@@ -113,14 +113,14 @@ int gr_resolve(const struct gr_resolve_input *in, struct gr_resolution *out)
 	/* Rule 1. */
 	if (!in->known)
 		return 0;
+	out->org_member = in->host_org &&
+			  (in->org_member || (in->org_connected && in->org_auto_membership));
 	if (!in->active) {
 		out->inactive = true;
 		return 0;
 	}
 
 	/* Rule 2: IdP roles. */
-	out->org_member = in->host_org &&
-			  (in->org_member || (in->org_connected && in->org_auto_membership));
 	for (i = 0; i < in->n_groups && r == 0; i++) {
 		const struct gr_in_group *g = &in->groups[i];
 

@@ -13,7 +13,10 @@
 /* Exit codes: the contract of grouprolectl(8). */
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 
+struct ctl_cmd;
+
 struct ctl {
+	const struct ctl_cmd *cmd;
 	struct gr_config cfg;
 	struct gr_store *st;
 	bool json;
@@ -38,7 +41,9 @@ struct ctl {
  * CMD_READ: runs under a consistent read lock.
  * CMD_OWNTXN: gets a writable store and manages its own transactions.
  */
-enum { CMD_WRITE = 1 << 0, CMD_READ = 1 << 1, CMD_OWNTXN = 1 << 2 };
+enum { CMD_WRITE = 1 << 0, CMD_READ = 1 << 1, CMD_OWNTXN = 1 << 2,
+       /* The handler checks its arguments first, then calls ctl_open itself. */
+       CMD_LAZY = 1 << 3 };
 
 struct ctl_cmd {
 	const char *words[4];
@@ -54,6 +59,12 @@ extern const struct ctl_cmd ctl_commands[];
 int ctl_fail(struct ctl *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Map a library error to an exit code and print it. */
 int ctl_error(struct ctl *c, const struct gr_err *err);
+
+/*
+ * Open the store as the command's flags say (creating it for writes) and
+ * start its transaction or read lock.  Idempotent.  Returns an exit code.
+ */
+int ctl_open(struct ctl *c);
 
 /* Commit the open transaction, then publish; prints and maps errors. */
 int ctl_commit(struct ctl *c, struct gr_err *err);

@@ -198,6 +198,8 @@ static int cmd_role_create(struct ctl *c, int argc, char **argv)
 	}
 	if (c->opt_bind)
 		flags |= GR_ROLE_BIND;
+	if ((r = ctl_open(c)))
+		return r;
 	r = gr_role_create(c->st, &role, flags, &err);
 	if (r < 0)
 		return FAIL(c, &err);
@@ -222,6 +224,9 @@ static int cmd_role_update(struct ctl *c, int argc, char **argv)
 	int r;
 
 	gr_err_clear(&err);
+	memset(&role, 0, sizeof(role));
+	if ((r = fill_role_opts(c, &role)) || (r = ctl_open(c)))
+		return r;
 	if (gr_role_get(c->st, argv[0], &role, &err) < 0)
 		return FAIL(c, &err);
 	if ((r = fill_role_opts(c, &role)))
@@ -464,6 +469,11 @@ static int cmd_import(struct ctl *c, int argc, char **argv)
 		json_decref(users);
 		return FAIL(c, &err);
 	}
+	if ((r = ctl_open(c))) {
+		json_decref(users);
+		json_decref(groups);
+		return r;
+	}
 	r = gr_import_directory(c->st, c->opt_directory, users, groups, c->opt_force, &s,
 				&unmapped, &err);
 	json_decref(users);
@@ -536,6 +546,8 @@ static int cmd_export(struct ctl *c, int argc, char **argv)
 		return ctl_fail(c, EXIT_USAGE, "export: --directory NAME is required");
 	if (argc == 1)
 		return ctl_fail(c, EXIT_USAGE, "export: give both USERS.json and GROUPS.json, or neither");
+	if ((r = ctl_open(c)))
+		return r;
 	if (gr_export_directory(c->st, c->opt_directory, &users, &groups, &err) < 0)
 		return FAIL(c, &err);
 	ul = gr_scim_list_response(users);
@@ -899,8 +911,12 @@ static int cmd_org_connection_enable(struct ctl *c, int argc, char **argv)
 	bool autom = false;
 
 	gr_err_clear(&err);
+	int r;
+
 	if (c->opt_auto_membership && parse_onoff(c->opt_auto_membership, &autom) < 0)
 		return ctl_fail(c, EXIT_USAGE, "--auto-membership: expected on or off");
+	if ((r = ctl_open(c)))
+		return r;
 	if (gr_org_connection(c->st, argv[0], argv[1], true, autom, &err) < 0)
 		return FAIL(c, &err);
 	return ctl_commit(c, &err);
@@ -959,6 +975,7 @@ static int cmd_assign_add(struct ctl *c, int argc, char **argv)
 	struct gr_err err;
 	struct gr_ref ref;
 	long long now = (long long)time(NULL), expires = 0;
+	int r;
 
 	gr_err_clear(&err);
 	if (!c->opt_resource)
@@ -971,6 +988,8 @@ static int cmd_assign_add(struct ctl *c, int argc, char **argv)
 			return ctl_fail(c, EXIT_REFUSED, "--expires: %s is in the past",
 					c->opt_expires);
 	}
+	if ((r = ctl_open(c)))
+		return r;
 	if (find_user(c, argv[0], &ref, &err) < 0 ||
 	    gr_assign_add(c->st, &ref, argv[1], c->opt_resource, expires, &err) < 0)
 		return FAIL(c, &err);
@@ -981,10 +1000,13 @@ static int cmd_assign_remove(struct ctl *c, int argc, char **argv)
 {
 	struct gr_err err;
 	struct gr_ref ref;
+	int r;
 
 	gr_err_clear(&err);
 	if (!c->opt_resource)
 		return ctl_fail(c, EXIT_USAGE, "assign remove: --resource RES is required");
+	if ((r = ctl_open(c)))
+		return r;
 	if (find_user(c, argv[0], &ref, &err) < 0 ||
 	    gr_assign_remove(c->st, &ref, argv[1], c->opt_resource, &err) < 0)
 		return FAIL(c, &err);
@@ -1062,8 +1084,17 @@ static int cmd_policy_set(struct ctl *c, int argc, char **argv)
 {
 	struct gr_policy p;
 	struct gr_err err;
+	int r;
 
 	gr_err_clear(&err);
+	if (strcmp(argv[0], "multiple-roles") && strcmp(argv[0], "default-role") &&
+	    strcmp(argv[0], "role-attribute"))
+		return ctl_fail(c, EXIT_USAGE,
+				"policy set: expected multiple-roles, default-role or role-attribute");
+	if (!strcmp(argv[0], "multiple-roles") && parse_onoff(argv[1], &p.multiple_roles) < 0)
+		return ctl_fail(c, EXIT_USAGE, "policy set multiple-roles: expected on or off");
+	if ((r = ctl_open(c)))
+		return r;
 	if (gr_policy_get(c->st, &p, &err) < 0)
 		return FAIL(c, &err);
 	if (!strcmp(argv[0], "multiple-roles")) {
@@ -1421,9 +1452,9 @@ static int cmd_check(struct ctl *c, int argc, char **argv)
 #define W CMD_WRITE
 #define R CMD_READ
 const struct ctl_cmd ctl_commands[] = {
-	{ { "role", "create" }, 1, 1, W, cmd_role_create,
+	{ { "role", "create" }, 1, 1, W | CMD_LAZY, cmd_role_create,
 	  "role create SLUG [--name T] [--description T] [--priority N] [--unix-group NAME] [--gid N] [--bind]" },
-	{ { "role", "update" }, 1, 1, W, cmd_role_update,
+	{ { "role", "update" }, 1, 1, W | CMD_LAZY, cmd_role_update,
 	  "role update SLUG [--name T] [--description T] [--priority N]" },
 	{ { "role", "list" }, 0, 0, R, cmd_role_list, "role list" },
 	{ { "role", "show" }, 1, 1, R, cmd_role_show, "role show SLUG" },
@@ -1431,9 +1462,9 @@ const struct ctl_cmd ctl_commands[] = {
 	{ { "directory", "create" }, 1, 1, W, cmd_directory_create, "directory create NAME" },
 	{ { "directory", "list" }, 0, 0, R, cmd_directory_list, "directory list" },
 	{ { "directory", "delete" }, 1, 1, W, cmd_directory_delete, "directory delete NAME" },
-	{ { "import" }, 2, 2, CMD_OWNTXN, cmd_import,
+	{ { "import" }, 2, 2, CMD_OWNTXN | CMD_LAZY, cmd_import,
 	  "import --directory NAME USERS.json GROUPS.json [--force]" },
-	{ { "export" }, 0, 2, R, cmd_export, "export --directory NAME [USERS.json GROUPS.json]" },
+	{ { "export" }, 0, 2, R | CMD_LAZY, cmd_export, "export --directory NAME [USERS.json GROUPS.json]" },
 	{ { "group", "list" }, 0, 0, R, cmd_group_list, "group list [--directory NAME]" },
 	{ { "group", "show" }, 1, 1, R, cmd_group_show, "group show GROUP [--directory NAME]" },
 	{ { "group", "roles", "assign" }, 2, -1, W, cmd_group_roles_assign,
@@ -1446,7 +1477,7 @@ const struct ctl_cmd ctl_commands[] = {
 	{ { "org", "list" }, 0, 0, R, cmd_org_list, "org list" },
 	{ { "org", "show" }, 1, 1, R, cmd_org_show, "org show ORG" },
 	{ { "org", "delete" }, 1, 1, W, cmd_org_delete, "org delete ORG" },
-	{ { "org", "connection", "enable" }, 2, 2, W, cmd_org_connection_enable,
+	{ { "org", "connection", "enable" }, 2, 2, W | CMD_LAZY, cmd_org_connection_enable,
 	  "org connection enable ORG DIRECTORY [--auto-membership on|off]" },
 	{ { "org", "connection", "disable" }, 2, 2, W, cmd_org_connection_disable,
 	  "org connection disable ORG DIRECTORY" },
@@ -1460,12 +1491,12 @@ const struct ctl_cmd ctl_commands[] = {
 	  "org group roles remove ORG GROUP ROLE... [--directory NAME]" },
 	{ { "org", "group", "roles", "list" }, 2, 2, R, cmd_org_group_roles_list,
 	  "org group roles list ORG GROUP [--directory NAME]" },
-	{ { "assign", "add" }, 2, 2, W, cmd_assign_add,
+	{ { "assign", "add" }, 2, 2, W | CMD_LAZY, cmd_assign_add,
 	  "assign add USER ROLE --resource RES [--expires TIME] [--directory NAME]" },
-	{ { "assign", "remove" }, 2, 2, W, cmd_assign_remove,
+	{ { "assign", "remove" }, 2, 2, W | CMD_LAZY, cmd_assign_remove,
 	  "assign remove USER ROLE --resource RES [--directory NAME]" },
 	{ { "assign", "list" }, 0, 1, R, cmd_assign_list, "assign list [USER] [--directory NAME]" },
-	{ { "policy", "set" }, 2, 2, W, cmd_policy_set,
+	{ { "policy", "set" }, 2, 2, W | CMD_LAZY, cmd_policy_set,
 	  "policy set multiple-roles on|off | default-role SLUG|none | role-attribute ATTR|none" },
 	{ { "policy", "show" }, 0, 0, R, cmd_policy_show, "policy show" },
 	{ { "user", "list" }, 0, 0, R, cmd_user_list, "user list [--directory NAME]" },

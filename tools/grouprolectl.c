@@ -176,31 +176,44 @@ int main(int argc, char **argv)
 	if (r < 0)
 		return ctl_fail(&c, EXIT_REFUSED, "%s", gr_err_msg(&err));
 
-	{
-		unsigned flags = GR_STORE_WRITE |
-				 ((cmd->flags & (CMD_WRITE | CMD_OWNTXN)) ? GR_STORE_CREATE : 0);
-
-		r = gr_store_open(&c.cfg, flags, &c.st, &err);
-		if (r == -ENOENT)
-			return ctl_fail(&c, EXIT_REFUSED,
-					"no database in %s yet (create a directory or role first)",
-					c.cfg.state_dir);
-		if (r < 0)
-			return ctl_fail(&c, EXIT_REFUSED, "%s", gr_err_msg(&err));
-		if (cmd->flags & CMD_WRITE)
-			r = gr_store_begin(c.st, &err);
-		else if (cmd->flags & CMD_READ)
-			r = gr_store_read_lock(c.st, &err);
-		if (r < 0) {
-			gr_store_close(c.st);
-			return ctl_fail(&c, EXIT_REFUSED, "%s", gr_err_msg(&err));
-		}
-	}
+	c.cmd = cmd;
+	if (!(cmd->flags & CMD_LAZY) && (r = ctl_open(&c)))
+		return r;
 	r = cmd->fn(&c, argc, argv);
 	gr_store_close(c.st); /* cancels whatever was not committed */
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return ctl_fail(&c, EXIT_REFUSED, "cannot write output: %s", strerror(errno));
 	return r;
+}
+
+int ctl_open(struct ctl *c)
+{
+	unsigned flags = GR_STORE_WRITE;
+	struct gr_err err;
+	int r;
+
+	if (c->st)
+		return EXIT_OK;
+	gr_err_clear(&err);
+	if (c->cmd->flags & (CMD_WRITE | CMD_OWNTXN))
+		flags |= GR_STORE_CREATE;
+	r = gr_store_open(&c->cfg, flags, &c->st, &err);
+	if (r == -ENOENT)
+		return ctl_fail(c, EXIT_REFUSED,
+				"no database in %s yet (create a directory or role first)",
+				c->cfg.state_dir);
+	if (r < 0)
+		return ctl_fail(c, EXIT_REFUSED, "%s", gr_err_msg(&err));
+	if (c->cmd->flags & CMD_WRITE)
+		r = gr_store_begin(c->st, &err);
+	else if (c->cmd->flags & CMD_READ)
+		r = gr_store_read_lock(c->st, &err);
+	if (r < 0) {
+		gr_store_close(c->st);
+		c->st = NULL;
+		return ctl_fail(c, EXIT_REFUSED, "%s", gr_err_msg(&err));
+	}
+	return EXIT_OK;
 }
 
 int ctl_commit(struct ctl *c, struct gr_err *err)
