@@ -34,7 +34,7 @@
  *   orgmember/ORG/DIR/UID     "1"
  *   oroles/ORG/DIR/GID        [SLUG...]      organization group roles
  *   assign/DIR/UID            [{"role", "resource", "expires"}]
- *   role/SLUG, rgroup/NAME, gid/N   see roles.h
+ *   role/SLUG, rgroup/NAME, gid/N, roleindex   see roles.h
  *
  * Admin data (role mappings, organization members, resource assignments)
  * is keyed on SCIM ids, so group renames keep their roles; IdP changes never

@@ -50,6 +50,8 @@ void gr_roles_set_host_groups(const struct gr_host_groups *hg)
 
 /* ---- records ---- */
 
+static int index_change(struct gr_store *st, const char *slug, bool add, struct gr_err *err);
+
 int gr_role_from_json(const json_t *v, struct gr_role *role)
 {
 	const char *slug = json_string_value(json_object_get(v, "slug"));
@@ -284,6 +286,8 @@ int gr_role_create(struct gr_store *st, struct gr_role *role, unsigned flags,
 		return gr_err_set(err, -ENAMETOOLONG, "key too long");
 	if ((r = gr_store_put_str(st, key, role->slug, err)) < 0)
 		return r;
+	if ((r = index_change(st, role->slug, true, err)) < 0)
+		return r;
 	v = role_to_json(role);
 	if (!v)
 		return gr_err_set(err, -ENOMEM, "out of memory");
@@ -426,42 +430,11 @@ int gr_role_delete(struct gr_store *st, const char *slug, struct gr_err *err)
 	if (gr_key(key, sizeof(key), "rgroup/%s", role.unix_group) < 0 ||
 	    (r = gr_store_del(st, key, err)) < 0)
 		return r;
+	if ((r = index_change(st, slug, false, err)) < 0)
+		return r;
 	if (gr_key(key, sizeof(key), "role/%s", slug) < 0)
 		return gr_err_set(err, -ENAMETOOLONG, "key too long");
 	return gr_store_del(st, key, err);
-}
-
-struct list_ctx {
-	struct gr_role *roles;
-	size_t n, cap;
-	int r;
-};
-
-static int list_cb(const char *key, const unsigned char *val, size_t len, void *ctx)
-{
-	struct list_ctx *l = ctx;
-	json_t *v;
-	int r;
-
-	(void)key;
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		struct gr_role *nr = realloc(l->roles, ncap * sizeof(*nr));
-
-		if (!nr)
-			return -ENOMEM;
-		l->roles = nr;
-		l->cap = ncap;
-	}
-	v = json_loadb((const char *)val, len, 0, NULL);
-	if (!v)
-		return -GR_E_CORRUPT;
-	r = gr_role_from_json(v, &l->roles[l->n]);
-	json_decref(v);
-	if (r < 0)
-		return r;
-	l->n++;
-	return 0;
 }
 
 static int role_cmp(const void *a, const void *b)
@@ -469,23 +442,72 @@ static int role_cmp(const void *a, const void *b)
 	return strcmp(((const struct gr_role *)a)->slug, ((const struct gr_role *)b)->slug);
 }
 
+/*
+ * "roleindex" lists every slug, so readers can get the catalog with fetches
+ * alone: a read-only handle (the PAM module) may not walk the database.
+ */
+static int index_change(struct gr_store *st, const char *slug, bool add, struct gr_err *err)
+{
+	json_t *idx = NULL;
+	int r = gr_store_get_json(st, "roleindex", &idx, err);
+
+	if (r == -GR_E_NOTFOUND) {
+		idx = json_array();
+		r = idx ? 0 : gr_err_set(err, -ENOMEM, "out of memory");
+	}
+	if (r < 0)
+		return r;
+	if (!json_is_array(idx)) {
+		json_decref(idx);
+		return gr_err_set(err, -GR_E_CORRUPT, "role index is not an array");
+	}
+	if (add)
+		r = gr_json_array_add(idx, slug) < 0 ? gr_err_set(err, -ENOMEM, "out of memory") : 0;
+	else
+		gr_json_array_remove(idx, slug);
+	if (r == 0)
+		r = gr_store_put_json(st, "roleindex", idx, err);
+	json_decref(idx);
+	return r;
+}
+
 int gr_role_list(struct gr_store *st, struct gr_role **out, size_t *n, struct gr_err *err)
 {
-	struct list_ctx l = { NULL, 0, 0, 0 };
+	struct gr_role *roles = NULL;
+	json_t *idx = NULL, *v;
+	size_t i, count = 0;
 	int r;
 
 	*out = NULL;
 	*n = 0;
-	r = gr_store_walk(st, "role/", list_cb, &l, err);
-	if (r < 0) {
-		free(l.roles);
-		if (r == -ENOMEM || r == -GR_E_CORRUPT)
-			return gr_err_set(err, r, "cannot list roles: %s", gr_strerror(r));
+	r = gr_store_get_json(st, "roleindex", &idx, err);
+	if (r == -GR_E_NOTFOUND)
+		return 0;
+	if (r < 0)
 		return r;
+	if (!json_is_array(idx)) {
+		json_decref(idx);
+		return gr_err_set(err, -GR_E_CORRUPT, "role index is not an array");
 	}
-	if (l.n > 1)
-		qsort(l.roles, l.n, sizeof(*l.roles), role_cmp);
-	*out = l.roles;
-	*n = l.n;
+	roles = calloc(json_array_size(idx) + 1, sizeof(*roles));
+	if (!roles) {
+		json_decref(idx);
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	}
+	json_array_foreach(idx, i, v) {
+		r = json_is_string(v) ? gr_role_get(st, json_string_value(v), &roles[count], err)
+				      : -GR_E_CORRUPT;
+		if (r < 0) {
+			free(roles);
+			json_decref(idx);
+			return r == -GR_E_CORRUPT ? gr_err_set(err, r, "role index is corrupt") : r;
+		}
+		count++;
+	}
+	json_decref(idx);
+	if (count > 1)
+		qsort(roles, count, sizeof(*roles), role_cmp);
+	*out = roles;
+	*n = count;
 	return 0;
 }

@@ -18,6 +18,7 @@
  *   rgroup/NAME  SLUG   (Unix group names are unique among roles)
  *   gid/N        {"slug", "retired"}  every gid ever allocated; never reused
  *   meta         "next_gid": the allocation cursor, which only moves up
+ *   roleindex    [SLUG...]  every role, so the catalog needs no walk
  *
  * A role's gid comes from gid_min..gid_max (or an explicit --gid), and is
  * refused when another NSS source already has it.  Its group name is

@@ -1,0 +1,22 @@
+# bench/: benchmarks.  `make bench` runs every target in BENCH_TARGETS and
+# prints tables; figures are ratios against anchors measured in the same run.
+
+BENCH_TARGETS :=
+-include bench/nss.mk
+-include bench/pam.mk
+
+$(B)/bench/bench_store: $(B)/bench/bench_store.o $(LIBGR)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(TDB_LIBS)
+
+# BENCH_STORE_ARGS="USERS GROUPS MEMBERSHIPS" scales it (default 100000 10000 1000000).
+.PHONY: bench-store
+bench-store: $(B)/bench/bench_store
+	@echo "== store, resolution, publish"
+	@$(B)/bench/bench_store $(BENCH_STORE_ARGS)
+BENCH_TARGETS += bench-store
+
+.PHONY: bench
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(BENCH_TARGETS)
