@@ -119,7 +119,7 @@ DEPS_PKGCONFIG := tdb:libtdb-dev jansson:libjansson-dev cmocka:libcmocka-dev \
 	nss_wrapper:libnss-wrapper
 DEPS_PROGRAMS := pkg-config:pkg-config bats:bats tdbtool:tdb-tools valgrind:valgrind \
 	sshd:openssh-server ssh:openssh-client sudo:sudo unshare:util-linux \
-	script:bsdutils
+	script:bsdutils jq:jq
 DEPS_ROOT_PROGRAMS := /usr/sbin/sshd:openssh-server
 .PHONY: deps
 deps:

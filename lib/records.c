@@ -290,8 +290,13 @@ static int user_unindex(struct gr_store *st, const char *dir, const json_t *old,
 	const char *id = gr_scim_str(old, "id");
 	int r;
 
-	if (uname && gr_lowercase(uname, lower, sizeof(lower)) == 0 &&
-	    gr_key(key, sizeof(key), "uname/%s/%s", dir, lower) == 0) {
+	/*
+	 * Only entries that still point at this user: within an import another
+	 * user may already have taken the old name (two users swapping names).
+	 */
+	if (uname && id && gr_lowercase(uname, lower, sizeof(lower)) == 0 &&
+	    gr_key(key, sizeof(key), "uname/%s/%s", dir, lower) == 0 &&
+	    gr_store_get_str(st, key, owner, sizeof(owner), NULL) == 0 && !strcmp(owner, id)) {
 		r = gr_store_del(st, key, err);
 		if (r < 0)
 			return r;
@@ -592,6 +597,7 @@ int gr_group_put(struct gr_store *st, const char *dir, const json_t *scim, unsig
 	const char *name = gr_scim_str(scim, "displayName");
 	const char *ext = gr_scim_str(scim, "externalId");
 	json_t *old = NULL, *old_members = NULL, *members = NULL, *rec = NULL, *m;
+	json_t *newset = NULL, *oldset = NULL;
 	size_t i;
 	int r;
 
@@ -607,9 +613,11 @@ int gr_group_put(struct gr_store *st, const char *dir, const json_t *scim, unsig
 		const char *oname = gr_scim_str(old, "displayName");
 		char olower[2048];
 
+		/* Only if still ours: another group may have taken the old name. */
 		if (oname && gr_lowercase(oname, olower, sizeof(olower)) == 0 &&
 		    gr_key(key, sizeof(key), "gname/%s/%s", dir, olower) == 0 &&
-		    (r = gr_store_del(st, key, err)) < 0)
+		    gr_store_get_str(st, key, owner, sizeof(owner), NULL) == 0 &&
+		    !strcmp(owner, id) && (r = gr_store_del(st, key, err)) < 0)
 			goto out;
 	}
 	if (gr_key(key, sizeof(key), "gname/%s/%s", dir, lower) < 0) {
@@ -625,17 +633,24 @@ int gr_group_put(struct gr_store *st, const char *dir, const json_t *scim, unsig
 	if ((r = gr_store_put_str(st, key, id, err)) < 0)
 		goto out;
 
+	/*
+	 * Member sets as JSON objects (jansson's hash tables): the diff below
+	 * stays linear for a 50,000-member group, and duplicates collapse.
+	 */
 	members = json_array();
-	if (!members) {
+	newset = json_object();
+	oldset = json_object();
+	if (!members || !newset || !oldset) {
 		r = gr_err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
 	json_array_foreach(gr_scim_get(scim, "members"), i, m) {
 		const char *uid = gr_scim_str(m, "value");
 
-		if (!uid)
+		if (!uid || json_object_get(newset, uid))
 			continue;
-		if (json_array_append_new(members, json_string(uid)) < 0) {
+		if (json_object_set_new(newset, uid, json_true()) < 0 ||
+		    json_array_append_new(members, json_string(uid)) < 0) {
 			r = gr_err_set(err, -ENOMEM, "out of memory");
 			goto out;
 		}
@@ -644,24 +659,24 @@ int gr_group_put(struct gr_store *st, const char *dir, const json_t *scim, unsig
 		goto out;
 
 	if (!(flags & GR_GROUP_NO_USER_INDEX)) {
-		/*
-		 * Diff old and new member lists.  Membership lists are bounded
-		 * (GR_SCIM_MAX_MEMBERS), and the per-member work is one small
-		 * record; the quadratic has_() check is on the smaller side only
-		 * in the common PATCH-sized case, and bulk loads use
-		 * GR_GROUP_NO_USER_INDEX.
-		 */
 		json_t *v;
 
+		json_array_foreach(old_members, i, v) {
+			if (json_is_string(v) &&
+			    json_object_set_new(oldset, json_string_value(v), json_true()) < 0) {
+				r = gr_err_set(err, -ENOMEM, "out of memory");
+				goto out;
+			}
+		}
 		json_array_foreach(members, i, v) {
-			if (gr_json_array_has(old_members, json_string_value(v)))
+			if (json_object_get(oldset, json_string_value(v)))
 				continue;
 			r = user_group_link(st, dir, json_string_value(v), id, true, err);
 			if (r < 0)
 				goto out;
 		}
 		json_array_foreach(old_members, i, v) {
-			if (!json_is_string(v) || gr_json_array_has(members, json_string_value(v)))
+			if (!json_is_string(v) || json_object_get(newset, json_string_value(v)))
 				continue;
 			r = user_group_link(st, dir, json_string_value(v), id, false, err);
 			if (r < 0 && r != -GR_E_INVALID)
@@ -690,6 +705,8 @@ out:
 	json_decref(old);
 	json_decref(old_members);
 	json_decref(members);
+	json_decref(newset);
+	json_decref(oldset);
 	json_decref(rec);
 	return r;
 }
