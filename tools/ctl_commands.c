@@ -256,11 +256,12 @@ static int cmd_role_list(struct ctl *c, int argc, char **argv)
 		static const char *const hdr[] = { "SLUG", "NAME", "PRIORITY", "UNIX GROUP", "GID" };
 		const char *(*rows)[5] = calloc(n + 1, sizeof(*rows));
 		char (*num)[2][16] = calloc(n + 1, sizeof(*num));
-		const char **rowp[n + 1];
+		const char ***rowp = calloc(n + 1, sizeof(*rowp));
 
-		if (!rows || !num) {
+		if (!rows || !num || !rowp) {
 			free(rows);
 			free(num);
+			free(rowp);
 			free(roles);
 			return ctl_fail(c, EXIT_REFUSED, "out of memory");
 		}
@@ -281,6 +282,7 @@ static int cmd_role_list(struct ctl *c, int argc, char **argv)
 			printf("(* bound to an existing host group)\n");
 		free(rows);
 		free(num);
+		free(rowp);
 	}
 	free(roles);
 	return EXIT_OK;
