@@ -137,7 +137,7 @@ deps:
 	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
 	if [ -z "$${missing% }" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "deps: installing$$missing"; \
+		echo "deps: installing $$missing"; \
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
 			>/dev/null || { echo "deps: apt-get failed" >&2; exit 1; }; \
