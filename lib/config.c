@@ -71,14 +71,21 @@ static int parse_bool(const char *v, bool *out)
 
 /*
  * Split V at spaces and commas into the fixed-size list.  Each item is
- * validated by VALID; the list is replaced, not appended to.
+ * validated by VALID; the list is replaced, not appended to.  The new items
+ * are collected aside and copied in only when all of them are valid, so a
+ * refused value leaves the previous list intact.
  */
 static int parse_list(const char *key, const char *v, char *list, size_t itemsz,
-		      unsigned *count, bool (*valid)(const char *), struct gr_err *err)
+		      unsigned *count, bool allow_empty, bool (*valid)(const char *),
+		      struct gr_err *err)
 {
 	char item[256];
-	unsigned n = 0;
+	char tmp[GR_CONFIG_MAX_LIST * (GR_NAME_MAX * 2 + 2)];
+	unsigned n = 0, i;
 	const char *p = v;
+
+	if (itemsz * GR_CONFIG_MAX_LIST > sizeof(tmp))
+		return gr_err_set(err, -EINVAL, "%s: list item size too large", key);
 
 	while (*p) {
 		size_t len;
@@ -98,10 +105,14 @@ static int parse_list(const char *key, const char *v, char *list, size_t itemsz,
 		if (n >= GR_CONFIG_MAX_LIST)
 			return gr_err_set(err, -GR_E_CONFIG, "%s: more than %d items", key,
 					  GR_CONFIG_MAX_LIST);
-		strcpy(list + n * itemsz, item);
+		strcpy(tmp + n * itemsz, item);
 		n++;
 		p += len;
 	}
+	if (n == 0 && !allow_empty)
+		return gr_err_set(err, -GR_E_CONFIG, "%s: empty list", key);
+	for (i = 0; i < n; i++)
+		strcpy(list + i * itemsz, tmp + i * itemsz);
 	*count = n;
 	return 0;
 }
@@ -139,7 +150,7 @@ int gr_config_set(struct gr_config *cfg, const char *key, const char *v,
 		strcpy(cfg->organization, v);
 	} else if (!strcmp(key, "resources")) {
 		return parse_list(key, v, &cfg->resources[0][0], sizeof(cfg->resources[0]),
-				  &cfg->n_resources, gr_valid_resource, err);
+				  &cfg->n_resources, true, gr_valid_resource, err);
 	} else if (!strcmp(key, "group_prefix")) {
 		if (!valid_prefix(v))
 			return gr_err_set(err, -GR_E_CONFIG,
@@ -198,11 +209,9 @@ int gr_config_set(struct gr_config *cfg, const char *key, const char *v,
 			cfg->quiet = b;
 	} else if (!strcmp(key, "require_role")) {
 		r = parse_list(key, v, &cfg->require_role[0][0], sizeof(cfg->require_role[0]),
-			       &cfg->n_require_role, gr_valid_slug, err);
+			       &cfg->n_require_role, false, gr_valid_slug, err);
 		if (r < 0)
 			return r;
-		if (cfg->n_require_role == 0)
-			return gr_err_set(err, -GR_E_CONFIG, "require_role: empty list");
 	} else if (!strcmp(key, "unknown")) {
 		if (!strcmp(v, "ignore"))
 			cfg->unknown = GR_UNKNOWN_IGNORE;
@@ -249,6 +258,7 @@ int gr_config_load(struct gr_config *cfg, const char *path, bool missing_ok,
 	char line[GR_CONFIG_MAX_LINE + 2];
 	char seen[32][32];
 	unsigned nseen = 0, lineno = 0, i;
+	unsigned range_line = 0; /* last line that set gid_min or gid_max */
 	FILE *f = NULL;
 	int fd, r = 0;
 
@@ -307,6 +317,8 @@ int gr_config_load(struct gr_config *cfg, const char *path, bool missing_ok,
 		}
 		if (nseen < 32 && strlen(k) < sizeof(seen[0]))
 			strcpy(seen[nseen++], k);
+		if (!strcmp(k, "gid_min") || !strcmp(k, "gid_max"))
+			range_line = lineno;
 		gr_err_clear(&sub);
 		r = gr_config_set(cfg, k, v, &sub);
 		if (r < 0) {
@@ -318,11 +330,20 @@ int gr_config_load(struct gr_config *cfg, const char *path, bool missing_ok,
 		r = gr_err_set(err, -EIO, "%s: read error", path);
 		goto out;
 	}
-	r = gr_config_validate(cfg, err);
-	if (r < 0) {
-		struct gr_err sub = *err;
+	{
+		struct gr_err sub;
 
-		r = gr_err_set(err, r, "%s: %s", path, gr_err_msg(&sub));
+		/*
+		 * The only cross-field rule is the gid range: point at the line
+		 * that completed the bad range, so the error names file:line
+		 * like every other.
+		 */
+		gr_err_clear(&sub);
+		r = gr_config_validate(cfg, &sub);
+		if (r < 0 && range_line)
+			r = gr_err_set(err, r, "%s:%u: %s", path, range_line, gr_err_msg(&sub));
+		else if (r < 0)
+			r = gr_err_set(err, r, "%s: %s", path, gr_err_msg(&sub));
 	}
 out:
 	fclose(f);

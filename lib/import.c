@@ -181,6 +181,36 @@ static int clear_user_indexes(struct gr_store *st, const char *dir, const json_t
 	return 0;
 }
 
+/* The same for displayNames: groups may swap names too. */
+static int clear_group_indexes(struct gr_store *st, const char *dir, const json_t *old_ids,
+			       struct gr_err *err)
+{
+	char key[GR_KEY_MAX], owner[GR_KEY_MAX], lower[2048];
+	const char *id, *name;
+	json_t *v;
+	int r;
+
+	json_object_foreach((json_t *)old_ids, id, v) {
+		json_t *g = NULL;
+
+		r = gr_group_get(st, dir, id, &g, err);
+		if (r == -GR_E_NOTFOUND)
+			continue;
+		if (r < 0)
+			return r;
+		name = json_string_value(json_object_get(g, "displayName"));
+		if (name && gr_lowercase(name, lower, sizeof(lower)) == 0 &&
+		    gr_key(key, sizeof(key), "gname/%s/%s", dir, lower) == 0 &&
+		    gr_store_get_str(st, key, owner, sizeof(owner), NULL) == 0 &&
+		    !strcmp(owner, id))
+			r = gr_store_del(st, key, err);
+		json_decref(g);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int gr_import_directory(struct gr_store *st, const char *dir, const json_t *users,
 			const json_t *groups, bool force, struct gr_import_stats *stats,
 			json_t **unmapped, struct gr_err *err)
@@ -244,8 +274,9 @@ int gr_import_directory(struct gr_store *st, const char *dir, const json_t *user
 			goto cancel;
 		stats->users_removed++;
 	}
-	/* Renames may swap names between users: re-index from scratch. */
-	if ((r = clear_user_indexes(st, dir, old_users, err)) < 0)
+	/* Renames may swap names between users or groups: re-index from scratch. */
+	if ((r = clear_user_indexes(st, dir, old_users, err)) < 0 ||
+	    (r = clear_group_indexes(st, dir, old_groups, err)) < 0)
 		goto cancel;
 	report = json_array();
 	if (!report) {

@@ -93,7 +93,12 @@ static int check_schema(struct gr_store *st, bool create, struct gr_err *err)
 
 	r = gr_store_get_json(st, "schema", &v, err);
 	if (r == -GR_E_NOTFOUND) {
-		if (!create)
+		/*
+		 * Only an empty file is ours to stamp (fresh, or a crash before
+		 * the first commit); a TDB holding records but no schema belongs
+		 * to someone else, CREATE or not.
+		 */
+		if (!create || tdb_traverse_read(st->tdb, NULL, NULL) != 0)
 			return gr_err_set(err, -GR_E_SCHEMA, "%s: not a grouprole database",
 					  st->path);
 		/* A fresh file: stamp it in its own transaction. */

@@ -24,10 +24,13 @@ for t in "$@"; do
 	*) CMOCKA_MESSAGE_OUTPUT=TAP timeout "$timeout_s" "$t" >"$log" 2>&1 ;;
 	esac
 	rc=$?
+	# cmocka 1.1 reports a skipped case as "not ok N # SKIP", bats as
+	# "ok N # skip": both are skips, neither a pass nor a failure.
 	p=$(grep -Eci '^ok [0-9]+' "$log")
-	s=$(grep -Eci '^ok [0-9]+.*# skip' "$log")
-	f=$(grep -Ec '^not ok [0-9]+' "$log")
-	p=$((p - s))
+	ps=$(grep -Eci '^ok [0-9]+.*# skip' "$log")
+	s=$(grep -Eci '^(not )?ok [0-9]+.*# skip' "$log")
+	f=$(grep -E '^not ok [0-9]+' "$log" | grep -Eciv '# skip')
+	p=$((p - ps))
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 		echo "FAIL $name: exited with status $rc without a failing case (see $log)"
@@ -39,7 +42,7 @@ for t in "$@"; do
 	else
 		echo "ok   $name: $p passed${s:+, $s skipped}"
 	fi
-	grep -Ei '^ok [0-9]+.*# skip' "$log" | sed 's/^/    /'
+	grep -Ei '^(not )?ok [0-9]+.*# skip' "$log" | sed 's/^/    /'
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))

@@ -143,3 +143,55 @@ uint32_t tu_role(struct gr_store *st, const char *slug, int priority)
 	tu_assert_ok(gr_role_create(st, &role, 0, &err), &err);
 	return role.gid;
 }
+
+struct dump_ctx {
+	char **lines;
+	size_t n, cap;
+	const char *skip;
+};
+
+static int dump_cb(const char *key, const unsigned char *val, size_t len, void *p)
+{
+	struct dump_ctx *d = p;
+	char *line;
+
+	if (d->skip && !strcmp(key, d->skip))
+		return 0;
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		d->lines = realloc(d->lines, d->cap * sizeof(*d->lines));
+		assert_non_null(d->lines);
+	}
+	assert_true(asprintf(&line, "%s=%.*s\n", key, (int)len, (const char *)val) > 0);
+	d->lines[d->n++] = line;
+	return 0;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *tu_dump(struct gr_store *st, const char *skip)
+{
+	struct dump_ctx d = { NULL, 0, 0, skip };
+	struct gr_err err;
+	size_t i, total = 1;
+	char *out;
+
+	gr_err_clear(&err);
+	tu_assert_ok(gr_store_walk(st, "", dump_cb, &d, &err), &err);
+	/* The walk's order is the hash's: sort for a stable comparison. */
+	qsort(d.lines, d.n, sizeof(*d.lines), cmp_line);
+	for (i = 0; i < d.n; i++)
+		total += strlen(d.lines[i]);
+	out = malloc(total);
+	assert_non_null(out);
+	out[0] = '\0';
+	for (i = 0; i < d.n; i++) {
+		strcat(out, d.lines[i]);
+		free(d.lines[i]);
+	}
+	free(d.lines);
+	return out;
+}

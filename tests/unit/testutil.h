@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include <jansson.h>
@@ -60,5 +61,27 @@ uint32_t tu_role(struct gr_store *st, const char *slug, int priority);
 		if (tu_r_ < 0)                                                             \
 			fail_msg("%s = %d: %s", #expr, tu_r_, gr_err_msg(errp));             \
 	} while (0)
+
+/*
+ * EXPR must fail with exactly CODE, and the sentence in *ERRP must contain
+ * SUBSTR: a test that only checked "< 0" would pass on the wrong error.
+ */
+#define tu_assert_fails(expr, errp, code, substr)                                        \
+	do {                                                                               \
+		int tu_r_ = (expr);                                                       \
+		if (tu_r_ != (code))                                                       \
+			fail_msg("%s = %d (%s), expected %d (%s)", #expr, tu_r_,             \
+				 gr_err_msg(errp), (int)(code), gr_strerror(code));           \
+		if (!strstr(gr_err_msg(errp), (substr)))                                   \
+			fail_msg("%s: message \"%s\" lacks \"%s\"", #expr, gr_err_msg(errp),   \
+				 (substr));                                                 \
+	} while (0)
+
+/*
+ * Every record of ST as "key=value\n" lines sorted by key (malloc()ed), for
+ * comparing a whole database before and after an operation that must not
+ * change it.  Keys equal to SKIP (may be NULL, e.g. "meta") are left out.
+ */
+char *tu_dump(struct gr_store *st, const char *skip);
 
 #endif
