@@ -9,8 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <tdb.h>
-
 #include "facts.h"
 #include "publish.h"
 #include "safefile.h"
@@ -151,124 +149,46 @@ static int resolve_all(struct gr_store *st, struct gr_context *ctx, struct pub *
 	return 0;
 }
 
-static bool is_prime(uint32_t n)
-{
-	uint32_t d;
-
-	if (n < 2)
-		return false;
-	for (d = 2; (uint64_t)d * d <= n; d++)
-		if (n % d == 0)
-			return false;
-	return true;
-}
-
-/* libtdb wants a hash size near the record count (see docs/architecture.md). */
-static int hash_size_for(size_t records)
-{
-	uint32_t n = records < 131 ? 131 : (records > 16000000 ? 16000000 : (uint32_t)records);
-
-	while (!is_prime(n))
-		n++;
-	return (int)n;
-}
-
-static int put(struct tdb_context *tdb, const unsigned char *k, size_t klen, const void *v,
-	       size_t vlen)
-{
-	TDB_DATA key = { (unsigned char *)(uintptr_t)k, klen };
-	TDB_DATA val = { (unsigned char *)(uintptr_t)v, vlen };
-
-	return tdb_store(tdb, key, val, TDB_INSERT) == 0 ? 0 : -1;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int write_groups(struct tdb_context *tdb, struct pub *p, size_t *written)
+static int write_groups(struct gr_snap_writer *w, struct pub *p, size_t *written)
 {
-	unsigned char key[256];
-	unsigned char *buf = NULL;
-	size_t cap = 0, i, j, klen;
-	uint32_t idx = 0;
-	int r = 0;
+	size_t i;
+	int r;
 
-	for (i = 0; i < p->n_roles && r == 0; i++) {
+	*written = 0;
+	for (i = 0; i < p->n_roles; i++) {
 		const struct gr_role *role = &p->roles[i];
 		struct member_list *m = &p->members[i];
-		struct gr_snap_entry_hdr h;
-		size_t need, off, nlen = strlen(role->unix_group);
 
 		if (role->bound)
 			continue;
 		if (m->n > 1)
 			qsort(m->logins, m->n, sizeof(*m->logins), cmp_str);
-		memset(&h, 0, sizeof(h));
-		h.gid = role->gid;
-		h.n_members = m->n;
-		h.name_len = (uint32_t)nlen;
-		for (j = 0; j < m->n; j++)
-			h.members_len += (uint32_t)strlen(m->logins[j]) + 1;
-		need = sizeof(h) + nlen + 1 + h.members_len;
-		if (need > cap) {
-			unsigned char *nb = realloc(buf, need);
-
-			if (!nb) {
-				r = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap = need;
-		}
-		memcpy(buf, &h, sizeof(h));
-		off = sizeof(h);
-		memcpy(buf + off, role->unix_group, nlen + 1);
-		off += nlen + 1;
-		for (j = 0; j < m->n; j++) {
-			size_t l = strlen(m->logins[j]) + 1;
-
-			memcpy(buf + off, m->logins[j], l);
-			off += l;
-		}
-		klen = gr_snap_key(key, sizeof(key), GR_SNAP_TAG_NAME, role->unix_group, nlen);
-		if (!klen || put(tdb, key, klen, buf, need) < 0) {
-			r = -EIO;
-			break;
-		}
-		klen = gr_snap_key(key, sizeof(key), GR_SNAP_TAG_GID, &role->gid, sizeof(role->gid));
-		if (put(tdb, key, klen, buf, need) < 0) {
-			r = -EIO;
-			break;
-		}
-		klen = gr_snap_key(key, sizeof(key), GR_SNAP_TAG_INDEX, &idx, sizeof(idx));
-		if (put(tdb, key, klen, &role->gid, sizeof(role->gid)) < 0) {
-			r = -EIO;
-			break;
-		}
-		idx++;
+		r = gr_snap_writer_add_group(w, role->unix_group, role->gid, m->logins, m->n);
+		if (r < 0)
+			return r;
+		(*written)++;
 	}
-	free(buf);
-	*written = idx;
-	return r;
+	return 0;
 }
 
-static int write_users(struct tdb_context *tdb, struct pub *p, size_t *written)
+static int write_users(struct gr_snap_writer *w, struct pub *p)
 {
-	unsigned char key[256];
-	size_t i, klen;
+	size_t i;
+	int r;
 
-	*written = 0;
 	for (i = 0; i < p->n_users; i++) {
 		struct login_entry *e = &p->users[i];
 
 		if (!e->n_gids)
 			continue;
-		klen = gr_snap_key(key, sizeof(key), GR_SNAP_TAG_USER, e->login, strlen(e->login));
-		if (!klen || put(tdb, key, klen, e->gids, e->n_gids * sizeof(uint32_t)) < 0)
-			return -EIO;
-		(*written)++;
+		r = gr_snap_writer_add_user(w, e->login, e->gids, e->n_gids);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -277,11 +197,9 @@ static int write_snapshot(const struct gr_config *cfg, struct pub *p,
 			  struct gr_publish_stats *stats, struct gr_err *err)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
-	struct gr_snap_header hdr;
-	struct tdb_context *tdb = NULL;
-	unsigned char hkey = GR_SNAP_TAG_HEADER;
-	size_t n_groups = 0, n_users = 0;
+	struct gr_snap_writer *w = NULL;
 	struct stat sb;
+	size_t n_groups = 0;
 	int fd = -1, r;
 
 	if (gr_config_state_path(cfg, GR_SNAP_FILE, path, sizeof(path)) < 0 ||
@@ -290,41 +208,26 @@ static int write_snapshot(const struct gr_config *cfg, struct pub *p,
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return gr_err_set(err, -errno, "cannot create %s: %s", tmp, strerror(errno));
-	/* No locking (nobody else knows this file), no per-store syncing. */
-	tdb = tdb_open(tmp, hash_size_for(p->n_roles * 3 + stats->users_with_roles),
-		       TDB_NOLOCK | TDB_NOSYNC | TDB_INCOMPATIBLE_HASH, O_RDWR | O_CREAT, 0600);
-	if (!tdb) {
+	r = gr_snap_writer_open(tmp, p->n_roles, stats->users_with_roles, &w);
+	if (r < 0) {
 		r = gr_err_set(err, -GR_E_IO, "cannot create snapshot %s: %s", tmp,
-			       strerror(errno ? errno : EIO));
+			       gr_strerror(r));
 		goto fail;
 	}
-	r = write_groups(tdb, p, &n_groups);
+	r = write_groups(w, p, &n_groups);
 	if (r == 0)
-		r = write_users(tdb, p, &n_users);
-	if (r == 0) {
-		memset(&hdr, 0, sizeof(hdr));
-		memcpy(hdr.magic, GR_SNAP_MAGIC, sizeof(GR_SNAP_MAGIC));
-		hdr.version = GR_SNAP_VERSION;
-		hdr.n_groups = (uint32_t)n_groups;
-		hdr.n_users = (uint32_t)n_users;
-		hdr.generation = stats->generation;
-		hdr.created = (int64_t)time(NULL);
-		hdr.next_expiry = p->next_expiry;
-		r = put(tdb, &hkey, 1, &hdr, sizeof(hdr)) < 0 ? -EIO : 0;
+		r = write_users(w, p);
+	if (r < 0) {
+		gr_snap_writer_abort(w);
+		r = gr_err_set(err, r == -ENOMEM ? r : -GR_E_IO, "cannot write snapshot: %s",
+			       gr_strerror(r));
+		goto fail;
 	}
+	/* Writes the header, syncs and closes, and frees W whatever happens. */
+	r = gr_snap_writer_finish(w, stats->generation, p->next_expiry);
 	if (r < 0) {
 		r = gr_err_set(err, r == -ENOMEM ? r : -GR_E_IO, "cannot write snapshot: %s",
-			       r == -ENOMEM ? "out of memory" : tdb_errorstr(tdb));
-		goto fail;
-	}
-	if (fsync(tdb_fd(tdb)) < 0) {
-		r = gr_err_set(err, -errno, "cannot sync snapshot: %s", strerror(errno));
-		goto fail;
-	}
-	r = tdb_close(tdb);
-	tdb = NULL;
-	if (r != 0) {
-		r = gr_err_set(err, -GR_E_IO, "cannot close snapshot");
+			       gr_strerror(r));
 		goto fail;
 	}
 	if (fchmod(fd, 0644) < 0 || fstat(fd, &sb) < 0) {
@@ -346,8 +249,6 @@ static int write_snapshot(const struct gr_config *cfg, struct pub *p,
 	stats->bytes = (uint64_t)sb.st_size;
 	return 0;
 fail:
-	if (tdb)
-		tdb_close(tdb);
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);

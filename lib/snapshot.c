@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <tdb.h>
@@ -24,11 +25,17 @@ size_t gr_snap_key(unsigned char *buf, size_t len, char tag, const void *data, s
 	if (dlen + 1 > len)
 		return 0;
 	buf[0] = (unsigned char)tag;
-	memcpy(buf + 1, data, dlen);
+	if (dlen)
+		memcpy(buf + 1, data, dlen);
 	return dlen + 1;
 }
 
-int gr_snap_decode_group(const unsigned char *data, size_t len, struct gr_snap_group *g)
+/*
+ * Decode the entry at the start of DATA (LEN bytes available, unaligned) and
+ * report its size in *USED.  Every length is checked against LEN first.
+ */
+static int decode_entry(const unsigned char *data, size_t len, struct gr_snap_group *g,
+			size_t *used)
 {
 	struct gr_snap_entry_hdr h;
 	size_t need;
@@ -36,10 +43,15 @@ int gr_snap_decode_group(const unsigned char *data, size_t len, struct gr_snap_g
 	if (len < sizeof(h))
 		return -EINVAL;
 	memcpy(&h, data, sizeof(h));
-	if (h.n_members > GR_SNAP_MAX_MEMBERS || h.name_len == 0)
+	if (h.n_members > GR_SNAP_MAX_MEMBERS || h.name_len == 0 ||
+	    h.name_len > GR_SNAP_MAX_NAME)
+		return -EINVAL;
+	/* A name takes at least two bytes (one character and its NUL). */
+	if ((h.n_members == 0) != (h.members_len == 0) ||
+	    (uint64_t)h.members_len < 2 * (uint64_t)h.n_members)
 		return -EINVAL;
 	need = sizeof(h) + (size_t)h.name_len + 1 + (size_t)h.members_len;
-	if (need != len || h.members_len < h.n_members)
+	if (need > len)
 		return -EINVAL;
 	g->gid = h.gid;
 	g->n_members = h.n_members;
@@ -51,7 +63,18 @@ int gr_snap_decode_group(const unsigned char *data, size_t len, struct gr_snap_g
 	g->members_len = h.members_len;
 	if (h.members_len && g->members[h.members_len - 1] != '\0')
 		return -EINVAL;
+	*used = need;
 	return 0;
+}
+
+int gr_snap_decode_group(const unsigned char *data, size_t len, struct gr_snap_group *g)
+{
+	size_t used;
+	int r = decode_entry(data, len, g, &used);
+
+	if (r < 0)
+		return r;
+	return used == len ? 0 : -EINVAL;
 }
 
 const char *gr_snap_next_member(const struct gr_snap_group *g, size_t *pos, size_t *len)
@@ -69,7 +92,7 @@ const char *gr_snap_next_member(const struct gr_snap_group *g, size_t *pos, size
 	return p;
 }
 
-int gr_snap_open(const char *path, bool allow_real_uid, struct gr_snap **out)
+static int try_open(const char *path, bool allow_real_uid, struct gr_snap **out)
 {
 	unsigned char kbuf[1];
 	struct gr_snap *s;
@@ -91,17 +114,26 @@ int gr_snap_open(const char *path, bool allow_real_uid, struct gr_snap **out)
 		close(fd);
 		return -ENOMEM;
 	}
-	/* O_RDONLY: libtdb takes no locks and maps the file read-only. */
+	/*
+	 * libtdb opens by path, so the file it gets may be a newer snapshot
+	 * than the one checked above: the identity comparison below catches
+	 * that, and the caller tries again.  O_RDONLY: libtdb takes no locks
+	 * and maps the file read-only.
+	 */
+	errno = 0;
 	s->tdb = tdb_open(path, 0, TDB_INCOMPATIBLE_HASH, O_RDONLY, 0);
-	close(fd);
 	if (!s->tdb) {
+		/* Renamed away between the two opens, or a second handle (EBUSY). */
+		r = errno == ENOENT ? -EAGAIN : errno == EBUSY ? -EBUSY : -GR_E_CORRUPT;
+		close(fd);
 		free(s);
-		return -GR_E_CORRUPT;
+		return r;
 	}
+	close(fd);
 	if (fstat(tdb_fd(s->tdb), &theirs) < 0 || theirs.st_dev != ours.st_dev ||
 	    theirs.st_ino != ours.st_ino) {
 		gr_snap_close(s);
-		return -GR_E_UNSAFE;
+		return -EAGAIN;
 	}
 	s->dev = ours.st_dev;
 	s->ino = ours.st_ino;
@@ -117,12 +149,24 @@ int gr_snap_open(const char *path, bool allow_real_uid, struct gr_snap **out)
 	memcpy(&s->hdr, val.dptr, sizeof(s->hdr));
 	free(val.dptr);
 	if (memcmp(s->hdr.magic, GR_SNAP_MAGIC, sizeof(GR_SNAP_MAGIC)) != 0 ||
-	    s->hdr.version != GR_SNAP_VERSION) {
+	    s->hdr.version != GR_SNAP_VERSION ||
+	    (s->hdr.n_groups == 0) != (s->hdr.n_chunks == 0) ||
+	    s->hdr.n_chunks > s->hdr.n_groups) {
 		gr_snap_close(s);
 		return -GR_E_CORRUPT;
 	}
 	*out = s;
 	return 0;
+}
+
+int gr_snap_open(const char *path, bool allow_real_uid, struct gr_snap **out)
+{
+	int tries, r = -EAGAIN;
+
+	/* Each retry means the publisher renamed a new snapshot in meanwhile. */
+	for (tries = 0; tries < 8 && r == -EAGAIN; tries++)
+		r = try_open(path, allow_real_uid, out);
+	return r == -EAGAIN ? -GR_E_UNSAFE : r;
 }
 
 void gr_snap_close(struct gr_snap *s)
@@ -194,30 +238,151 @@ int gr_snap_group_by_gid(struct gr_snap *s, uint32_t gid, gr_snap_group_fn fn, v
 	return lookup_group(s, k, sizeof(k), fn, ctx);
 }
 
-static int u32_parser(TDB_DATA key, TDB_DATA data, void *priv)
+/* The header of a chunk, read in place without copying the chunk. */
+static int chunk_hdr_parser(TDB_DATA key, TDB_DATA data, void *priv)
 {
 	(void)key;
-	if (data.dsize != sizeof(uint32_t))
+	if (data.dsize < sizeof(struct gr_snap_chunk_hdr))
 		return -1;
-	memcpy(priv, data.dptr, sizeof(uint32_t));
+	memcpy(priv, data.dptr, sizeof(struct gr_snap_chunk_hdr));
+	return 0;
+}
+
+static bool chunk_hdr_valid(const struct gr_snap *s, uint32_t index,
+			    const struct gr_snap_chunk_hdr *h)
+{
+	/* Chunk 0 starts at 0; every chunk is non-empty and inside n_groups. */
+	return h->count > 0 && h->first < s->hdr.n_groups &&
+	       h->count <= s->hdr.n_groups - h->first && (index > 0 || h->first == 0);
+}
+
+static int chunk_key(unsigned char *k, uint32_t index)
+{
+	return (int)gr_snap_key(k, 1 + sizeof(index), GR_SNAP_TAG_INDEX, &index, sizeof(index));
+}
+
+static int chunk_hdr(struct gr_snap *s, uint32_t index, struct gr_snap_chunk_hdr *h)
+{
+	unsigned char k[1 + sizeof(index)];
+	TDB_DATA key = { k, sizeof(k) };
+
+	chunk_key(k, index);
+	/* Every chunk below n_chunks must exist. */
+	if (tdb_parse_record(s->tdb, key, chunk_hdr_parser, h) != 0 ||
+	    !chunk_hdr_valid(s, index, h))
+		return -GR_E_CORRUPT;
+	return 0;
+}
+
+struct index_parse {
+	uint32_t skip; /* entries before the wanted one */
+	struct group_parse gp;
+};
+
+static int index_parser(TDB_DATA key, TDB_DATA data, void *priv)
+{
+	struct index_parse *ip = priv;
+	struct gr_snap_group g;
+	size_t pos = sizeof(struct gr_snap_chunk_hdr), used;
+	uint32_t i;
+
+	(void)key;
+	for (i = 0;; i++) {
+		if (pos > data.dsize ||
+		    decode_entry(data.dptr + pos, data.dsize - pos, &g, &used) < 0) {
+			ip->gp.r = -GR_E_CORRUPT;
+			return 0;
+		}
+		if (i == ip->skip)
+			break;
+		pos += used;
+	}
+	ip->gp.r = ip->gp.fn(&g, ip->gp.ctx);
 	return 0;
 }
 
 int gr_snap_group_by_index(struct gr_snap *s, uint32_t index, gr_snap_group_fn fn, void *ctx)
 {
+	struct gr_snap_chunk_hdr h;
+	struct index_parse ip = { 0, { fn, ctx, 0 } };
 	unsigned char k[1 + sizeof(index)];
 	TDB_DATA key = { k, sizeof(k) };
-	uint32_t gid;
+	uint32_t lo = 0, hi, mid;
 	int r;
 
 	if (index >= s->hdr.n_groups)
 		return -ENOENT;
-	gr_snap_key(k, sizeof(k), GR_SNAP_TAG_INDEX, &index, sizeof(index));
-	r = tdb_parse_record(s->tdb, key, u32_parser, &gid);
-	if (r != 0)
-		return -GR_E_CORRUPT; /* every index below n_groups must exist */
-	r = gr_snap_group_by_gid(s, gid, fn, ctx);
-	return r == -ENOENT ? -GR_E_CORRUPT : r;
+	/* Binary search for the last chunk whose first index is <= INDEX. */
+	hi = s->hdr.n_chunks - 1;
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		r = chunk_hdr(s, mid, &h);
+		if (r < 0)
+			return r;
+		if (h.first <= index)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	r = chunk_hdr(s, lo, &h);
+	if (r < 0)
+		return r;
+	if (index - h.first >= h.count)
+		return -GR_E_CORRUPT;
+	ip.skip = index - h.first;
+	chunk_key(k, lo);
+	if (tdb_parse_record(s->tdb, key, index_parser, &ip) != 0)
+		return -GR_E_CORRUPT;
+	return ip.gp.r;
+}
+
+int gr_snap_chunk_load(struct gr_snap *s, uint32_t index, struct gr_snap_chunk *c)
+{
+	struct gr_snap_chunk_hdr h;
+	unsigned char k[1 + sizeof(index)];
+	TDB_DATA key = { k, sizeof(k) }, val;
+
+	memset(c, 0, sizeof(*c));
+	if (index >= s->hdr.n_chunks)
+		return -ENOENT;
+	chunk_key(k, index);
+	val = tdb_fetch(s->tdb, key);
+	if (!val.dptr)
+		return tdb_error(s->tdb) == TDB_ERR_OOM ? -ENOMEM : -GR_E_CORRUPT;
+	if (val.dsize < sizeof(h)) {
+		free(val.dptr);
+		return -GR_E_CORRUPT;
+	}
+	memcpy(&h, val.dptr, sizeof(h));
+	if (!chunk_hdr_valid(s, index, &h)) {
+		free(val.dptr);
+		return -GR_E_CORRUPT;
+	}
+	c->data = val.dptr;
+	c->len = val.dsize;
+	c->first = h.first;
+	c->count = h.count;
+	return 0;
+}
+
+void gr_snap_chunk_release(struct gr_snap_chunk *c)
+{
+	free(c->data);
+	memset(c, 0, sizeof(*c));
+}
+
+int gr_snap_chunk_next(const struct gr_snap_chunk *c, size_t *pos, struct gr_snap_group *g)
+{
+	size_t used;
+
+	if (*pos == 0)
+		*pos = sizeof(struct gr_snap_chunk_hdr);
+	if (*pos == c->len)
+		return 0;
+	if (*pos > c->len || decode_entry(c->data + *pos, c->len - *pos, g, &used) < 0)
+		return -GR_E_CORRUPT;
+	*pos += used;
+	return 1;
 }
 
 struct gids_parse {
@@ -251,4 +416,238 @@ int gr_snap_user_gids(struct gr_snap *s, const char *login, gr_snap_gids_fn fn, 
 	if (tdb_parse_record(s->tdb, key, gids_parser, &p) != 0)
 		return tdb_error(s->tdb) == TDB_ERR_NOEXIST ? -ENOENT : -GR_E_CORRUPT;
 	return p.r;
+}
+
+/* ---- writer ---- */
+
+struct gr_snap_writer {
+	struct tdb_context *tdb;
+	unsigned char *entry;  /* scratch for one group entry */
+	size_t entry_cap;
+	unsigned char *chunk;  /* the chunk being filled, header included */
+	size_t chunk_len, chunk_cap;
+	struct gr_snap_chunk_hdr ch;
+	uint32_t n_groups, n_users, n_chunks;
+};
+
+static bool is_prime(uint32_t n)
+{
+	uint32_t d;
+
+	if (n < 2)
+		return false;
+	for (d = 2; (uint64_t)d * d <= n; d++)
+		if (n % d == 0)
+			return false;
+	return true;
+}
+
+/* libtdb wants a hash size near the record count (see docs/architecture.md). */
+static int hash_size_for(size_t records)
+{
+	uint32_t n = records < 131 ? 131 : (records > 16000000 ? 16000000 : (uint32_t)records);
+
+	while (!is_prime(n))
+		n++;
+	return (int)n;
+}
+
+static int grow(unsigned char **buf, size_t *cap, size_t need)
+{
+	unsigned char *nb;
+	size_t ncap = *cap ? *cap : 1024;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	nb = realloc(*buf, ncap);
+	if (!nb)
+		return -ENOMEM;
+	*buf = nb;
+	*cap = ncap;
+	return 0;
+}
+
+static int put(struct gr_snap_writer *w, char tag, const void *kdata, size_t klen,
+	       const void *v, size_t vlen)
+{
+	unsigned char k[256];
+	TDB_DATA key = { k, 0 };
+	TDB_DATA val = { (unsigned char *)(uintptr_t)v, vlen };
+
+	key.dsize = gr_snap_key(k, sizeof(k), tag, kdata, klen);
+	if (!key.dsize)
+		return -EINVAL;
+	if (tdb_store(w->tdb, key, val, TDB_INSERT) == 0)
+		return 0;
+	switch (tdb_error(w->tdb)) {
+	case TDB_ERR_EXISTS:
+		return -EEXIST;
+	case TDB_ERR_OOM:
+		return -ENOMEM;
+	default:
+		return -GR_E_IO;
+	}
+}
+
+int gr_snap_writer_open(const char *path, size_t groups_hint, size_t users_hint,
+			struct gr_snap_writer **out)
+{
+	struct gr_snap_writer *w;
+	size_t records = 2 * groups_hint + groups_hint / GR_SNAP_CHUNK_ENTRIES + users_hint + 2;
+
+	*out = NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	/* Nobody else knows this file yet: no locking, no syncing per store. */
+	w->tdb = tdb_open(path, hash_size_for(records),
+			  TDB_NOLOCK | TDB_NOSYNC | TDB_INCOMPATIBLE_HASH, O_RDWR | O_CREAT, 0600);
+	if (!w->tdb) {
+		int r = errno ? -errno : -GR_E_IO;
+
+		free(w);
+		return r;
+	}
+	*out = w;
+	return 0;
+}
+
+static int flush_chunk(struct gr_snap_writer *w)
+{
+	int r;
+
+	if (!w->ch.count)
+		return 0;
+	memcpy(w->chunk, &w->ch, sizeof(w->ch));
+	r = put(w, GR_SNAP_TAG_INDEX, &w->n_chunks, sizeof(w->n_chunks), w->chunk, w->chunk_len);
+	if (r < 0)
+		return r;
+	w->n_chunks++;
+	w->ch.first += w->ch.count;
+	w->ch.count = 0;
+	w->chunk_len = 0;
+	return 0;
+}
+
+int gr_snap_writer_add_group(struct gr_snap_writer *w, const char *name, uint32_t gid,
+			     const char *const *members, uint32_t n)
+{
+	struct gr_snap_entry_hdr h;
+	size_t nlen = strlen(name), need, off, l;
+	uint64_t mlen = 0;
+	uint32_t i;
+	int r;
+
+	if (nlen == 0 || nlen > GR_SNAP_MAX_NAME)
+		return -EINVAL;
+	if (n > GR_SNAP_MAX_MEMBERS || w->n_groups == UINT32_MAX)
+		return -E2BIG;
+	for (i = 0; i < n; i++) {
+		l = strlen(members[i]);
+		if (l == 0 || l > GR_SNAP_MAX_NAME)
+			return -EINVAL;
+		mlen += l + 1;
+	}
+	if (mlen > UINT32_MAX)
+		return -E2BIG;
+	memset(&h, 0, sizeof(h));
+	h.gid = gid;
+	h.n_members = n;
+	h.name_len = (uint32_t)nlen;
+	h.members_len = (uint32_t)mlen;
+	need = sizeof(h) + nlen + 1 + (size_t)mlen;
+	r = grow(&w->entry, &w->entry_cap, need);
+	if (r < 0)
+		return r;
+	memcpy(w->entry, &h, sizeof(h));
+	off = sizeof(h);
+	memcpy(w->entry + off, name, nlen + 1);
+	off += nlen + 1;
+	for (i = 0; i < n; i++) {
+		l = strlen(members[i]) + 1;
+		memcpy(w->entry + off, members[i], l);
+		off += l;
+	}
+	r = put(w, GR_SNAP_TAG_NAME, name, nlen, w->entry, need);
+	if (r == 0)
+		r = put(w, GR_SNAP_TAG_GID, &gid, sizeof(gid), w->entry, need);
+	if (r < 0)
+		return r;
+
+	if (w->ch.count && w->chunk_len + need > GR_SNAP_CHUNK_BYTES) {
+		r = flush_chunk(w);
+		if (r < 0)
+			return r;
+	}
+	if (w->chunk_len == 0)
+		w->chunk_len = sizeof(struct gr_snap_chunk_hdr);
+	r = grow(&w->chunk, &w->chunk_cap, w->chunk_len + need);
+	if (r < 0)
+		return r;
+	memcpy(w->chunk + w->chunk_len, w->entry, need);
+	w->chunk_len += need;
+	w->ch.count++;
+	w->n_groups++;
+	if (w->ch.count == GR_SNAP_CHUNK_ENTRIES || w->chunk_len >= GR_SNAP_CHUNK_BYTES)
+		return flush_chunk(w);
+	return 0;
+}
+
+int gr_snap_writer_add_user(struct gr_snap_writer *w, const char *login, const uint32_t *gids,
+			    uint32_t n)
+{
+	size_t llen = strlen(login);
+	int r;
+
+	if (llen == 0 || llen > GR_SNAP_MAX_NAME || n == 0)
+		return -EINVAL;
+	if (n > GR_SNAP_MAX_USER_GIDS)
+		return -E2BIG;
+	r = put(w, GR_SNAP_TAG_USER, login, llen, gids, (size_t)n * sizeof(*gids));
+	if (r == 0)
+		w->n_users++;
+	return r;
+}
+
+static void writer_free(struct gr_snap_writer *w)
+{
+	free(w->entry);
+	free(w->chunk);
+	free(w);
+}
+
+int gr_snap_writer_finish(struct gr_snap_writer *w, uint64_t generation, int64_t next_expiry)
+{
+	struct gr_snap_header hdr;
+	int r;
+
+	r = flush_chunk(w);
+	if (r == 0) {
+		memset(&hdr, 0, sizeof(hdr));
+		memcpy(hdr.magic, GR_SNAP_MAGIC, sizeof(GR_SNAP_MAGIC));
+		hdr.version = GR_SNAP_VERSION;
+		hdr.n_groups = w->n_groups;
+		hdr.n_users = w->n_users;
+		hdr.n_chunks = w->n_chunks;
+		hdr.generation = generation;
+		hdr.created = (int64_t)time(NULL);
+		hdr.next_expiry = next_expiry;
+		r = put(w, GR_SNAP_TAG_HEADER, NULL, 0, &hdr, sizeof(hdr));
+	}
+	if (r == 0 && fsync(tdb_fd(w->tdb)) < 0)
+		r = -errno;
+	if (tdb_close(w->tdb) != 0 && r == 0)
+		r = -GR_E_IO;
+	writer_free(w);
+	return r;
+}
+
+void gr_snap_writer_abort(struct gr_snap_writer *w)
+{
+	if (!w)
+		return;
+	tdb_close(w->tdb);
+	writer_free(w);
 }

@@ -23,19 +23,26 @@
  *   "H"                header: struct gr_snap_header
  *   "N" name           group entry, by Unix group name
  *   "D" gid            group entry, by gid (the same bytes as "N")
- *   "E" index          gid of the index'th group, 0 <= index < n_groups,
- *                      for enumeration in a stable order
+ *   "E" chunk          enumeration chunk 0 <= chunk < n_chunks: struct
+ *                      gr_snap_chunk_hdr, then `count` group entries back to
+ *                      back; chunks hold the groups in a stable order, chunk
+ *                      c starting at group index `first`
  *   "U" login          the login's gids, uint32[] (includes gids of roles
  *                      bound to existing host groups, which have no entry)
  *
  * A group entry is struct gr_snap_entry_hdr, then the group name and NUL,
  * then n_members member names, each followed by NUL.  Readers check every
  * length against the record size before trusting it.
+ *
+ * Version 2 replaced version 1's one "E" record per group (index -> gid,
+ * then a second lookup by gid) with chunks: an enumeration reads one record
+ * per GR_SNAP_CHUNK_ENTRIES groups instead of two per group, which is what
+ * keeps getgrent_r under 150 ns per entry (see docs/performance.md).
  */
 
 #define GR_SNAP_FILE "nss.tdb"
 #define GR_SNAP_MAGIC "GRSNAP1"
-#define GR_SNAP_VERSION 1
+#define GR_SNAP_VERSION 2
 
 #define GR_SNAP_TAG_HEADER 'H'
 #define GR_SNAP_TAG_NAME 'N'
@@ -46,13 +53,22 @@
 /* Upper bounds a reader enforces; a record beyond them is corrupt. */
 #define GR_SNAP_MAX_MEMBERS 1000000u
 #define GR_SNAP_MAX_USER_GIDS 65536u
+#define GR_SNAP_MAX_NAME 254u       /* group and login names; keys fit 256 bytes */
+
+/*
+ * A chunk is closed when it holds this many entries or this many bytes,
+ * whichever comes first (a single larger entry gets a chunk of its own), so
+ * the reader's copy of one chunk stays small.
+ */
+#define GR_SNAP_CHUNK_ENTRIES 64u
+#define GR_SNAP_CHUNK_BYTES 65536u
 
 struct gr_snap_header {
 	char magic[8];
 	uint32_t version;
 	uint32_t n_groups;
 	uint32_t n_users;
-	uint32_t reserved;
+	uint32_t n_chunks;    /* "E" records */
 	uint64_t generation;  /* directory.tdb generation it was built from */
 	int64_t created;      /* unix time */
 	int64_t next_expiry;  /* earliest assignment expiry it reflects; 0 = none */
@@ -63,6 +79,11 @@ struct gr_snap_entry_hdr {
 	uint32_t n_members;
 	uint32_t name_len;     /* bytes of the name, without its NUL */
 	uint32_t members_len;  /* bytes of all member names with their NULs */
+};
+
+struct gr_snap_chunk_hdr {
+	uint32_t first;        /* index of the chunk's first group */
+	uint32_t count;        /* entries in the chunk, at least 1 */
 };
 
 /* A decoded group entry; pointers are into the snapshot's mapping. */
@@ -124,10 +145,73 @@ int gr_snap_group_by_gid(struct gr_snap *s, uint32_t gid, gr_snap_group_fn fn, v
 int gr_snap_group_by_index(struct gr_snap *s, uint32_t index, gr_snap_group_fn fn, void *ctx);
 
 /*
+ * One enumeration chunk, copied out of the snapshot so that it stays valid
+ * whatever happens to the snapshot handle.  DATA is malloc'ed and owned by
+ * the chunk: release it with gr_snap_chunk_release().
+ */
+struct gr_snap_chunk {
+	unsigned char *data;
+	size_t len;
+	uint32_t first;
+	uint32_t count;
+};
+
+/*
+ * Copy chunk INDEX (0 <= INDEX < n_chunks) into C.  Returns 0, -ENOENT past
+ * the last chunk, -ENOMEM, or -GR_E_CORRUPT when the chunk is missing or its
+ * header does not fit the snapshot's counts.
+ */
+int gr_snap_chunk_load(struct gr_snap *s, uint32_t index, struct gr_snap_chunk *c);
+void gr_snap_chunk_release(struct gr_snap_chunk *c);
+
+/*
+ * Decode the entry at *POS of chunk C (start with *POS = 0) into G, whose
+ * pointers are into C->data, and advance *POS.  Returns 1 for an entry, 0
+ * after the last one, -GR_E_CORRUPT when the bytes do not decode.
+ */
+int gr_snap_chunk_next(const struct gr_snap_chunk *c, size_t *pos, struct gr_snap_group *g);
+
+/*
  * The gids of LOGIN: FN gets the (unaligned) array and its count.
  * -ENOENT when the login has no roles.
  */
 typedef int (*gr_snap_gids_fn)(const unsigned char *gids, uint32_t n, void *ctx);
 int gr_snap_user_gids(struct gr_snap *s, const char *login, gr_snap_gids_fn fn, void *ctx);
+
+/* ---- writer ---- */
+
+struct gr_snap_writer;
+
+/*
+ * Start a snapshot in the new, empty (or not yet existing) file PATH, which
+ * nobody else may know yet: no locking, no syncing until the end.  The hints
+ * size libtdb's hash table (a fetch among 100k records costs 61 us with the
+ * default 131 buckets, 1 us with enough).
+ */
+int gr_snap_writer_open(const char *path, size_t groups_hint, size_t users_hint,
+			struct gr_snap_writer **out);
+
+/*
+ * Add a group with its N member names (copied; the caller decides their
+ * order, which readers keep).  Groups are enumerated in the order added.
+ * Returns 0, -EINVAL for a bad name, -E2BIG for too many members, -EEXIST for
+ * a duplicate name or gid, -ENOMEM, or -GR_E_IO.
+ */
+int gr_snap_writer_add_group(struct gr_snap_writer *w, const char *name, uint32_t gid,
+			     const char *const *members, uint32_t n);
+
+/* Add LOGIN's N gids (N >= 1).  Same returns as gr_snap_writer_add_group. */
+int gr_snap_writer_add_user(struct gr_snap_writer *w, const char *login, const uint32_t *gids,
+			    uint32_t n);
+
+/*
+ * Write the header, fsync and close the file.  Always frees W, also on
+ * failure (then the file's contents are undefined: remove it).  The caller
+ * renames the file into place.
+ */
+int gr_snap_writer_finish(struct gr_snap_writer *w, uint64_t generation, int64_t next_expiry);
+
+/* Give up: close the file without a header (so no reader accepts it), free W. */
+void gr_snap_writer_abort(struct gr_snap_writer *w);
 
 #endif
