@@ -53,7 +53,8 @@ static int oom(struct gr_err *err)
 	return gr_err_set(err, -ENOMEM, "out of memory");
 }
 
-int gr_context_load(struct gr_store *st, struct gr_context **out, struct gr_err *err)
+static int context_load(struct gr_store *st, bool with_roles, struct gr_context **out,
+			struct gr_err *err)
 {
 	struct gr_context *ctx;
 	size_t i;
@@ -70,7 +71,7 @@ int gr_context_load(struct gr_store *st, struct gr_context **out, struct gr_err 
 	r = gr_policy_get(st, &ctx->policy, err);
 	if (r < 0)
 		goto fail;
-	r = gr_role_list(st, &ctx->roles, &ctx->n_roles, err);
+	r = with_roles ? gr_role_list(st, &ctx->roles, &ctx->n_roles, err) : 0;
 	if (r < 0)
 		goto fail;
 	ctx->catalog = calloc(ctx->n_roles ? ctx->n_roles : 1, sizeof(*ctx->catalog));
@@ -96,6 +97,16 @@ int gr_context_load(struct gr_store *st, struct gr_context **out, struct gr_err 
 fail:
 	gr_context_free(ctx);
 	return r;
+}
+
+int gr_context_load(struct gr_store *st, struct gr_context **out, struct gr_err *err)
+{
+	return context_load(st, true, out, err);
+}
+
+int gr_context_load_host(struct gr_store *st, struct gr_context **out, struct gr_err *err)
+{
+	return context_load(st, false, out, err);
 }
 
 void gr_context_free(struct gr_context *ctx)

@@ -32,6 +32,14 @@ struct gr_facts;
 
 /* Load the host context.  *OUT is owned by the caller (gr_context_free). */
 int gr_context_load(struct gr_store *st, struct gr_context **out, struct gr_err *err);
+/*
+ * The same without the role catalog: gr_context_roles() is empty, and so is
+ * the catalog in the facts' input.  gr_context_load reads every role; one
+ * login needs only the roles the user's records name, so the PAM module builds
+ * that catalog itself (lib/pamlogic.c) and its cost does not grow with the
+ * number of roles.
+ */
+int gr_context_load_host(struct gr_store *st, struct gr_context **out, struct gr_err *err);
 /* Load every group's name and role mappings into memory for bulk resolution. */
 int gr_context_preload(struct gr_store *st, struct gr_context *ctx, struct gr_err *err);
 void gr_context_free(struct gr_context *ctx);

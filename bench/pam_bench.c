@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Benchmark: what pam_grouprole.so adds to one login.
+ *
+ * Generates a directory of USERS users in GROUPS groups (PER_USER random
+ * groups each), 50 roles mapped from a third of the groups at tenant scope
+ * and a tenth at organization scope, and one assignment per hundred users;
+ * imports it through the library as grouprolectl would.  Then it dlopens the
+ * built module, takes a real handle from Linux-PAM's pam_start() and calls
+ * the entry points exactly as libpam dispatches them, for random users:
+ *
+ *   - pam_sm_acct_mgmt + pam_sm_open_session: the module's whole cost for a
+ *     login (each opens directory.tdb, takes the shared lock, resolves,
+ *     closes; the session exports GROUPROLE_ROLES);
+ *   - each of the two alone, and with require_role=;
+ *   - a user the directory does not know (root, every cron job);
+ *   - the floors it is made of: opening and closing directory.tdb through
+ *     the library, and one locked fetch of a user record.
+ *
+ * The module runs with "quiet", so allowed logins do not write to the host's
+ * syslog; the log line is still formatted (only pam_syslog is skipped).
+ *
+ *   pam_bench [USERS GROUPS PER_USER]     defaults: 100000 10000 10
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+#include <security/pam_modules.h>
+
+#include "config.h"
+#include "import.h"
+#include "records.h"
+#include "roles.h"
+#include "store.h"
+
+#ifndef GR_PAM_MODULE_PATH
+#error "GR_PAM_MODULE_PATH must name the built pam_grouprole.so"
+#endif
+
+#define N_ROLES 50
+#define SAMPLES 20000
+#define WARMUP 2000
+
+typedef int (*pam_sm_fn)(pam_handle_t *, int, int, const char **);
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double fetch_floor, open_floor;
+
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+static void row(const char *what, double *v, size_t n)
+{
+	double m = median(v, n);
+
+	printf("| %-52s | %9.1f | %9.1f | %9.1f |\n", what, m / 1000.0, v[n * 99 / 100] / 1000.0,
+	       m / fetch_floor);
+}
+
+static char g_dir[] = "/tmp/grouprole-pam-bench.XXXXXX";
+
+static int rm_cb(const char *p, const struct stat *sb, int f, struct FTW *ftw)
+{
+	(void)sb;
+	(void)f;
+	(void)ftw;
+	return remove(p);
+}
+
+static void die(const char *what, const char *why)
+{
+	fprintf(stderr, "pam_bench: %s: %s\n", what, why);
+	nftw(g_dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	exit(1);
+}
+
+/* xorshift: the same data every run, independent of libc's rand(). */
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint64_t next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void generate(struct gr_config *cfg, size_t n_users, size_t n_groups, size_t per_user)
+{
+	struct gr_store *st = NULL;
+	struct gr_err err;
+	json_t *users = json_array(), *groups = json_array(), **members;
+	double t0 = now_ns();
+	size_t i, j;
+
+	members = calloc(n_groups, sizeof(*members));
+	if (!users || !groups || !members)
+		die("generate", "out of memory");
+	for (j = 0; j < n_groups; j++)
+		members[j] = json_array();
+	for (i = 0; i < n_users; i++) {
+		char id[32], name[64];
+		size_t start = next_rand() % n_groups, stride = 1 + 2 * (next_rand() % 7);
+
+		snprintf(id, sizeof(id), "u%zu", i);
+		snprintf(name, sizeof(name), "user%zu@bench.example", i);
+		/* Every 97th user is deactivated, as in a real directory. */
+		json_array_append_new(users, json_pack("{s:s,s:s,s:b}", "id", id, "userName", name,
+						       "active", i % 97 != 0));
+		for (j = 0; j < per_user; j++)
+			json_array_append_new(members[(start + j * stride) % n_groups],
+					      json_pack("{s:s}", "value", id));
+	}
+	for (j = 0; j < n_groups; j++) {
+		char id[32], name[64];
+
+		snprintf(id, sizeof(id), "g%zu", j);
+		snprintf(name, sizeof(name), "Group %zu", j);
+		json_array_append_new(groups, json_pack("{s:s,s:s,s:o}", "id", id, "displayName",
+							name, "members", members[j]));
+	}
+	free(members);
+
+	gr_err_clear(&err);
+	if (gr_store_open(cfg, GR_STORE_WRITE | GR_STORE_CREATE, &st, &err) < 0 ||
+	    gr_store_begin(st, &err) < 0 || gr_dir_create(st, "okta", &err) < 0 ||
+	    gr_org_create(st, "acme", &err) < 0 ||
+	    gr_org_connection(st, "acme", "okta", true, true, &err) < 0)
+		die("set-up", gr_err_msg(&err));
+	for (i = 0; i < N_ROLES; i++) {
+		struct gr_role role;
+
+		memset(&role, 0, sizeof(role));
+		snprintf(role.slug, sizeof(role.slug), "role%zu", i);
+		role.priority = (int)i;
+		if (gr_role_create(st, &role, 0, &err) < 0)
+			die("role", gr_err_msg(&err));
+	}
+	if (gr_store_commit(st, &err) < 0 ||
+	    gr_import_directory(st, "okta", users, groups, true, NULL, NULL, &err) < 0)
+		die("import", gr_err_msg(&err));
+	json_decref(users);
+	json_decref(groups);
+	if (gr_store_begin(st, &err) < 0)
+		die("begin", gr_err_msg(&err));
+	for (j = 0; j < n_groups; j++) {
+		char gid[32], slug[32];
+		const char *s = slug;
+
+		snprintf(gid, sizeof(gid), "g%zu", j);
+		snprintf(slug, sizeof(slug), "role%zu", j % N_ROLES);
+		if (j % 3 == 0 && gr_group_roles_change(st, NULL, "okta", gid, &s, 1, true, &err) < 0)
+			die("mapping", gr_err_msg(&err));
+		if (j % 10 == 0 && gr_group_roles_change(st, "acme", "okta", gid, &s, 1, true, &err) < 0)
+			die("mapping", gr_err_msg(&err));
+	}
+	for (i = 0; i < n_users; i += 100) {
+		struct gr_ref ref;
+
+		snprintf(ref.dir, sizeof(ref.dir), "okta");
+		snprintf(ref.id, sizeof(ref.id), "u%zu", i);
+		if (gr_assign_add(st, &ref, "role1", "host:web1", 0, &err) < 0)
+			die("assign", gr_err_msg(&err));
+	}
+	if (gr_store_commit(st, &err) < 0)
+		die("commit", gr_err_msg(&err));
+	gr_store_close(st);
+	printf("directory: %zu users, %zu groups, %zu memberships, %d roles; built in %.1f s\n",
+	       n_users, n_groups, n_users * per_user, N_ROLES, (now_ns() - t0) / 1e9);
+}
+
+static int null_conv(int n, const struct pam_message **msg, struct pam_response **resp,
+		     void *data)
+{
+	(void)n;
+	(void)msg;
+	(void)resp;
+	(void)data;
+	return PAM_CONV_ERR;
+}
+
+/* An active user: every 97th is deactivated. */
+static void pick_user(char *buf, size_t len, size_t n_users)
+{
+	size_t u;
+
+	do
+		u = (size_t)(next_rand() % n_users);
+	while (u % 97 == 0);
+	snprintf(buf, len, "user%zu", u);
+}
+
+struct phase {
+	pam_sm_fn acct, open;
+};
+
+/* Time WHICH (1 acct, 2 session, 3 both) for SAMPLES random users. */
+static void measure(pam_handle_t *pamh, const struct phase *ph, int which, int argc,
+		    const char **argv, size_t n_users, const char *fixed_user, int want,
+		    double *v)
+{
+	char user[32];
+	size_t i;
+
+	for (i = 0; i < WARMUP + SAMPLES; i++) {
+		double a;
+		int r = PAM_SUCCESS;
+
+		if (fixed_user)
+			snprintf(user, sizeof(user), "%s", fixed_user);
+		else
+			pick_user(user, sizeof(user), n_users);
+		pam_set_item(pamh, PAM_USER, user);
+		a = now_ns();
+		if (which & 1)
+			r = ph->acct(pamh, 0, argc, argv);
+		if (r == want && (which & 2))
+			r = ph->open(pamh, 0, argc, argv);
+		if (i >= WARMUP)
+			v[i - WARMUP] = now_ns() - a;
+		if (r != want) {
+			char msg[64];
+
+			snprintf(msg, sizeof(msg), "%s: PAM code %d, expected %d", user, r, want);
+			die("login", msg);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	size_t n_users = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
+	size_t n_groups = argc > 2 ? strtoul(argv[2], NULL, 10) : 10000;
+	size_t per_user = argc > 3 ? strtoul(argv[3], NULL, 10) : 10;
+	char *dir = g_dir, conf[PATH_MAX], arg_conf[PATH_MAX + 8];
+	const char *args[] = { arg_conf, "quiet", "require_role=role1,role2,role3" };
+	const struct pam_conv conv = { null_conv, NULL };
+	struct gr_config cfg;
+	struct gr_store *st;
+	struct gr_err err;
+	struct phase ph;
+	pam_handle_t *pamh = NULL;
+	double *v;
+	char roles[1024];
+	const char *env;
+	uint32_t hash = 1;
+	void *mod;
+	FILE *f;
+	size_t i;
+
+	if (!n_users || !n_groups || per_user > n_groups) {
+		fprintf(stderr, "usage: pam_bench [USERS GROUPS PER_USER]\n");
+		return 2;
+	}
+	if (!mkdtemp(dir) || chmod(dir, 0755) < 0)
+		die("mkdtemp", strerror(errno));
+	/* Sized as grouprolectl sizes it: about five records per user. */
+	while (hash < n_users * 5 && hash < 16000000)
+		hash = hash * 2 + 1;
+	snprintf(conf, sizeof(conf), "%s/grouprole.conf", dir);
+	f = fopen(conf, "we");
+	if (!f)
+		die(conf, strerror(errno));
+	fprintf(f, "state_dir = %s/state\ntest_mode = yes\norganization = acme\n"
+		   "resources = host:web1\nhash_size = %u\n", dir, hash);
+	fclose(f);
+	chmod(conf, 0600);
+	gr_err_clear(&err);
+	if (gr_config_load(&cfg, conf, false, &err) < 0)
+		die("config", gr_err_msg(&err));
+	generate(&cfg, n_users, n_groups, per_user);
+	snprintf(arg_conf, sizeof(arg_conf), "config=%s", conf);
+
+	mod = dlopen(GR_PAM_MODULE_PATH, RTLD_NOW | RTLD_LOCAL);
+	if (!mod)
+		die("dlopen", dlerror());
+	ph.acct = (pam_sm_fn)dlsym(mod, "pam_sm_acct_mgmt");
+	ph.open = (pam_sm_fn)dlsym(mod, "pam_sm_open_session");
+	if (!ph.acct || !ph.open)
+		die("dlsym", "entry points missing");
+	if (pam_start("grouprole-bench", "user1", &conv, &pamh) != PAM_SUCCESS)
+		die("pam_start", "failed");
+	v = calloc(SAMPLES, sizeof(*v));
+	if (!v)
+		die("calloc", "out of memory");
+
+	/* Floors: the store open/close every call pays, and one locked fetch. */
+	for (i = 0; i < SAMPLES; i++) {
+		double a = now_ns();
+
+		if (gr_store_open(&cfg, GR_STORE_READ, &st, &err) < 0)
+			die("open", gr_err_msg(&err));
+		gr_store_close(st);
+		v[i] = now_ns() - a;
+	}
+	open_floor = median(v, SAMPLES);
+	if (gr_store_open(&cfg, GR_STORE_READ, &st, &err) < 0)
+		die("open", gr_err_msg(&err));
+	for (i = 0; i < SAMPLES; i++) {
+		char key[64];
+		json_t *u = NULL;
+		double a;
+
+		snprintf(key, sizeof(key), "user/okta/u%zu", (size_t)(next_rand() % n_users));
+		a = now_ns();
+		gr_store_read_lock(st, NULL);
+		gr_store_get_json(st, key, &u, NULL);
+		gr_store_read_unlock(st);
+		v[i] = now_ns() - a;
+		json_decref(u);
+	}
+	gr_store_close(st);
+	fetch_floor = median(v, SAMPLES);
+	printf("\n| %-52s | %9s | %9s | %9s |\n", "per login", "median us", "p99 us",
+	       "x fetch");
+	printf("|------------------------------------------------------|-----------|-----------|"
+	       "-----------|\n");
+	printf("| %-52s | %9.1f | %9s | %9.1f |\n", "floor: one locked fetch + decode of a user",
+	       fetch_floor / 1000.0, "", 1.0);
+	printf("| %-52s | %9.1f | %9s | %9.1f |\n", "floor: open + close directory.tdb",
+	       open_floor / 1000.0, "", open_floor / fetch_floor);
+	measure(pamh, &ph, 3, 2, args, n_users, NULL, PAM_SUCCESS, v);
+	env = pam_getenv(pamh, "GROUPROLE_ROLES");
+	snprintf(roles, sizeof(roles), "%s", env ? env : "(unset)");
+	row("acct_mgmt + open_session (directory user)", v, SAMPLES);
+	measure(pamh, &ph, 1, 2, args, n_users, NULL, PAM_SUCCESS, v);
+	row("  acct_mgmt alone", v, SAMPLES);
+	measure(pamh, &ph, 2, 2, args, n_users, NULL, PAM_SUCCESS, v);
+	row("  open_session alone", v, SAMPLES);
+	measure(pamh, &ph, 1, 2, args, n_users, "root", PAM_IGNORE, v);
+	row("acct_mgmt (user outside the directory: root)", v, SAMPLES);
+	/* require_role: user100 holds role1 by assignment (one in a hundred does). */
+	measure(pamh, &ph, 1, 3, args, n_users, "user100", PAM_SUCCESS, v);
+	row("acct_mgmt with require_role= (holder)", v, SAMPLES);
+
+	printf("\n(GROUPROLE_ROLES of the last login timed: %s)\n", roles);
+	{
+		struct stat sb;
+		char path[PATH_MAX + 32];
+
+		snprintf(path, sizeof(path), "%s/directory.tdb", cfg.state_dir);
+		if (stat(path, &sb) == 0)
+			printf("directory.tdb: %.1f MB, hash size %u\n", (double)sb.st_size / 1e6,
+			       hash);
+	}
+	pam_end(pamh, PAM_SUCCESS);
+	dlclose(mod);
+	free(v);
+	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
