@@ -15,37 +15,17 @@ $(NSS_MODULE): $(NSS_OBJS) $(LIBGR) $(NSS_SYM)
 
 MODULES += $(NSS_MODULE)
 
-# The copy that host programs load in the end-to-end tests (getent, id, and
-# later sshd, su, sudo inside a mount namespace).  Under SANITIZE=... every
-# process of the namespace that looks up a group would load an instrumented
-# module without the sanitizer runtime (and setuid programs ignore
-# LD_PRELOAD), so there we build a second, uninstrumented module from the
-# same sources.  The dlopen, concurrency and nss_wrapper tests use the
-# instrumented one.
+# The copy host programs load in the end-to-end tests (see HOST_DIR in the
+# Makefile): the same module, uninstrumented under SANITIZE.
+NSS_MODULE_HOST := $(HOST_DIR)/libnss_grouprole.so.2
 ifneq ($(SANITIZE),)
-NSS_PLAIN_CFLAGS = $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(ALL_CFLAGS))
-NSS_PLAIN_LDFLAGS = $(filter-out -fsanitize=%,$(ALL_LDFLAGS)) -Wl,-z,defs
-NSS_PLAIN_LIB := $(B)/plain/libgrouprole.a
-NSS_MODULE_HOST := $(B)/plain/libnss_grouprole.so.2
-
-$(B)/plain/%.o: %.c
-	$(call msg,CC,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CPPFLAGS) $(NSS_PLAIN_CFLAGS) -c -o $@ $<
-
-$(NSS_PLAIN_LIB): $(patsubst %.c,$(B)/plain/%.o,$(LIB_SRCS))
-	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
-
-$(NSS_MODULE_HOST): $(B)/plain/nss_grouprole/nss_grouprole.o $(NSS_PLAIN_LIB) $(NSS_SYM)
+$(NSS_MODULE_HOST): $(HOST_DIR)/nss_grouprole/nss_grouprole.o $(PLAIN_LIB) $(NSS_SYM)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(NSS_PLAIN_CFLAGS) $(NSS_PLAIN_LDFLAGS) -shared \
+	$(Q)$(CC) $(PLAIN_CFLAGS) $(PLAIN_LDFLAGS) -shared \
 		-Wl,-soname,libnss_grouprole.so.2 -Wl,--version-script=$(NSS_SYM) \
-		-Wl,-z,nodelete -Wl,--as-needed -o $@ $< $(NSS_PLAIN_LIB) $(TDB_LIBS)
+		-Wl,-z,nodelete -Wl,--as-needed -o $@ $< $(PLAIN_LIB) $(TDB_LIBS)
 
 TEST_HELPERS += $(NSS_MODULE_HOST)
-else
-NSS_MODULE_HOST := $(NSS_MODULE)
 endif
 export GR_NSS_MODULE_HOST := $(abspath $(NSS_MODULE_HOST))
 

@@ -13,6 +13,18 @@ $(PAM_MODULE): $(PAM_OBJS) $(LIBGR) $(PAM_SYM)
 
 MODULES += $(PAM_MODULE)
 
+# The copy sshd, su, sudo and login load in the end-to-end tests (see
+# HOST_DIR in the Makefile): the same module, uninstrumented under SANITIZE.
+ifneq ($(SANITIZE),)
+PAM_MODULE_HOST := $(HOST_DIR)/pam_grouprole.so
+$(PAM_MODULE_HOST): $(HOST_DIR)/pam_grouprole/pam_grouprole.o $(PLAIN_LIB) $(PAM_SYM)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PLAIN_CFLAGS) $(PLAIN_LDFLAGS) -shared -Wl,--version-script=$(PAM_SYM) \
+		-o $@ $< $(PLAIN_LIB) $(JANSSON_LIBS) $(TDB_LIBS) $(PAM_LIBS)
+
+TEST_HELPERS += $(PAM_MODULE_HOST)
+endif
+
 # ---- module tests (tests/module/pam_*) ----
 # pam_module drives the built module through real libpam under pam_wrapper
 # and libpamtest; pam_logic unit-tests lib/pamlogic.c; pam_dlopen loads the
