@@ -214,6 +214,6 @@ install: all
 
 .PHONY: clean
 clean:
-	rm -rf $(B)
+	rm -rf build build-sanitize $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
