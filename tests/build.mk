@@ -14,7 +14,7 @@ $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(TESTUTIL_OBJS) $(LIBGR)
 $(B)/tests/%.o: ALL_CPPFLAGS += $(call pc_cflags,cmocka) -Itests/unit
 
 TEST_PROGS += $(UNIT_PROGS)
-TEST_SCRIPTS += $(sort $(wildcard tests/cli/*.bats))
+TEST_SCRIPTS += $(sort $(wildcard tests/cli/*.bats)) tests/unit/valgrind.bats
 
 # Environment for every test: where the build is, which CLI to run.
 export GR_BUILD := $(abspath $(B))
