@@ -2,10 +2,13 @@
 # prints tables; figures are ratios against anchors measured in the same run.
 
 BENCH_TARGETS :=
+# Clocks, sorting and the benchmark directory, shared by the benchmarks.
+BENCH_GEN := $(B)/bench/bench_gen.o
+$(B)/bench/%.o: ALL_CPPFLAGS += -Ibench
 -include bench/nss.mk
 -include bench/pam.mk
 
-$(B)/bench/bench_store: $(B)/bench/bench_store.o $(LIBGR)
+$(B)/bench/bench_store: $(B)/bench/bench_store.o $(BENCH_GEN) $(LIBGR)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(TDB_LIBS)
 

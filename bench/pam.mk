@@ -3,9 +3,9 @@
 
 $(B)/bench/pam_bench.o: ALL_CPPFLAGS += -DGR_PAM_MODULE_PATH='"$(abspath $(PAM_MODULE))"'
 
-$(B)/bench/pam_bench: $(B)/bench/pam_bench.o $(LIBGR) $(PAM_MODULE)
+$(B)/bench/pam_bench: $(B)/bench/pam_bench.o $(BENCH_GEN) $(LIBGR) $(PAM_MODULE)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBGR) $(PAM_LIBS) $(JANSSON_LIBS) \
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BENCH_GEN) $(LIBGR) $(PAM_LIBS) $(JANSSON_LIBS) \
 		$(TDB_LIBS) -ldl
 
 .PHONY: bench-pam

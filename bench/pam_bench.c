@@ -24,7 +24,6 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +34,7 @@
 #include <security/pam_appl.h>
 #include <security/pam_modules.h>
 
+#include "bench_gen.h"
 #include "config.h"
 #include "import.h"
 #include "records.h"
@@ -45,38 +45,16 @@
 #error "GR_PAM_MODULE_PATH must name the built pam_grouprole.so"
 #endif
 
-#define N_ROLES 50
 #define SAMPLES 20000
 #define WARMUP 2000
 
 typedef int (*pam_sm_fn)(pam_handle_t *, int, int, const char **);
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double fetch_floor, open_floor;
-
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 static void row(const char *what, double *v, size_t n)
 {
-	double m = median(v, n);
+	double m = bench_median(v, n);
 
 	printf("| %-52s | %9.1f | %9.1f | %9.1f |\n", what, m / 1000.0, v[n * 99 / 100] / 1000.0,
 	       m / fetch_floor);
@@ -84,22 +62,14 @@ static void row(const char *what, double *v, size_t n)
 
 static char g_dir[] = "/tmp/grouprole-pam-bench.XXXXXX";
 
-static int rm_cb(const char *p, const struct stat *sb, int f, struct FTW *ftw)
-{
-	(void)sb;
-	(void)f;
-	(void)ftw;
-	return remove(p);
-}
-
 static void die(const char *what, const char *why)
 {
 	fprintf(stderr, "pam_bench: %s: %s\n", what, why);
-	nftw(g_dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	bench_rmtree(g_dir);
 	exit(1);
 }
 
-/* xorshift: the same data every run, independent of libc's rand(). */
+/* xorshift for picking users: the same sample every run. */
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t next_rand(void)
 {
@@ -111,86 +81,14 @@ static uint64_t next_rand(void)
 
 static void generate(struct gr_config *cfg, size_t n_users, size_t n_groups, size_t per_user)
 {
-	struct gr_store *st = NULL;
 	struct gr_err err;
-	json_t *users = json_array(), *groups = json_array(), **members;
-	double t0 = now_ns();
-	size_t i, j;
-
-	members = calloc(n_groups, sizeof(*members));
-	if (!users || !groups || !members)
-		die("generate", "out of memory");
-	for (j = 0; j < n_groups; j++)
-		members[j] = json_array();
-	for (i = 0; i < n_users; i++) {
-		char id[32], name[64];
-		size_t start = next_rand() % n_groups, stride = 1 + 2 * (next_rand() % 7);
-
-		snprintf(id, sizeof(id), "u%zu", i);
-		snprintf(name, sizeof(name), "user%zu@bench.example", i);
-		/* Every 97th user is deactivated, as in a real directory. */
-		json_array_append_new(users, json_pack("{s:s,s:s,s:b}", "id", id, "userName", name,
-						       "active", i % 97 != 0));
-		for (j = 0; j < per_user; j++)
-			json_array_append_new(members[(start + j * stride) % n_groups],
-					      json_pack("{s:s}", "value", id));
-	}
-	for (j = 0; j < n_groups; j++) {
-		char id[32], name[64];
-
-		snprintf(id, sizeof(id), "g%zu", j);
-		snprintf(name, sizeof(name), "Group %zu", j);
-		json_array_append_new(groups, json_pack("{s:s,s:s,s:o}", "id", id, "displayName",
-							name, "members", members[j]));
-	}
-	free(members);
+	double t0 = bench_now_ns();
 
 	gr_err_clear(&err);
-	if (gr_store_open(cfg, GR_STORE_WRITE | GR_STORE_CREATE, &st, &err) < 0 ||
-	    gr_store_begin(st, &err) < 0 || gr_dir_create(st, "okta", &err) < 0 ||
-	    gr_org_create(st, "acme", &err) < 0 ||
-	    gr_org_connection(st, "acme", "okta", true, true, &err) < 0)
-		die("set-up", gr_err_msg(&err));
-	for (i = 0; i < N_ROLES; i++) {
-		struct gr_role role;
-
-		memset(&role, 0, sizeof(role));
-		snprintf(role.slug, sizeof(role.slug), "role%zu", i);
-		role.priority = (int)i;
-		if (gr_role_create(st, &role, 0, &err) < 0)
-			die("role", gr_err_msg(&err));
-	}
-	if (gr_store_commit(st, &err) < 0 ||
-	    gr_import_directory(st, "okta", users, groups, true, NULL, NULL, &err) < 0)
-		die("import", gr_err_msg(&err));
-	json_decref(users);
-	json_decref(groups);
-	if (gr_store_begin(st, &err) < 0)
-		die("begin", gr_err_msg(&err));
-	for (j = 0; j < n_groups; j++) {
-		char gid[32], slug[32];
-		const char *s = slug;
-
-		snprintf(gid, sizeof(gid), "g%zu", j);
-		snprintf(slug, sizeof(slug), "role%zu", j % N_ROLES);
-		if (j % 3 == 0 && gr_group_roles_change(st, NULL, "okta", gid, &s, 1, true, &err) < 0)
-			die("mapping", gr_err_msg(&err));
-		if (j % 10 == 0 && gr_group_roles_change(st, "acme", "okta", gid, &s, 1, true, &err) < 0)
-			die("mapping", gr_err_msg(&err));
-	}
-	for (i = 0; i < n_users; i += 100) {
-		struct gr_ref ref;
-
-		snprintf(ref.dir, sizeof(ref.dir), "okta");
-		snprintf(ref.id, sizeof(ref.id), "u%zu", i);
-		if (gr_assign_add(st, &ref, "role1", "host:web1", 0, &err) < 0)
-			die("assign", gr_err_msg(&err));
-	}
-	if (gr_store_commit(st, &err) < 0)
-		die("commit", gr_err_msg(&err));
-	gr_store_close(st);
+	if (bench_make_directory(cfg, n_users, n_groups, per_user, &err) < 0)
+		die("directory", gr_err_msg(&err));
 	printf("directory: %zu users, %zu groups, %zu memberships, %d roles; built in %.1f s\n",
-	       n_users, n_groups, n_users * per_user, N_ROLES, (now_ns() - t0) / 1e9);
+	       n_users, n_groups, n_users * per_user, BENCH_ROLES, (bench_now_ns() - t0) / 1e9);
 }
 
 static int null_conv(int n, const struct pam_message **msg, struct pam_response **resp,
@@ -235,13 +133,13 @@ static void measure(pam_handle_t *pamh, const struct phase *ph, int which, int a
 		else
 			pick_user(user, sizeof(user), n_users);
 		pam_set_item(pamh, PAM_USER, user);
-		a = now_ns();
+		a = bench_now_ns();
 		if (which & 1)
 			r = ph->acct(pamh, 0, argc, argv);
 		if (r == want && (which & 2))
 			r = ph->open(pamh, 0, argc, argv);
 		if (i >= WARMUP)
-			v[i - WARMUP] = now_ns() - a;
+			v[i - WARMUP] = bench_now_ns() - a;
 		if (r != want) {
 			char msg[64];
 
@@ -310,14 +208,14 @@ int main(int argc, char **argv)
 
 	/* Floors: the store open/close every call pays, and one locked fetch. */
 	for (i = 0; i < SAMPLES; i++) {
-		double a = now_ns();
+		double a = bench_now_ns();
 
 		if (gr_store_open(&cfg, GR_STORE_READ, &st, &err) < 0)
 			die("open", gr_err_msg(&err));
 		gr_store_close(st);
-		v[i] = now_ns() - a;
+		v[i] = bench_now_ns() - a;
 	}
-	open_floor = median(v, SAMPLES);
+	open_floor = bench_median(v, SAMPLES);
 	if (gr_store_open(&cfg, GR_STORE_READ, &st, &err) < 0)
 		die("open", gr_err_msg(&err));
 	for (i = 0; i < SAMPLES; i++) {
@@ -326,15 +224,15 @@ int main(int argc, char **argv)
 		double a;
 
 		snprintf(key, sizeof(key), "user/okta/u%zu", (size_t)(next_rand() % n_users));
-		a = now_ns();
+		a = bench_now_ns();
 		gr_store_read_lock(st, NULL);
 		gr_store_get_json(st, key, &u, NULL);
 		gr_store_read_unlock(st);
-		v[i] = now_ns() - a;
+		v[i] = bench_now_ns() - a;
 		json_decref(u);
 	}
 	gr_store_close(st);
-	fetch_floor = median(v, SAMPLES);
+	fetch_floor = bench_median(v, SAMPLES);
 	printf("\n| %-52s | %9s | %9s | %9s |\n", "per login", "median us", "p99 us",
 	       "x fetch");
 	printf("|------------------------------------------------------|-----------|-----------|"
@@ -370,6 +268,6 @@ int main(int argc, char **argv)
 	pam_end(pamh, PAM_SUCCESS);
 	dlclose(mod);
 	free(v);
-	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	bench_rmtree(dir);
 	return 0;
 }

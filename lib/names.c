@@ -8,7 +8,11 @@
 static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-bool gr_valid_slug(const char *s)
+/*
+ * 1-64 characters of [a-z0-9] plus the characters in EXTRA, the first a
+ * letter or digit.
+ */
+static bool valid_token(const char *s, const char *extra)
 {
 	size_t i;
 
@@ -17,10 +21,15 @@ bool gr_valid_slug(const char *s)
 	for (i = 0; s[i]; i++) {
 		if (i >= GR_NAME_MAX)
 			return false;
-		if (!(is_lower(s[i]) || is_digit(s[i]) || s[i] == '-' || s[i] == '_'))
+		if (!(is_lower(s[i]) || is_digit(s[i]) || strchr(extra, s[i])))
 			return false;
 	}
 	return true;
+}
+
+bool gr_valid_slug(const char *s)
+{
+	return valid_token(s, "-_");
 }
 
 bool gr_valid_unix_name(const char *s, bool with_at)
@@ -68,18 +77,7 @@ bool gr_valid_id(const char *s)
 
 bool gr_valid_hostname(const char *s)
 {
-	size_t i;
-
-	if (!s || !s[0] || !(is_lower(s[0]) || is_digit(s[0])))
-		return false;
-	for (i = 0; s[i]; i++) {
-		if (i >= GR_NAME_MAX)
-			return false;
-		if (!(is_lower(s[i]) || is_digit(s[i]) || s[i] == '-' || s[i] == '.' ||
-		      s[i] == '_'))
-			return false;
-	}
-	return true;
+	return valid_token(s, "-._");
 }
 
 bool gr_valid_resource(const char *s)

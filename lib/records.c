@@ -463,16 +463,6 @@ int gr_user_delete(struct gr_store *st, const char *dir, const char *id, struct 
 	return gr_store_del(st, key, err);
 }
 
-struct find_ctx {
-	struct gr_store *st;
-	const char *who;
-	const char *lower;
-	const char *dir;
-	struct gr_ref *out;
-	int found;
-	int r;
-};
-
 static int set_ref(struct gr_ref *ref, const char *dir, const char *id)
 {
 	if (strlen(dir) >= sizeof(ref->dir) || strlen(id) >= sizeof(ref->id))
@@ -482,7 +472,20 @@ static int set_ref(struct gr_ref *ref, const char *dir, const char *id)
 	return 0;
 }
 
-static int find_user_dir_cb(const char *key, const unsigned char *val, size_t len, void *ctx)
+/*
+ * Look WHAT up in every directory (or only DIR): first as a SCIM id (a
+ * KIND/DIR/WHAT record), then through the case-insensitive name index
+ * INDEX/DIR/lower(WHAT).  Users and groups are found the same way.
+ */
+struct find_ctx {
+	struct gr_store *st;
+	const char *kind, *index; /* "user", "uname" or "group", "gname" */
+	const char *what, *lower, *dir;
+	struct gr_ref *out;
+	int found;
+};
+
+static int find_in_dir_cb(const char *key, const unsigned char *val, size_t len, void *ctx)
 {
 	struct find_ctx *f = ctx;
 	const char *dir = key + 4;
@@ -492,13 +495,12 @@ static int find_user_dir_cb(const char *key, const unsigned char *val, size_t le
 	(void)len;
 	if (f->dir && strcmp(f->dir, dir))
 		return 0;
-	/* By SCIM id, then by userName. */
-	if (gr_valid_id(f->who) && gr_key(k, sizeof(k), "user/%s/%s", dir, f->who) == 0 &&
+	if (gr_valid_id(f->what) && gr_key(k, sizeof(k), "%s/%s/%s", f->kind, dir, f->what) == 0 &&
 	    gr_store_exists(f->st, k)) {
 		f->found++;
-		return set_ref(f->out, dir, f->who);
+		return set_ref(f->out, dir, f->what);
 	}
-	if (gr_key(k, sizeof(k), "uname/%s/%s", dir, f->lower) == 0 &&
+	if (gr_key(k, sizeof(k), "%s/%s/%s", f->index, dir, f->lower) == 0 &&
 	    gr_store_get_str(f->st, k, id, sizeof(id), NULL) == 0) {
 		f->found++;
 		return set_ref(f->out, dir, id);
@@ -506,13 +508,27 @@ static int find_user_dir_cb(const char *key, const unsigned char *val, size_t le
 	return 0;
 }
 
+static int find_in_dirs(struct find_ctx *f, const char *noun, struct gr_err *err)
+{
+	int r = gr_store_walk(f->st, "dir/", find_in_dir_cb, f, err);
+
+	if (r < 0)
+		return r;
+	if (f->found == 0)
+		return gr_err_set(err, -GR_E_NOTFOUND, "no %s '%s'", noun, f->what);
+	if (f->found > 1)
+		return gr_err_set(err, -GR_E_CONFLICT,
+				  "%s '%s' exists in several directories; name one with --directory",
+				  noun, f->what);
+	return 0;
+}
+
 int gr_user_find(struct gr_store *st, const char *dir, const char *who,
 		 struct gr_ref *out, struct gr_err *err)
 {
 	char key[GR_KEY_MAX], val[GR_KEY_MAX], lower[512];
-	struct find_ctx f = { st, who, lower, dir, out, 0, 0 };
+	struct find_ctx f = { st, "user", "uname", who, lower, dir, out, 0 };
 	char *slash;
-	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (!who || !who[0] || gr_lowercase(who, lower, sizeof(lower)) < 0)
@@ -525,16 +541,7 @@ int gr_user_find(struct gr_store *st, const char *dir, const char *who,
 		if (!dir || !strcmp(dir, val))
 			return set_ref(out, val, slash + 1) < 0 ? keyerr(err) : 0;
 	}
-	r = gr_store_walk(st, "dir/", find_user_dir_cb, &f, err);
-	if (r < 0)
-		return r;
-	if (f.found == 0)
-		return gr_err_set(err, -GR_E_NOTFOUND, "no user '%s'", who);
-	if (f.found > 1)
-		return gr_err_set(err, -GR_E_CONFLICT,
-				  "user '%s' exists in several directories; name one with --directory",
-				  who);
-	return 0;
+	return find_in_dirs(&f, "user", err);
 }
 
 /* ---- groups ---- */
@@ -766,43 +773,11 @@ out:
 	return r;
 }
 
-struct gfind_ctx {
-	struct gr_store *st;
-	const char *what;
-	const char *lower;
-	const char *dir;
-	struct gr_ref *out;
-	int found;
-};
-
-static int find_group_dir_cb(const char *key, const unsigned char *val, size_t len, void *ctx)
-{
-	struct gfind_ctx *f = ctx;
-	const char *dir = key + 4;
-	char k[GR_KEY_MAX], id[256];
-
-	(void)val;
-	(void)len;
-	if (f->dir && strcmp(f->dir, dir))
-		return 0;
-	if (gr_valid_id(f->what) && gr_key(k, sizeof(k), "group/%s/%s", dir, f->what) == 0 &&
-	    gr_store_exists(f->st, k)) {
-		f->found++;
-		return set_ref(f->out, dir, f->what);
-	}
-	if (gr_key(k, sizeof(k), "gname/%s/%s", dir, f->lower) == 0 &&
-	    gr_store_get_str(f->st, k, id, sizeof(id), NULL) == 0) {
-		f->found++;
-		return set_ref(f->out, dir, id);
-	}
-	return 0;
-}
-
 int gr_group_find(struct gr_store *st, const char *dir, const char *what,
 		  struct gr_ref *out, struct gr_err *err)
 {
 	char lower[2048];
-	struct gfind_ctx f = { st, what, lower, dir, out, 0 };
+	struct find_ctx f = { st, "group", "gname", what, lower, dir, out, 0 };
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -810,16 +785,7 @@ int gr_group_find(struct gr_store *st, const char *dir, const char *what,
 		return gr_err_set(err, -GR_E_INVALID, "invalid group '%s'", what ? what : "");
 	if (dir && (r = gr_dir_check(st, dir, err)) < 0)
 		return r;
-	r = gr_store_walk(st, "dir/", find_group_dir_cb, &f, err);
-	if (r < 0)
-		return r;
-	if (f.found == 0)
-		return gr_err_set(err, -GR_E_NOTFOUND, "no group '%s'", what);
-	if (f.found > 1)
-		return gr_err_set(err, -GR_E_CONFLICT,
-				  "group '%s' exists in several directories; name one with --directory",
-				  what);
-	return 0;
+	return find_in_dirs(&f, "group", err);
 }
 
 /* ---- group role mappings ---- */
