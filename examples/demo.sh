@@ -53,3 +53,24 @@ echo
 echo "== What the NSS snapshot on web01 holds, and whether it is current"
 run publish
 run check || true
+
+# The same roles as Unix groups, through real getent and id: nss_wrapper
+# loads the built NSS module in place of /etc/nsswitch.conf, and a small
+# passwd/group pair stands in for the host's accounts.  Nothing on the host
+# changes.
+module="$(cd "$build" && pwd)/libnss_grouprole.so.2"
+if [ -f "$module" ] && /sbin/ldconfig -p 2>/dev/null | grep -q 'libnss_wrapper\.so '; then
+	printf 'alice.nguyen:x:1001:1001::/tmp:/bin/sh\nbob.okafor:x:1002:1002::/tmp:/bin/sh\nfrank.rossi:x:1006:1006::/tmp:/bin/sh\n' >"$work/passwd"
+	printf 'alice.nguyen:x:1001:\nbob.okafor:x:1002:\nfrank.rossi:x:1006:\n' >"$work/group"
+	nss() {
+		printf '\n$ %s\n' "$*"
+		LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD="$work/passwd" \
+			NSS_WRAPPER_GROUP="$work/group" NSS_WRAPPER_MODULE_SO_PATH="$module" \
+			NSS_WRAPPER_MODULE_FN_PREFIX=grouprole GROUPROLE_CONF="$work/web01.conf" "$@"
+	}
+	echo
+	echo "== The roles as Unix groups on web01 (getent and id through the NSS module)"
+	nss getent group role-admin role-oncall
+	nss id alice.nguyen
+	nss id frank.rossi    # deactivated in Okta: no role groups
+fi
