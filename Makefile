@@ -199,6 +199,7 @@ check-build: all $(TEST_PROGS) $(TEST_HELPERS)
 # ---- install ----
 .PHONY: install
 install: all
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(STATEDIR)
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/grouprole \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 0755 $(PROGRAMS) $(DESTDIR)$(SBINDIR)/
