@@ -38,7 +38,7 @@ double bench_median(double *v, size_t n)
 /* xorshift: the same data every run, independent of libc's rand(). */
 static uint64_t rng = 88172645463325252ull;
 
-static uint64_t next_rand(void)
+uint64_t bench_rand(void)
 {
 	rng ^= rng << 13;
 	rng ^= rng >> 7;
@@ -62,7 +62,7 @@ static int documents(size_t n_users, size_t n_groups, size_t per_user, json_t **
 		members[j] = json_array();
 	for (i = 0; i < n_users; i++) {
 		/* PER_USER distinct groups: a random start and a random odd stride. */
-		size_t start = next_rand() % n_groups, stride = 1 + 2 * (next_rand() % 7);
+		size_t start = bench_rand() % n_groups, stride = 1 + 2 * (bench_rand() % 7);
 		char id[32], name[64];
 
 		snprintf(id, sizeof(id), "u%zu", i);

@@ -5,6 +5,7 @@
 /* Shared by the benchmarks: clocks, sorting, and the test directory. */
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "gr_error.h"
@@ -29,6 +30,9 @@ double bench_median(double *v, size_t n);
  */
 int bench_make_directory(const struct gr_config *cfg, size_t n_users, size_t n_groups,
 			 size_t per_user, struct gr_err *err);
+
+/* A pseudo-random number: the same sequence every run. */
+uint64_t bench_rand(void);
 
 /* rm -rf DIR. */
 void bench_rmtree(const char *dir);

@@ -51,14 +51,40 @@ static void die(const char *what, const struct gr_err *err)
 	exit(1);
 }
 
-/* xorshift for picking users: the same sample every run. */
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-static uint64_t next_rand(void)
+/*
+ * Resolve SAMPLES random users as a login does (read lock, facts, resolve)
+ * into SAMPLES[]; with CTX NULL, load the full host context each time.
+ * Returns the average number of roles.
+ */
+static double time_resolve(struct gr_store *st, const struct gr_context *ctx, size_t n_users,
+			   double *samples)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	struct gr_err err;
+	size_t i, roles = 0;
+
+	gr_err_clear(&err);
+	for (i = 0; i < SAMPLES; i++) {
+		struct gr_context *own = NULL;
+		struct gr_facts *f = NULL;
+		struct gr_resolution res;
+		char login[32];
+		double a;
+
+		snprintf(login, sizeof(login), "user%zu", (size_t)(bench_rand() % n_users));
+		a = bench_now_ns();
+		gr_store_read_lock(st, NULL);
+		if ((!ctx && gr_context_load(st, &own, &err) < 0) ||
+		    gr_facts_load_login(st, ctx ? ctx : own, login, &f, &err) < 0)
+			die("facts", &err);
+		gr_resolve(gr_facts_input(f), &res);
+		gr_store_read_unlock(st);
+		samples[i] = bench_now_ns() - a;
+		roles += res.n_roles;
+		gr_resolution_free(&res);
+		gr_facts_free(f);
+		gr_context_free(own);
+	}
+	return (double)roles / SAMPLES;
 }
 
 int main(int argc, char **argv)
@@ -118,7 +144,7 @@ int main(int argc, char **argv)
 		json_t *u = NULL;
 		double a;
 
-		snprintf(key, sizeof(key), "user/okta/u%zu", (size_t)(next_rand() % n_users));
+		snprintf(key, sizeof(key), "user/okta/u%zu", (size_t)(bench_rand() % n_users));
 		a = bench_now_ns();
 		gr_store_read_lock(st, NULL);
 		gr_store_get_json(st, key, &u, NULL);
@@ -135,54 +161,18 @@ int main(int argc, char **argv)
 	summarize("fetch + decode one user record (floor)", samples, SAMPLES, fetch_floor);
 	{
 		struct gr_context *ctx = NULL;
-		size_t roles = 0;
+		double roles;
 
 		if (gr_store_read_lock(st, &err) < 0 || gr_context_load(st, &ctx, &err) < 0)
 			die("context", &err);
 		gr_store_read_unlock(st);
-		for (i = 0; i < SAMPLES; i++) {
-			struct gr_facts *f = NULL;
-			struct gr_resolution res;
-			char login[32];
-			double a;
-
-			snprintf(login, sizeof(login), "user%zu", (size_t)(next_rand() % n_users));
-			a = bench_now_ns();
-			gr_store_read_lock(st, NULL);
-			if (gr_facts_load_login(st, ctx, login, &f, &err) < 0)
-				die("facts", &err);
-			gr_resolve(gr_facts_input(f), &res);
-			gr_store_read_unlock(st);
-			samples[i] = bench_now_ns() - a;
-			roles += res.n_roles;
-			gr_resolution_free(&res);
-			gr_facts_free(f);
-		}
+		roles = time_resolve(st, ctx, n_users, samples);
 		summarize("resolve one user (host context loaded once)", samples, SAMPLES,
 			  fetch_floor);
-		printf("  (%.1f roles per user on average)\n", (double)roles / SAMPLES);
+		printf("  (%.1f roles per user on average)\n", roles);
 		gr_context_free(ctx);
 	}
-	for (i = 0; i < SAMPLES; i++) {
-		struct gr_context *ctx = NULL;
-		struct gr_facts *f = NULL;
-		struct gr_resolution res;
-		char login[32];
-		double a;
-
-		snprintf(login, sizeof(login), "user%zu", (size_t)(next_rand() % n_users));
-		a = bench_now_ns();
-		gr_store_read_lock(st, NULL);
-		if (gr_context_load(st, &ctx, &err) < 0 ||
-		    gr_facts_load_login(st, ctx, login, &f, &err) < 0)
-			die("facts", &err);
-		gr_resolve(gr_facts_input(f), &res);
-		gr_store_read_unlock(st);
-		samples[i] = bench_now_ns() - a;
-		gr_resolution_free(&res);
-		gr_facts_free(f);
-		gr_context_free(ctx);
-	}
+	time_resolve(st, NULL, n_users, samples);
 	summarize("resolve one user, loading the host context", samples, SAMPLES, fetch_floor);
 	gr_store_close(st);
 

@@ -69,16 +69,6 @@ static void die(const char *what, const char *why)
 	exit(1);
 }
 
-/* xorshift for picking users: the same sample every run. */
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static uint64_t next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 static void generate(struct gr_config *cfg, size_t n_users, size_t n_groups, size_t per_user)
 {
 	struct gr_err err;
@@ -107,7 +97,7 @@ static void pick_user(char *buf, size_t len, size_t n_users)
 	size_t u;
 
 	do
-		u = (size_t)(next_rand() % n_users);
+		u = (size_t)(bench_rand() % n_users);
 	while (u % 97 == 0);
 	snprintf(buf, len, "user%zu", u);
 }
@@ -223,7 +213,7 @@ int main(int argc, char **argv)
 		json_t *u = NULL;
 		double a;
 
-		snprintf(key, sizeof(key), "user/okta/u%zu", (size_t)(next_rand() % n_users));
+		snprintf(key, sizeof(key), "user/okta/u%zu", (size_t)(bench_rand() % n_users));
 		a = bench_now_ns();
 		gr_store_read_lock(st, NULL);
 		gr_store_get_json(st, key, &u, NULL);
