@@ -150,6 +150,26 @@ out:
 	return r;
 }
 
+double bench_fetch_floor(struct gr_store *st, size_t n_users, double *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		json_t *u = NULL;
+		char key[64];
+		double a;
+
+		snprintf(key, sizeof(key), "user/okta/u%zu", (size_t)(bench_rand() % n_users));
+		a = bench_now_ns();
+		gr_store_read_lock(st, NULL);
+		gr_store_get_json(st, key, &u, NULL);
+		gr_store_read_unlock(st);
+		v[i] = bench_now_ns() - a;
+		json_decref(u);
+	}
+	return bench_median(v, n);
+}
+
 static int rm_cb(const char *p, const struct stat *sb, int f, struct FTW *ftw)
 {
 	(void)sb;

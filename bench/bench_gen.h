@@ -31,6 +31,15 @@ double bench_median(double *v, size_t n);
 int bench_make_directory(const struct gr_config *cfg, size_t n_users, size_t n_groups,
 			 size_t per_user, struct gr_err *err);
 
+struct gr_store;
+
+/*
+ * The anchor both benchmarks measure against: one fetch and JSON decode of
+ * a random user record under the read lock, N times into V.  Returns the
+ * median in ns.
+ */
+double bench_fetch_floor(struct gr_store *st, size_t n_users, double *v, size_t n);
+
 /* A pseudo-random number: the same sequence every run. */
 uint64_t bench_rand(void);
 

@@ -92,8 +92,8 @@ int main(int argc, char **argv)
 	size_t n_users = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
 	size_t n_groups = argc > 2 ? strtoul(argv[2], NULL, 10) : 10000;
 	size_t n_members = argc > 3 ? strtoul(argv[3], NULL, 10) : 1000000;
-	size_t per_user = n_users ? n_members / n_users : 0, i;
-	char dir[] = "/tmp/grouprole-bench.XXXXXX", key[64];
+	size_t per_user = n_users ? n_members / n_users : 0;
+	char dir[] = "/tmp/grouprole-bench.XXXXXX";
 	struct gr_config cfg;
 	struct gr_store *st = NULL;
 	struct gr_err err;
@@ -139,20 +139,7 @@ int main(int argc, char **argv)
 		die("open read-only", &err);
 	samples = calloc(SAMPLES, sizeof(*samples));
 
-	/* Floor: one fetch of a user record under the read lock. */
-	for (i = 0; i < SAMPLES; i++) {
-		json_t *u = NULL;
-		double a;
-
-		snprintf(key, sizeof(key), "user/okta/u%zu", (size_t)(bench_rand() % n_users));
-		a = bench_now_ns();
-		gr_store_read_lock(st, NULL);
-		gr_store_get_json(st, key, &u, NULL);
-		gr_store_read_unlock(st);
-		samples[i] = bench_now_ns() - a;
-		json_decref(u);
-	}
-	fetch_floor = bench_median(samples, SAMPLES);
+	fetch_floor = bench_fetch_floor(st, n_users, samples, SAMPLES);
 
 	printf("\n| %-44s | %10s | %10s | %9s |\n", "operation", "median us", "p99 us",
 	       "x fetch");

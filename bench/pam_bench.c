@@ -208,21 +208,8 @@ int main(int argc, char **argv)
 	open_floor = bench_median(v, SAMPLES);
 	if (gr_store_open(&cfg, GR_STORE_READ, &st, &err) < 0)
 		die("open", gr_err_msg(&err));
-	for (i = 0; i < SAMPLES; i++) {
-		char key[64];
-		json_t *u = NULL;
-		double a;
-
-		snprintf(key, sizeof(key), "user/okta/u%zu", (size_t)(bench_rand() % n_users));
-		a = bench_now_ns();
-		gr_store_read_lock(st, NULL);
-		gr_store_get_json(st, key, &u, NULL);
-		gr_store_read_unlock(st);
-		v[i] = bench_now_ns() - a;
-		json_decref(u);
-	}
+	fetch_floor = bench_fetch_floor(st, n_users, v, SAMPLES);
 	gr_store_close(st);
-	fetch_floor = bench_median(v, SAMPLES);
 	printf("\n| %-52s | %9s | %9s | %9s |\n", "per login", "median us", "p99 us",
 	       "x fetch");
 	printf("|------------------------------------------------------|-----------|-----------|"
