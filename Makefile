@@ -80,7 +80,7 @@ ALL_CFLAGS = $(GR_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(GR_LDFLAGS) $(LDFLAGS)
 
 # ---- libgrouprole (static, PIC, hidden) ----
-LIB_SRCS := $(wildcard lib/*.c)
+LIB_SRCS := $(wildcard lib/*/*.c)
 LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(LIB_SRCS))
 LIBGR := $(B)/libgrouprole.a
 

@@ -9,10 +9,10 @@
 #include <time.h>
 
 #include "bench_gen.h"
-#include "import.h"
-#include "records.h"
-#include "roles.h"
-#include "store.h"
+#include "store/import.h"
+#include "store/records.h"
+#include "store/roles.h"
+#include "store/store.h"
 
 double bench_now_ns(void)
 {

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "gr_error.h"
+#include "core/config.h"
+#include "core/gr_error.h"
 
 #define BENCH_ROLES 50
 

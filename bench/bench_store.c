@@ -25,13 +25,13 @@
 #include <unistd.h>
 
 #include "bench_gen.h"
-#include "facts.h"
-#include "import.h"
-#include "publish.h"
-#include "records.h"
-#include "resolve.h"
-#include "roles.h"
-#include "store.h"
+#include "resolve/facts.h"
+#include "store/import.h"
+#include "publish/publish.h"
+#include "store/records.h"
+#include "resolve/resolve.h"
+#include "store/roles.h"
+#include "store/store.h"
 
 #define SAMPLES 20000
 

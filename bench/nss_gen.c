@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "gr_error.h"
+#include "core/gr_error.h"
 #include "nss_data.h"
-#include "snapshot.h"
+#include "publish/snapshot.h"
 
 static int is_user_role(uint32_t n, uint32_t i)
 {

@@ -35,11 +35,11 @@
 #include <security/pam_modules.h>
 
 #include "bench_gen.h"
-#include "config.h"
-#include "import.h"
-#include "records.h"
-#include "roles.h"
-#include "store.h"
+#include "core/config.h"
+#include "store/import.h"
+#include "store/records.h"
+#include "store/roles.h"
+#include "store/store.h"
 
 #ifndef GR_PAM_MODULE_PATH
 #error "GR_PAM_MODULE_PATH must name the built pam_grouprole.so"

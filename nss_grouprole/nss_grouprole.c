@@ -21,8 +21,8 @@
 #include <grp.h>
 #include <nss.h>
 
-#include "gr_error.h"
-#include "nss_state.h"
+#include "core/gr_error.h"
+#include "publish/nss_state.h"
 
 #define _public_ __attribute__((visibility("default")))
 

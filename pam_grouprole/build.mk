@@ -27,7 +27,7 @@ endif
 
 # ---- module tests (tests/module/pam_*) ----
 # pam_module drives the built module through real libpam under pam_wrapper
-# and libpamtest; pam_logic unit-tests lib/pamlogic.c; pam_dlopen loads the
+# and libpamtest; pam_logic unit-tests lib/pam/pamlogic.c; pam_dlopen loads the
 # module and checks what it exports.
 PAM_WRAPPER_LIB := $(or $(call pc_libs,pam_wrapper),libpam_wrapper.so)
 PAMTEST_LIBS := $(or $(call pc_libs,libpamtest),-lpamtest)

@@ -20,7 +20,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "pamlogic.h"
+#include "pam/pamlogic.h"
 
 #define GR_PAM_EXPORT __attribute__((visibility("default")))
 

@@ -7,8 +7,8 @@
 
 #include <jansson.h>
 
-#include "config.h"
-#include "store.h"
+#include "core/config.h"
+#include "store/store.h"
 
 /* Exit codes: the contract of grouprolectl(8). */
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };

@@ -12,16 +12,16 @@
 #include <tdb.h>
 
 #include "ctl.h"
-#include "facts.h"
-#include "import.h"
-#include "names.h"
-#include "publish.h"
-#include "records.h"
-#include "resolve.h"
-#include "roles.h"
-#include "safefile.h"
-#include "scim.h"
-#include "snapshot.h"
+#include "resolve/facts.h"
+#include "store/import.h"
+#include "core/names.h"
+#include "publish/publish.h"
+#include "store/records.h"
+#include "resolve/resolve.h"
+#include "store/roles.h"
+#include "core/safefile.h"
+#include "scim/scim.h"
+#include "publish/snapshot.h"
 
 #define FAIL(c, e) ctl_error((c), (e))
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "publish.h"
+#include "publish/publish.h"
 
 static void usage(FILE *f, const char *prog)
 {

@@ -21,10 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import.h"
+#include "store/import.h"
 #include "nss_fixture.h"
-#include "publish.h"
-#include "records.h"
+#include "publish/publish.h"
+#include "store/records.h"
 #include "testutil.h"
 
 #define THREADS 8

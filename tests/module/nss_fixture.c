@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "nss_fixture.h"
-#include "snapshot.h"
+#include "publish/snapshot.h"
 #include "testutil.h"
 
 void nf_write_conf(struct nf_env *env, const char *lines)

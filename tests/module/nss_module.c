@@ -24,7 +24,7 @@
 #include <tdb.h>
 
 #include "nss_fixture.h"
-#include "snapshot.h"
+#include "publish/snapshot.h"
 #include "testutil.h"
 
 static struct nf_mod mod;

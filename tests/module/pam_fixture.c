@@ -10,12 +10,12 @@
 
 #include <jansson.h>
 
-#include "config.h"
-#include "import.h"
+#include "core/config.h"
+#include "store/import.h"
 #include "pam_fixture.h"
-#include "records.h"
-#include "roles.h"
-#include "store.h"
+#include "store/records.h"
+#include "store/roles.h"
+#include "store/store.h"
 
 int pf_write_conf(const char *path, const char *state_dir, const char *extra)
 {

@@ -20,7 +20,7 @@
 
 #include <stddef.h>
 
-#include "gr_error.h"
+#include "core/gr_error.h"
 
 #define PF_EXPIRY 4070908800LL /* 2099-01-01T00:00:00Z */
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lib/pamlogic.c without PAM: the decision table, the PAM code of every
+ * lib/pam/pamlogic.c without PAM: the decision table, the PAM code of every
  * decision in every phase, argument handling and log escaping.  The same
  * behaviour through real libpam is in pam_module.c.
  */
@@ -17,12 +17,12 @@
 #include <cmocka.h>
 #include <security/pam_appl.h>
 
-#include "facts.h"
+#include "resolve/facts.h"
 #include "pam_fixture.h"
-#include "pamlogic.h"
-#include "records.h"
-#include "resolve.h"
-#include "store.h"
+#include "pam/pamlogic.h"
+#include "store/records.h"
+#include "resolve/resolve.h"
+#include "store/store.h"
 
 #define tu_ok(expr, errp)                                                                 \
 	do {                                                                               \

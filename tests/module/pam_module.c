@@ -47,7 +47,7 @@
 #include <libpamtest.h>
 #include <tdb.h>
 
-#include "gr_error.h"
+#include "core/gr_error.h"
 #include "pam_fixture.h"
 
 #ifndef GR_PAM_MODULE_PATH

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "testutil.h"
 
 /* A scratch directory per test; the config file is written into it. */

@@ -20,10 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "import.h"
-#include "publish.h"
-#include "records.h"
-#include "snapshot.h"
+#include "store/import.h"
+#include "publish/publish.h"
+#include "store/records.h"
+#include "publish/snapshot.h"
 #include "testutil.h"
 
 static int armed;

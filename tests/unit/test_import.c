@@ -15,10 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "import.h"
-#include "records.h"
-#include "roles.h"
-#include "scim.h"
+#include "store/import.h"
+#include "store/records.h"
+#include "store/roles.h"
+#include "scim/scim.h"
 #include "testutil.h"
 
 struct fx {

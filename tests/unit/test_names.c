@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
-#include "names.h"
+#include "core/config.h"
+#include "core/names.h"
 #include "testutil.h"
 
 #define S32 "abcdefghijklmnopqrstuvwxyz012345"

@@ -28,10 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "publish.h"
-#include "records.h"
-#include "roles.h"
-#include "snapshot.h"
+#include "publish/publish.h"
+#include "store/records.h"
+#include "store/roles.h"
+#include "publish/snapshot.h"
 #include "testutil.h"
 
 struct fx {

@@ -12,7 +12,7 @@
 /* Rows start from BASE and override single fields on purpose. */
 #pragma GCC diagnostic ignored "-Woverride-init"
 
-#include "resolve.h"
+#include "resolve/resolve.h"
 #include "testutil.h"
 
 #define NOW 1800000000LL

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "records.h"
-#include "roles.h"
+#include "store/records.h"
+#include "store/roles.h"
 #include "testutil.h"
 
 struct fx {

@@ -15,10 +15,10 @@
 
 #include <jansson.h>
 
-#include "config.h"
-#include "records.h"
-#include "roles.h"
-#include "store.h"
+#include "core/config.h"
+#include "store/records.h"
+#include "store/roles.h"
+#include "store/store.h"
 
 struct tu_env {
 	char dir[PATH_MAX - 64]; /* temporary directory, removed by tu_teardown */

@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "store.h"
+#include "store/store.h"
 
 struct gr_import_stats {
 	size_t users_added, users_updated, users_removed;

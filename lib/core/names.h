@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "gr_error.h"
+#include "core/gr_error.h"
 
 /* Longest Unix user or group name we accept (useradd's and utmp's limit). */
 #define GR_UNIX_NAME_MAX 32
@@ -56,5 +56,30 @@ int gr_lowercase(const char *s, char *out, size_t outlen);
  * take unless explicitly bound to them.
  */
 bool gr_reserved_group_name(const char *name);
+
+/*
+ * System accounts: a directory user never maps onto one.  Without this a
+ * deactivated "root@corp.example" would make PAM deny root, and
+ * "www-data@..." would hand role-admin to the web server.
+ *
+ * gr_reserved_user_name: names that are system accounts on any host
+ * (root, daemon, nobody, sshd, www-data, systemd-*, ...), present or not.
+ *
+ * gr_login_defs_uid_range: UID_MIN and UID_MAX from the login.defs file at
+ * PATH (GR_LOGIN_DEFS), the range useradd gives to people; defaults 1000
+ * and 60000 when the file or a key is missing.  Returns 0 or -errno when the
+ * file exists but cannot be read (the defaults are still filled in).
+ *
+ * gr_login_is_system: 1 when LOGIN is reserved, or is an account that NSS
+ * knows with a uid outside UID_MIN..UID_MAX (root, daemons, nobody at
+ * 65534); 0 when it is not; a negative errno when NSS failed, which callers
+ * must treat as "yes".
+ */
+#define GR_LOGIN_DEFS "/etc/login.defs"
+#define GR_LOGIN_DEFS_UID_MIN 1000UL
+#define GR_LOGIN_DEFS_UID_MAX 60000UL
+bool gr_reserved_user_name(const char *name);
+int gr_login_defs_uid_range(const char *path, unsigned long *uid_min, unsigned long *uid_max);
+int gr_login_is_system(const char *login, unsigned long uid_min, unsigned long uid_max);
 
 #endif

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "names.h"
-#include "safefile.h"
+#include "core/config.h"
+#include "core/names.h"
+#include "core/safefile.h"
 
 void gr_config_defaults(struct gr_config *cfg)
 {

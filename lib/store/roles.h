@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "config.h"
-#include "names.h"
-#include "store.h"
+#include "core/config.h"
+#include "core/names.h"
+#include "store/store.h"
 
 /*
  * Roles and their Unix groups.

@@ -9,9 +9,9 @@
 
 #include <tdb.h>
 
-#include "gr_error.h"
-#include "safefile.h"
-#include "snapshot.h"
+#include "core/gr_error.h"
+#include "core/safefile.h"
+#include "publish/snapshot.h"
 
 struct gr_snap {
 	struct tdb_context *tdb;

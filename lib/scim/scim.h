@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "gr_error.h"
+#include "core/gr_error.h"
 
 /* RFC 7643/7644 schema URNs. */
 #define GR_SCIM_USER_URN "urn:ietf:params:scim:schemas:core:2.0:User"

@@ -8,8 +8,8 @@
 
 #include <jansson.h>
 
-#include "config.h"
-#include "store.h"
+#include "core/config.h"
+#include "store/store.h"
 
 /*
  * The records of directory.tdb and the operations that keep them and their

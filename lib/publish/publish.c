@@ -9,10 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "facts.h"
-#include "publish.h"
-#include "safefile.h"
-#include "snapshot.h"
+#include "resolve/facts.h"
+#include "publish/publish.h"
+#include "core/safefile.h"
+#include "publish/snapshot.h"
 
 struct login_entry {
 	char *login;

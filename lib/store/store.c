@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "safefile.h"
-#include "store.h"
+#include "core/safefile.h"
+#include "store/store.h"
 
 struct gr_store {
 	struct tdb_context *tdb;

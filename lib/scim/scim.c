@@ -3,8 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "names.h"
-#include "scim.h"
+#include "core/names.h"
+#include "scim/scim.h"
 
 json_t *gr_scim_get(const json_t *obj, const char *name)
 {

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "records.h"
-#include "roles.h"
+#include "store/records.h"
+#include "store/roles.h"
 
 /* ---- host group lookups ---- */
 

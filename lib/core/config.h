@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <limits.h>
 
-#include "gr_error.h"
+#include "core/gr_error.h"
 
 #ifndef GR_SYSCONFDIR
 #define GR_SYSCONFDIR "/etc"

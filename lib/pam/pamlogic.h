@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "config.h"
-#include "gr_error.h"
+#include "core/config.h"
+#include "core/gr_error.h"
 
 /*
  * Everything pam_grouprole.so decides, as plain functions: argument handling,

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "gr_error.h"
+#include "core/gr_error.h"
 
 /*
  * Trust rules for files grouprole reads: a regular file (or directory, for

@@ -8,11 +8,11 @@
 
 #include <jansson.h>
 
-#include "config.h"
-#include "records.h"
-#include "resolve.h"
-#include "roles.h"
-#include "store.h"
+#include "core/config.h"
+#include "store/records.h"
+#include "resolve/resolve.h"
+#include "store/roles.h"
+#include "store/store.h"
 
 /*
  * Gathering the facts gr_resolve() needs from the store.
@@ -36,7 +36,7 @@ int gr_context_load(struct gr_store *st, struct gr_context **out, struct gr_err 
  * The same without the role catalog: gr_context_roles() is empty, and so is
  * the catalog in the facts' input.  gr_context_load reads every role; one
  * login needs only the roles the user's records name, so the PAM module builds
- * that catalog itself (lib/pamlogic.c) and its cost does not grow with the
+ * that catalog itself (lib/pam/pamlogic.c) and its cost does not grow with the
  * number of roles.
  */
 int gr_context_load_host(struct gr_store *st, struct gr_context **out, struct gr_err *err);

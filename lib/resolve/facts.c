@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "facts.h"
-#include "names.h"
-#include "scim.h"
+#include "resolve/facts.h"
+#include "core/names.h"
+#include "scim/scim.h"
 
 #define MAX_ATTR_VALUES 64
 #define MAX_USER_GROUPS 100000

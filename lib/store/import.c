@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import.h"
-#include "names.h"
-#include "records.h"
-#include "scim.h"
+#include "store/import.h"
+#include "core/names.h"
+#include "store/records.h"
+#include "scim/scim.h"
 
 static int oom(struct gr_err *err)
 {

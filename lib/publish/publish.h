@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "store/store.h"
 
 struct gr_publish_stats {
 	size_t users;        /* users with a login name that were resolved */

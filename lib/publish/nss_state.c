@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "gr_error.h"
-#include "nss_state.h"
-#include "snapshot.h"
+#include "core/config.h"
+#include "core/gr_error.h"
+#include "publish/nss_state.h"
+#include "publish/snapshot.h"
 
 /*
  * A snapshot handle shared by the lookups and an enumeration in progress.

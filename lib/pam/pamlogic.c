@@ -9,11 +9,11 @@
 
 #include <security/pam_appl.h>
 
-#include "facts.h"
-#include "pamlogic.h"
-#include "resolve.h"
-#include "roles.h"
-#include "store.h"
+#include "resolve/facts.h"
+#include "pam/pamlogic.h"
+#include "resolve/resolve.h"
+#include "store/roles.h"
+#include "store/store.h"
 
 /* A log line stays readable and below what syslog daemons accept (8 KiB). */
 #define LINE_MAX_BYTES 4000

@@ -9,8 +9,8 @@
 #include <jansson.h>
 #include <tdb.h>
 
-#include "config.h"
-#include "gr_error.h"
+#include "core/config.h"
+#include "core/gr_error.h"
 
 /*
  * directory.tdb: the one source of truth on a host.

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolve.h"
+#include "resolve/resolve.h"
 
 const char *gr_source_name(enum gr_source kind)
 {

@@ -6,7 +6,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
-#include "safefile.h"
+#include "core/safefile.h"
 
 int gr_safe_check_stat(const struct stat *st, bool allow_real_uid, const char *path,
 		       struct gr_err *err)

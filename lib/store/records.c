@@ -4,10 +4,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "names.h"
-#include "records.h"
-#include "roles.h"
-#include "scim.h"
+#include "core/names.h"
+#include "store/records.h"
+#include "store/roles.h"
+#include "scim/scim.h"
 
 /* ---- JSON helpers ---- */
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gr_error.h"
+#include "core/gr_error.h"
 
 static const char *const gr_messages[] = {
 	[GR_E_SCHEMA - GR_E_BASE] = "database schema is newer than this program or unknown",

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "names.h"
+#include "core/config.h"
+#include "core/names.h"
 
 static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -154,4 +157,111 @@ bool gr_reserved_group_name(const char *name)
 		if (!strcmp(name, reserved_groups[i]))
 			return true;
 	return false;
+}
+
+/*
+ * Accounts that exist on Debian, Fedora and their derivatives (or that
+ * packages create) for the system's own use.  A directory user may never
+ * become one of them, whatever the host's passwd says today: the account
+ * may be created by a package after the directory was imported.
+ */
+static const char *const reserved_users[] = {
+	"_apt", "adm", "avahi", "backup", "bin", "chrony", "colord", "daemon",
+	"dbus", "dnsmasq", "ftp", "games", "gdm", "gnats", "halt", "irc", "list",
+	"lp", "mail", "man", "messagebus", "news", "nobody", "nfsnobody",
+	"ntp", "operator", "polkitd", "postfix", "proxy", "root", "rpc",
+	"rpcuser", "rtkit", "shutdown", "sshd", "sync", "sys", "syslog",
+	"systemd-coredump", "systemd-network", "systemd-oom", "systemd-resolve",
+	"systemd-timesync", "tcpdump", "tss", "uucp", "uuidd", "www-data",
+};
+
+bool gr_reserved_user_name(const char *name)
+{
+	size_t i;
+
+	if (!strncmp(name, "systemd-", 8))
+		return true;
+	for (i = 0; i < sizeof(reserved_users) / sizeof(reserved_users[0]); i++)
+		if (!strcmp(name, reserved_users[i]))
+			return true;
+	return false;
+}
+
+int gr_login_defs_uid_range(const char *path, unsigned long *uid_min, unsigned long *uid_max)
+{
+	char line[512];
+	FILE *f;
+
+	*uid_min = GR_LOGIN_DEFS_UID_MIN;
+	*uid_max = GR_LOGIN_DEFS_UID_MAX;
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char key[32];
+		unsigned long v;
+		char *end;
+		const char *p = line;
+		size_t n = 0;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		while (n + 1 < sizeof(key) && ((*p >= 'A' && *p <= 'Z') || *p == '_'))
+			key[n++] = *p++;
+		key[n] = '\0';
+		if (*p != ' ' && *p != '\t')
+			continue;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p < '0' || *p > '9')
+			continue;
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno || (*end && *end != '\n' && *end != ' ' && *end != '\t' && *end != '#'))
+			continue;
+		/* Values past 2^31 would be uids nobody can have: ignore them. */
+		if (v > 0x7fffffffUL)
+			continue;
+		if (!strcmp(key, "UID_MIN"))
+			*uid_min = v;
+		else if (!strcmp(key, "UID_MAX"))
+			*uid_max = v;
+	}
+	fclose(f);
+	if (*uid_min > *uid_max || *uid_min == 0) {
+		*uid_min = GR_LOGIN_DEFS_UID_MIN;
+		*uid_max = GR_LOGIN_DEFS_UID_MAX;
+	}
+	return 0;
+}
+
+int gr_login_is_system(const char *login, unsigned long uid_min, unsigned long uid_max)
+{
+	struct passwd pw, *res = NULL;
+	char stackbuf[4096];
+	char *buf = stackbuf, *heap = NULL;
+	size_t len = sizeof(stackbuf);
+	int r;
+
+	if (gr_reserved_user_name(login))
+		return 1;
+	for (;;) {
+		r = getpwnam_r(login, &pw, buf, len, &res);
+		if (r != ERANGE || len >= (1u << 20))
+			break;
+		len *= 4;
+		free(heap);
+		heap = malloc(len);
+		if (!heap)
+			return -ENOMEM;
+		buf = heap;
+	}
+	if (r == 0 && res)
+		r = res->pw_uid < uid_min || res->pw_uid > uid_max;
+	else if (r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM)
+		r = 0; /* no such local account (glibc's documented "not found" errnos) */
+	else
+		r = -r;
+	free(heap);
+	return r;
 }
