@@ -29,8 +29,11 @@ $CTL org connection enable payments okta --auto-membership on
 $CTL org group roles assign payments Engineering oncall
 $CTL org group roles assign payments Contractors developer
 
+# Organization group roles flow only through a connection with auto-membership
+# on (as in Auth0): every okta user is then a member of research.  Explicit
+# members are recorded and shown, but on their own get no organization roles.
 $CTL org create research
-$CTL org connection enable research okta --auto-membership off
+$CTL org connection enable research okta --auto-membership on
 $CTL org member add research erin.schmidt
 $CTL org member add research noah.fischer
 $CTL org group roles assign research "Data Science" developer

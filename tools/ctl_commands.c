@@ -1294,6 +1294,7 @@ static int cmd_user_show(struct ctl *c, int argc, char **argv)
 			json_object_get(u, "login"), "login_error", json_object_get(u, "login_error"),
 			"active", in->active, "groups", groups, "roles", roles,
 			"organization_member", res.org_member);
+	json_object_set_new(out, "organization_roles", json_boolean(res.org_roles));
 	if (res.n_ignored) {
 		json_t *ign = json_array();
 
@@ -1316,11 +1317,16 @@ static int cmd_user_show(struct ctl *c, int argc, char **argv)
 		for (i = 0; i < in->n_groups; i++)
 			printf("%s%s", i ? ", " : "", in->groups[i].name);
 		printf("%s\n", in->n_groups ? "" : "-");
-		if (in->host_org)
+		/* Organization roles flow only through auto-membership (resolve.h). */
+		if (in->host_org && !res.org_member)
+			printf("organization: %s (not a member)\n", in->host_org);
+		else if (in->host_org && res.org_roles)
 			printf("organization: %s (%s)\n", in->host_org,
-			       res.org_member ? (in->org_member ? "explicit member"
-								: "member by auto-membership")
-					      : "not a member");
+			       in->org_member ? "explicit member, auto-membership on"
+					      : "member by auto-membership");
+		else if (in->host_org)
+			printf("organization: %s (explicit member; its group roles need "
+			       "auto-membership on its connection to %s)\n", in->host_org, ref.dir);
 		printf("roles on this host:%s\n", res.n_roles ? "" : " none");
 		for (i = 0; i < res.n_roles; i++) {
 			long idx = gr_context_role_index(ctx, res.roles[i].slug);

@@ -345,7 +345,7 @@ static size_t fill_strings(const json_t *arr, const char **dst)
 }
 
 static int load_groups(struct gr_store *st, const struct gr_context *ctx, struct gr_facts *f,
-		       const char *dir, bool org_member, struct gr_err *err)
+		       const char *dir, bool org_roles, struct gr_err *err)
 {
 	const json_t *gids = json_object_get(f->user, "groups");
 	size_t n = json_array_size(gids), i, total = 0, used = 0;
@@ -395,7 +395,7 @@ static int load_groups(struct gr_store *st, const struct gr_context *ctx, struct
 				continue;
 			if ((r = fetch_kept_array(st, f, key, &tmp[i].troles, err)) < 0)
 				break;
-			if (org_member) {
+			if (org_roles) {
 				if (gr_key(key, sizeof(key), "oroles/%s/%s/%s",
 					   ctx->cfg.organization, dir, gid) < 0)
 					continue;
@@ -421,7 +421,7 @@ static int load_groups(struct gr_store *st, const struct gr_context *ctx, struct
 		used += g->n_tenant_roles;
 		g->org_roles = f->role_ptrs + used;
 		g->n_org_roles =
-			(org_member && tmp[i].oroles) ? fill_strings(tmp[i].oroles, f->role_ptrs + used) : 0;
+			(org_roles && tmp[i].oroles) ? fill_strings(tmp[i].oroles, f->role_ptrs + used) : 0;
 		used += g->n_org_roles;
 	}
 	free(tmp);
@@ -537,10 +537,9 @@ int gr_facts_load(struct gr_store *st, const struct gr_context *ctx, const char 
 		f->in.org_auto_membership = json_is_true(json_object_get(conn, "auto_membership"));
 		f->in.org_member = gr_org_is_member(st, ctx->cfg.organization, dir, id);
 	}
+	/* Only auto-membership makes organization roles flow (resolve.c, rule 2). */
 	r = load_groups(st, ctx, f, dir,
-			ctx->org && (f->in.org_member ||
-				     (f->in.org_connected && f->in.org_auto_membership)),
-			err);
+			ctx->org && f->in.org_connected && f->in.org_auto_membership, err);
 	if (r < 0)
 		goto fail;
 	r = load_assignments(st, f, dir, id, err);

@@ -113,8 +113,15 @@ int gr_resolve(const struct gr_resolve_input *in, struct gr_resolution *out)
 	/* Rule 1. */
 	if (!in->known)
 		return 0;
-	out->org_member = in->host_org &&
-			  (in->org_member || (in->org_connected && in->org_auto_membership));
+	/*
+	 * Organization group roles flow only through a connection to the user's
+	 * directory with auto-membership on (Auth0: "Requires Auto-Membership
+	 * enabled on the enterprise connection for role inheritance to take
+	 * effect").  An explicit membership is recorded and shown, but on its
+	 * own it grants nothing.
+	 */
+	out->org_roles = in->host_org && in->org_connected && in->org_auto_membership;
+	out->org_member = in->host_org && (in->org_member || out->org_roles);
 	if (!in->active) {
 		out->inactive = true;
 		return 0;
@@ -129,7 +136,7 @@ int gr_resolve(const struct gr_resolve_input *in, struct gr_resolution *out)
 		p.detail = g->name;
 		for (j = 0; j < g->n_tenant_roles && r == 0; j++)
 			r = add_named(&a, in, g->tenant_roles[j], &p);
-		if (!out->org_member)
+		if (!out->org_roles)
 			continue;
 		p.kind = GR_SRC_ORG_GROUP;
 		p.context = in->host_org;

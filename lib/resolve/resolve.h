@@ -15,10 +15,11 @@
  *
  *  1. unknown or inactive user: no roles at all;
  *  2. IdP roles: tenant roles of the user's groups, organization roles of
- *     the user's groups when the user is a member of the host's
- *     organization (explicitly, or by auto-membership on the organization's
- *     connection to the user's directory), and roles named by the user's
- *     role attribute (values naming no role are reported in `ignored`);
+ *     the user's groups when the host's organization is connected to the
+ *     user's directory with auto-membership on (an explicit organization
+ *     member without that gets none: Auth0's rule), and roles named by the
+ *     user's role attribute (values naming no role are reported in
+ *     `ignored`);
  *  3. multiple roles off: only the IdP role with the highest priority
  *     survives; equal priorities go to the slug that sorts first (strcmp);
  *  4. no IdP role and a default role: the default role;
@@ -66,7 +67,7 @@ struct gr_resolve_input {
 	size_t n_groups;
 
 	const char *host_org;     /* NULL: the host serves no organization */
-	bool org_member;          /* explicit member of host_org */
+	bool org_member;          /* explicit member of host_org (shown; grants no roles) */
 	bool org_connected;       /* host_org is connected to the user's directory */
 	bool org_auto_membership; /* ... with auto-membership on */
 
@@ -105,7 +106,8 @@ struct gr_resolved_role {
 
 struct gr_resolution {
 	bool inactive;      /* known but deactivated: PAM denies */
-	bool org_member;    /* effective membership in the host organization */
+	bool org_member;    /* member of the host organization: explicit or automatic */
+	bool org_roles;     /* organization group roles apply: connected, auto-membership on */
 	struct gr_resolved_role *roles;
 	size_t n_roles;
 	const char **ignored; /* attribute values that name no role */

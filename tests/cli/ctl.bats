@@ -183,7 +183,7 @@ teardown() {
 	one_line_error "no organization 'nosuchorg'"
 	run ctl org show research --json
 	[ "$(echo "$output" | jq -r '[.members[].user] | join(",")')" = "erin.schmidt,noah.fischer" ]
-	[ "$(echo "$output" | jq -r '.connections.okta.auto_membership')" = false ]
+	[ "$(echo "$output" | jq -r '.connections.okta.auto_membership')" = true ]
 }
 
 @test "assignments: expiry, validation, listing" {

@@ -120,7 +120,7 @@ int pf_build_small(const char *conf, struct gr_err *err)
 	if (r == 0)
 		r = gr_org_create(st, "acme", err);
 	if (r == 0)
-		r = gr_org_connection(st, "acme", "okta", true, false, err);
+		r = gr_org_connection(st, "acme", "okta", true, true, err);
 	if (r == 0)
 		r = gr_user_find(st, "okta", "erin", &erin, err);
 	if (r == 0)

@@ -120,12 +120,12 @@ static int fx_setup(void **state)
 	map(fx, NULL, "g2", "admin");
 
 	tu_assert_ok(gr_org_create(fx->st, "acme", &fx->err), &fx->err);
-	tu_assert_ok(gr_org_connection(fx->st, "acme", "corp", true, false, &fx->err), &fx->err);
+	tu_assert_ok(gr_org_connection(fx->st, "acme", "corp", true, true, &fx->err), &fx->err);
 	strcpy(ref.id, "u1");
 	tu_assert_ok(gr_org_member(fx->st, "acme", &ref, true, &fx->err), &fx->err);
 	strcpy(ref.id, "u5");
 	tu_assert_ok(gr_org_member(fx->st, "acme", &ref, true, &fx->err), &fx->err);
-	map(fx, "acme", "g1", "viewer");
+	map(fx, "acme", "g2", "viewer");
 	map(fx, "acme", "g3", "viewer");
 
 	assign(fx, "u2", "dba", "host:web1", fx->expiry);

@@ -91,12 +91,16 @@ static const struct row rows[] = {
 	  { BASE, .groups = grp_eng, .n_groups = 1, .host_org = "acme", .org_connected = true,
 	    .org_auto_membership = false },
 	  "dev<-group:Engineering", false, NULL, 0 },
-	{ "explicit membership gives organization roles without auto-membership",
-	  { BASE, .groups = grp_eng, .n_groups = 1, .host_org = "acme", .org_connected = true,
-	    .org_member = true },
-	  "dev<-group:Engineering | viewer<-org:acme/Engineering", false, NULL, 0 },
-	{ "explicit membership counts without a connection",
+	{ "explicit member without connection gets no organization roles",
 	  { BASE, .groups = grp_eng, .n_groups = 1, .host_org = "acme", .org_member = true },
+	  "dev<-group:Engineering", false, NULL, 0 },
+	{ "explicit member with connection but auto-membership off gets no organization roles",
+	  { BASE, .groups = grp_eng, .n_groups = 1, .host_org = "acme", .org_connected = true,
+	    .org_auto_membership = false, .org_member = true },
+	  "dev<-group:Engineering", false, NULL, 0 },
+	{ "explicit member with auto-membership on gets organization roles",
+	  { BASE, .groups = grp_eng, .n_groups = 1, .host_org = "acme", .org_connected = true,
+	    .org_auto_membership = true, .org_member = true },
 	  "dev<-group:Engineering | viewer<-org:acme/Engineering", false, NULL, 0 },
 	{ "auto-membership needs a connection to the user's directory",
 	  { BASE, .groups = grp_eng, .n_groups = 1, .host_org = "acme", .org_connected = false,
@@ -125,7 +129,7 @@ static const struct row rows[] = {
 	  "admin<-group:SRE,attr:admin", false, NULL, 0 },
 	{ "multiple roles off with an organization role competing",
 	  { BASE, .multiple_roles = false, .groups = grp_eng, .n_groups = 1, .host_org = "acme",
-	    .org_member = true },
+	    .org_connected = true, .org_auto_membership = true },
 	  "dev<-group:Engineering", false, NULL, 0 },
 	{ "default role when no IdP role",
 	  { BASE, .groups = grp_none, .n_groups = 1, .default_role = "viewer" },
@@ -231,7 +235,8 @@ static void test_row(void **state)
 static void test_deterministic(void **state)
 {
 	struct gr_resolve_input in = { BASE, .groups = grp_eng_sre, .n_groups = 2,
-				       .host_org = "acme", .org_member = true };
+				       .host_org = "acme", .org_connected = true,
+				       .org_auto_membership = true };
 	struct gr_resolution a, b;
 	char ra[1024], rb[1024];
 
@@ -244,8 +249,44 @@ static void test_deterministic(void **state)
 	assert_string_equal(ra, "admin<-group:SRE | dev<-group:Engineering,group:SRE | "
 				"viewer<-org:acme/Engineering");
 	assert_true(a.org_member);
+	assert_true(a.org_roles);
 	gr_resolution_free(&a);
 	gr_resolution_free(&b);
+}
+
+/*
+ * Membership is shown as it is recorded (explicit or automatic), but only a
+ * connection with auto-membership on makes organization roles flow.
+ */
+static void test_org_membership_flags(void **state)
+{
+	static const struct {
+		bool member, connected, autom, host;
+		bool want_member, want_roles;
+	} cases[] = {
+		{ true, false, false, true, true, false },   /* explicit, no connection */
+		{ true, true, false, true, true, false },    /* explicit, auto-membership off */
+		{ false, true, true, true, true, true },     /* auto-membership */
+		{ true, true, true, true, true, true },      /* both */
+		{ false, true, false, true, false, false },  /* connected only */
+		{ true, true, true, false, false, false },   /* host serves no organization */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct gr_resolve_input in = { BASE, .groups = grp_eng, .n_groups = 1 };
+		struct gr_resolution res;
+
+		in.host_org = cases[i].host ? "acme" : NULL;
+		in.org_member = cases[i].member;
+		in.org_connected = cases[i].connected;
+		in.org_auto_membership = cases[i].autom;
+		assert_int_equal(gr_resolve(&in, &res), 0);
+		assert_int_equal(res.org_member, cases[i].want_member);
+		assert_int_equal(res.org_roles, cases[i].want_roles);
+		gr_resolution_free(&res);
+	}
 }
 
 /* More provenances than the cap: the role stays, the list is truncated. */
@@ -272,7 +313,7 @@ static void test_provenance_cap(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[N_ROWS + 2];
+	struct CMUnitTest tests[N_ROWS + 3];
 	size_t i;
 
 	/* Every row is its own named case, so a failure names the rule. */
@@ -284,5 +325,6 @@ int main(void)
 	}
 	tests[N_ROWS] = (struct CMUnitTest)cmocka_unit_test(test_deterministic);
 	tests[N_ROWS + 1] = (struct CMUnitTest)cmocka_unit_test(test_provenance_cap);
-	return _cmocka_run_group_tests("resolve", tests, N_ROWS + 2, NULL, NULL);
+	tests[N_ROWS + 2] = (struct CMUnitTest)cmocka_unit_test(test_org_membership_flags);
+	return _cmocka_run_group_tests("resolve", tests, N_ROWS + 3, NULL, NULL);
 }
