@@ -192,12 +192,63 @@ size_t gr_scim_attr_values(const json_t *user, const char *path, const char **va
 	return collect(gr_scim_get(base, attr), vals, 0, max);
 }
 
+/* An optional non-negative integer member of a ListResponse; -1 when absent. */
+static int list_count(const json_t *doc, const char *name, json_int_t *out, const char *path,
+		      struct gr_err *err)
+{
+	json_t *v = gr_scim_get(doc, name);
+
+	*out = -1;
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return gr_err_set(err, -GR_E_INVALID, "%s: \"%s\" must be a non-negative integer",
+				  path, name);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/*
+ * An import is a full sync: whatever a document leaves out gets deleted.  One
+ * page of a paged result (RFC 7644 section 3.4.2.4) would delete the rest of
+ * the directory, so a document that says it is incomplete is refused.  A
+ * document without totalResults makes no claim and is taken as it is.
+ */
+static int check_complete(const json_t *doc, size_t n, const char *path, struct gr_err *err)
+{
+	json_int_t total, start, per_page;
+	int r;
+
+	if ((r = list_count(doc, "totalResults", &total, path, err)) < 0 ||
+	    (r = list_count(doc, "startIndex", &start, path, err)) < 0 ||
+	    (r = list_count(doc, "itemsPerPage", &per_page, path, err)) < 0)
+		return r;
+	if (total >= 0 && (json_int_t)n != total)
+		return gr_err_set(err, -GR_E_INVALID,
+				  "%s: incomplete ListResponse: totalResults is %" JSON_INTEGER_FORMAT
+				  " but Resources holds %zu; import needs the whole directory in one document",
+				  path, total, n);
+	if (start > 1)
+		return gr_err_set(err, -GR_E_INVALID,
+				  "%s: incomplete ListResponse: startIndex is %" JSON_INTEGER_FORMAT
+				  " (a later page); import needs the whole directory in one document",
+				  path, start);
+	if (per_page >= 0 && total >= 0 && per_page < total)
+		return gr_err_set(err, -GR_E_INVALID,
+				  "%s: incomplete ListResponse: itemsPerPage %" JSON_INTEGER_FORMAT
+				  " is less than totalResults %" JSON_INTEGER_FORMAT
+				  "; import needs the whole directory in one document",
+				  path, per_page, total);
+	return 0;
+}
+
 int gr_scim_load_list(const char *path, json_t **out, struct gr_err *err)
 {
 	json_error_t jerr;
 	json_t *doc, *schemas, *res, *s;
 	bool is_list = false;
 	size_t i;
+	int r;
 
 	*out = NULL;
 	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
@@ -223,6 +274,11 @@ int gr_scim_load_list(const char *path, json_t **out, struct gr_err *err)
 		return gr_err_set(err, -GR_E_INVALID, "%s: \"Resources\" must be an array", path);
 	} else {
 		json_incref(res);
+	}
+	if (res && (r = check_complete(doc, json_array_size(res), path, err)) < 0) {
+		json_decref(res);
+		json_decref(doc);
+		return r;
 	}
 	json_decref(doc);
 	if (!res)

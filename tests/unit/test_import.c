@@ -671,6 +671,25 @@ static const struct file_row file_rows[] = {
 	  ": not a SCIM ListResponse (schemas must include " LIST_URN ")" },
 	{ "Resources not an array", "{\"schemas\": [\"" LIST_URN "\"], \"Resources\": {}}",
 	  ": \"Resources\" must be an array" },
+	/* One page of many would be taken as the whole directory and delete the rest. */
+	{ "one page of many: totalResults larger than Resources",
+	  "{\"schemas\": [\"" LIST_URN "\"], \"totalResults\": 3, \"itemsPerPage\": 1,"
+	  " \"startIndex\": 1, \"Resources\": [{\"id\":\"u1\",\"userName\":\"a@x.com\"}]}",
+	  ": incomplete ListResponse: totalResults is 3 but Resources holds 1; import needs the "
+	  "whole directory in one document" },
+	{ "a later page: startIndex past 1",
+	  "{\"schemas\": [\"" LIST_URN "\"], \"totalResults\": 1, \"startIndex\": 2,"
+	  " \"Resources\": [{\"id\":\"u1\",\"userName\":\"a@x.com\"}]}",
+	  ": incomplete ListResponse: startIndex is 2 (a later page); import needs the whole "
+	  "directory in one document" },
+	{ "a page: itemsPerPage below totalResults",
+	  "{\"schemas\": [\"" LIST_URN "\"], \"totalResults\": 1, \"itemsPerPage\": 0,"
+	  " \"Resources\": [{\"id\":\"u1\",\"userName\":\"a@x.com\"}]}",
+	  ": incomplete ListResponse: itemsPerPage 0 is less than totalResults 1; import needs "
+	  "the whole directory in one document" },
+	{ "totalResults not a number",
+	  "{\"schemas\": [\"" LIST_URN "\"], \"totalResults\": \"1\", \"Resources\": []}",
+	  ": \"totalResults\" must be a non-negative integer" },
 };
 
 static void write_file(const char *path, const char *text)
