@@ -12,6 +12,7 @@
 #include <tdb.h>
 
 #include "ctl.h"
+#include "core/escape.h"
 #include "resolve/facts.h"
 #include "store/import.h"
 #include "core/names.h"
@@ -454,12 +455,35 @@ static int cmd_directory_list(struct ctl *c, int argc, char **argv)
 
 /* ---- import / export ---- */
 
+/* Names listed per kind of change on a terminal (--json has up to GR_IMPORT_MAX_NAMES). */
+#define IMPORT_TEXT_NAMES 10
+
+/* "  added user NAME" lines for one list of CHANGES, then how many more there were. */
+static void print_changes(const json_t *changes, const char *kind, const char *noun,
+			  const char *what, size_t count)
+{
+	const json_t *names = json_object_get(json_object_get(changes, kind), what), *n;
+	size_t i, shown = 0;
+
+	json_array_foreach(names, i, n) {
+		if (shown == IMPORT_TEXT_NAMES)
+			break;
+		printf("  %s %s ", what, noun);
+		gr_esc_put(stdout, json_string_value(n), 256, GR_ESC_TERM);
+		putchar('\n');
+		shown++;
+	}
+	if (count > shown)
+		printf("  ... and %zu more %s %s%s\n", count - shown, what, noun,
+		       count - shown == 1 ? "" : "s");
+}
+
 static int cmd_import(struct ctl *c, int argc, char **argv)
 {
 	struct gr_import_stats s;
 	struct gr_publish_stats ps;
 	struct gr_err err;
-	json_t *users = NULL, *groups = NULL, *unmapped = NULL, *u;
+	json_t *users = NULL, *groups = NULL, *unmapped = NULL, *changes = NULL, *u;
 	size_t i;
 	int r;
 
@@ -476,39 +500,60 @@ static int cmd_import(struct ctl *c, int argc, char **argv)
 		json_decref(groups);
 		return r;
 	}
-	r = gr_import_directory(c->st, c->opt_directory, users, groups, c->opt_force, &s,
-				&unmapped, &err);
+	r = gr_import_directory_report(c->st, c->opt_directory, users, groups, c->opt_force, &s,
+				       &unmapped, &changes, &err);
 	json_decref(users);
 	json_decref(groups);
 	if (r < 0)
 		return FAIL(c, &err);
+	/* Warnings go to stderr, so stdout stays the summary. */
+	json_array_foreach(unmapped, i, u) {
+		fputs("warning: user ", stderr);
+		gr_esc_put(stderr, json_string_value(json_object_get(u, "userName")), 256, GR_ESC_TERM);
+		fputs(" has no login name: ", stderr);
+		gr_esc_put(stderr, json_string_value(json_object_get(u, "error")), 512, GR_ESC_TERM);
+		fputc('\n', stderr);
+	}
 	r = gr_publish(c->st, &ps, &err);
 	if (r < 0) {
 		json_decref(unmapped);
+		json_decref(changes);
 		return ctl_fail(c, EXIT_REFUSED, "import committed, but publishing failed: %s",
 				gr_err_msg(&err));
 	}
 	if (c->json) {
-		json_t *v = json_pack("{s:s,s:{s:I,s:I,s:I},s:{s:I,s:I,s:I},s:I,s:O}",
+		json_t *v = json_pack("{s:s,s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I},"
+				      "s:{s:I,s:I,s:I},s:O,s:O}",
 			"directory", c->opt_directory,
 			"users", "added", (json_int_t)s.users_added, "updated",
 			(json_int_t)s.users_updated, "removed", (json_int_t)s.users_removed,
+			"unchanged", (json_int_t)s.users_unchanged,
 			"groups", "added", (json_int_t)s.groups_added, "updated",
 			(json_int_t)s.groups_updated, "removed", (json_int_t)s.groups_removed,
-			"memberships", (json_int_t)s.memberships, "unmapped", unmapped);
+			"unchanged", (json_int_t)s.groups_unchanged,
+			"memberships", "added", (json_int_t)s.memberships_added, "removed",
+			(json_int_t)s.memberships_removed, "total", (json_int_t)s.memberships,
+			"changes", changes, "unmapped", unmapped);
+
 		ctl_print_json(v);
 		json_decref(v);
 	} else {
-		printf("imported into '%s': users %zu added, %zu updated, %zu removed; "
-		       "groups %zu added, %zu updated, %zu removed; %zu memberships\n",
+		printf("imported into '%s': users %zu added, %zu updated, %zu removed, %zu unchanged; "
+		       "groups %zu added, %zu updated, %zu removed, %zu unchanged; "
+		       "memberships %zu added, %zu removed, %zu in all\n",
 		       c->opt_directory, s.users_added, s.users_updated, s.users_removed,
-		       s.groups_added, s.groups_updated, s.groups_removed, s.memberships);
-		json_array_foreach(unmapped, i, u)
-			printf("warning: user %s has no login name: %s\n",
-			       json_string_value(json_object_get(u, "userName")),
-			       json_string_value(json_object_get(u, "error")));
+		       s.users_unchanged, s.groups_added, s.groups_updated, s.groups_removed,
+		       s.groups_unchanged, s.memberships_added, s.memberships_removed,
+		       s.memberships);
+		print_changes(changes, "users", "user", "added", s.users_added);
+		print_changes(changes, "users", "user", "updated", s.users_updated);
+		print_changes(changes, "users", "user", "removed", s.users_removed);
+		print_changes(changes, "groups", "group", "added", s.groups_added);
+		print_changes(changes, "groups", "group", "updated", s.groups_updated);
+		print_changes(changes, "groups", "group", "removed", s.groups_removed);
 	}
 	json_decref(unmapped);
+	json_decref(changes);
 	return EXIT_OK;
 }
 

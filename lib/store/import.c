@@ -54,8 +54,8 @@ static int existing_ids(struct gr_store *st, const char *kind, const char *dir, 
 
 /* Check the documents; build uid -> [gid...] in *USER_GROUPS. */
 static int validate(const json_t *users, const json_t *groups, json_t *user_ids,
-		    json_t *group_ids, json_t *user_groups, size_t *memberships,
-		    struct gr_err *err)
+		    json_t *group_ids, json_t *user_groups, json_t *group_counts,
+		    size_t *memberships, struct gr_err *err)
 {
 	json_t *names = json_object(), *v, *m;
 	char lower[2048];
@@ -92,6 +92,7 @@ static int validate(const json_t *users, const json_t *groups, json_t *user_ids,
 	json_object_clear(names);
 	json_array_foreach(groups, i, v) {
 		const char *gid, *name;
+		size_t unique = 0;
 
 		if ((r = gr_scim_check_group(v, true, err)) < 0)
 			goto out;
@@ -138,6 +139,11 @@ static int validate(const json_t *users, const json_t *groups, json_t *user_ids,
 				goto out;
 			}
 			(*memberships)++;
+			unique++;
+		}
+		if (json_object_set_new(group_counts, gid, json_integer((json_int_t)unique)) < 0) {
+			r = oom(err);
+			goto out;
 		}
 	}
 out:
@@ -211,15 +217,130 @@ static int clear_group_indexes(struct gr_store *st, const char *dir, const json_
 	return 0;
 }
 
+/*
+ * The stored memberships, compared with the documents' (USER_GROUPS, uid ->
+ * [gid...]) without holding them all: counts in total and removed, and per
+ * group [stored, removed] in PER_GROUP so a group's change can be told.
+ */
+struct old_members {
+	const json_t *user_groups;
+	json_t *per_group;
+	size_t skip, existing, removed;
+};
+
+static int old_members_cb(const char *key, const unsigned char *val, size_t len, void *p)
+{
+	struct old_members *c = p;
+	const char *gid = key + c->skip;
+	json_t *arr = json_loadb((const char *)val, len, 0, NULL), *m;
+	size_t i, n = 0, gone = 0;
+	int r;
+
+	if (!json_is_array(arr)) {
+		json_decref(arr);
+		return -GR_E_CORRUPT;
+	}
+	json_array_foreach(arr, i, m) {
+		if (!json_is_string(m))
+			continue;
+		n++;
+		if (!gr_json_array_has(json_object_get(c->user_groups, json_string_value(m)), gid))
+			gone++;
+	}
+	json_decref(arr);
+	c->existing += n;
+	c->removed += gone;
+	r = json_object_set_new(c->per_group, gid, json_pack("[I,I]", (json_int_t)n,
+							     (json_int_t)gone));
+	return r < 0 ? -ENOMEM : 0;
+}
+
+static int count_old_members(struct gr_store *st, const char *dir, struct old_members *c,
+			     struct gr_err *err)
+{
+	char prefix[GR_KEY_MAX];
+	int r;
+
+	if (gr_key(prefix, sizeof(prefix), "members/%s/", dir) < 0)
+		return gr_err_set(err, -ENAMETOOLONG, "key too long");
+	c->skip = strlen(prefix);
+	r = gr_store_walk(st, prefix, old_members_cb, c, err);
+	if (r == -ENOMEM || r == -GR_E_CORRUPT)
+		return gr_err_set(err, r, "cannot read the memberships of '%s': %s", dir,
+				  gr_strerror(r));
+	return r;
+}
+
+/* Name NAME under CHANGES[KIND][WHAT], up to GR_IMPORT_MAX_NAMES. */
+static int note(json_t *changes, const char *kind, const char *what, const char *name)
+{
+	json_t *list = json_object_get(json_object_get(changes, kind), what);
+
+	if (!list || !name || json_array_size(list) >= GR_IMPORT_MAX_NAMES)
+		return 0;
+	return json_array_append_new(list, json_string(name)) < 0 ? -ENOMEM : 0;
+}
+
+/* Members K of A and B are both absent or equal. */
+static bool same_member(const json_t *a, const json_t *b, const char *k)
+{
+	json_t *x = json_object_get(a, k), *y = json_object_get(b, k);
+
+	return (!x && !y) || (x && y && json_equal(x, y));
+}
+
+/*
+ * A stored user (OLD_SCIM, OLD_REC) differs from what the import wrote
+ * (SCIM, REC): the resource as received, or the login the configuration
+ * derives from it.  Group lists are memberships, counted apart.
+ */
+static bool user_changed(const json_t *old_scim, const json_t *old_rec, const json_t *scim,
+			 const json_t *rec)
+{
+	if (!old_scim || !old_rec || !rec || !json_equal(old_scim, scim))
+		return true;
+	return !same_member(old_rec, rec, "login") || !same_member(old_rec, rec, "login_error");
+}
+
+/* A stored group differs from resource G: names, or members (PER_GROUP, COUNTS). */
+static bool group_changed(const json_t *old, const json_t *g, const json_t *per_group,
+			  const json_t *counts)
+{
+	const char *id = gr_scim_str(g, "id"), *ext = gr_scim_str(g, "externalId");
+	const char *oname = json_string_value(json_object_get(old, "displayName"));
+	const char *oext = json_string_value(json_object_get(old, "externalId"));
+	const json_t *pg = json_object_get(per_group, id);
+	json_int_t stored = json_integer_value(json_array_get(pg, 0));
+	json_int_t removed = json_integer_value(json_array_get(pg, 1));
+	json_int_t now = json_integer_value(json_object_get(counts, id));
+
+	if (!oname || strcmp(oname, gr_scim_str(g, "displayName")))
+		return true;
+	if ((oext || ext) && (!oext || !ext || strcmp(oext, ext)))
+		return true;
+	return removed > 0 || now != stored - removed;
+}
+
 int gr_import_directory(struct gr_store *st, const char *dir, const json_t *users,
 			const json_t *groups, bool force, struct gr_import_stats *stats,
 			json_t **unmapped, struct gr_err *err)
+{
+	return gr_import_directory_report(st, dir, users, groups, force, stats, unmapped, NULL,
+					  err);
+}
+
+int gr_import_directory_report(struct gr_store *st, const char *dir, const json_t *users,
+			       const json_t *groups, bool force, struct gr_import_stats *stats,
+			       json_t **unmapped, json_t **changes, struct gr_err *err)
 {
 	const struct gr_config *cfg = gr_store_config(st);
 	struct gr_import_stats local;
 	json_t *user_ids = json_object(), *group_ids = json_object();
 	json_t *user_groups = json_object(), *old_users = NULL, *old_groups = NULL;
-	json_t *empty = json_array(), *v, *report = NULL;
+	json_t *empty = json_array(), *v, *report = NULL, *group_counts = json_object();
+	json_t *chg = json_pack("{s:{s:[],s:[],s:[]},s:{s:[],s:[],s:[]}}", "users", "added",
+				"updated", "removed", "groups", "added", "updated", "removed");
+	struct old_members om = { user_groups, json_object(), 0, 0, 0 };
 	const char *id;
 	size_t i, removing = 0;
 	int r;
@@ -229,13 +350,17 @@ int gr_import_directory(struct gr_store *st, const char *dir, const json_t *user
 	memset(stats, 0, sizeof(*stats));
 	if (unmapped)
 		*unmapped = NULL;
-	if (!user_ids || !group_ids || !user_groups || !empty) {
+	if (changes)
+		*changes = NULL;
+	if (!user_ids || !group_ids || !user_groups || !empty || !group_counts || !chg ||
+	    !om.per_group) {
 		r = oom(err);
 		goto out;
 	}
 	if ((r = gr_dir_check(st, dir, err)) < 0)
 		goto out;
-	r = validate(users, groups, user_ids, group_ids, user_groups, &stats->memberships, err);
+	r = validate(users, groups, user_ids, group_ids, user_groups, group_counts,
+		     &stats->memberships, err);
 	if (r < 0)
 		goto out;
 
@@ -259,17 +384,53 @@ int gr_import_directory(struct gr_store *st, const char *dir, const json_t *user
 			       removing, stats->existing, dir, cfg->import_max_delete_percent);
 		goto cancel;
 	}
+	/*
+	 * Memberships carry the roles: a groups document whose members were
+	 * left out keeps every user and group but drops every role.
+	 */
+	if ((r = count_old_members(st, dir, &om, err)) < 0)
+		goto cancel;
+	stats->existing_memberships = om.existing;
+	stats->memberships_removed = om.removed;
+	stats->memberships_added = stats->memberships - (om.existing - om.removed);
+	if (!force && om.existing &&
+	    om.removed * 100 > (size_t)cfg->import_max_delete_percent * om.existing) {
+		r = gr_err_set(err, -GR_E_REFUSED,
+			       "import would remove %zu of %zu memberships in '%s' (more than %u%%); check the documents or use --force",
+			       om.removed, om.existing, dir, cfg->import_max_delete_percent);
+		goto cancel;
+	}
 
 	json_object_foreach(old_groups, id, v) {
+		json_t *g = NULL;
+
 		if (json_object_get(group_ids, id))
 			continue;
+		if (gr_group_get(st, dir, id, &g, NULL) == 0)
+			r = note(chg, "groups", "removed",
+				 json_string_value(json_object_get(g, "displayName")));
+		json_decref(g);
+		if (r < 0) {
+			oom(err);
+			goto cancel;
+		}
 		if ((r = gr_group_delete(st, dir, id, err)) < 0)
 			goto cancel;
 		stats->groups_removed++;
 	}
 	json_object_foreach(old_users, id, v) {
+		json_t *u = NULL;
+
 		if (json_object_get(user_ids, id))
 			continue;
+		if (gr_user_get(st, dir, id, &u, NULL) == 0)
+			r = note(chg, "users", "removed",
+				 json_string_value(json_object_get(u, "userName")));
+		json_decref(u);
+		if (r < 0) {
+			oom(err);
+			goto cancel;
+		}
 		if ((r = gr_user_delete(st, dir, id, err)) < 0)
 			goto cancel;
 		stats->users_removed++;
@@ -286,15 +447,35 @@ int gr_import_directory(struct gr_store *st, const char *dir, const json_t *user
 	json_array_foreach(users, i, v) {
 		const char *uid = gr_scim_str(v, "id");
 		json_t *gl = json_object_get(user_groups, uid), *rec = NULL;
+		json_t *old_rec = NULL, *old_scim = NULL;
+		bool existed = json_object_get(old_users, uid) != NULL;
 
-		if ((r = gr_user_put(st, dir, v, gl ? gl : empty, err)) < 0)
-			goto cancel;
-		if (json_object_get(old_users, uid))
-			stats->users_updated++;
-		else
+		/* Read what is stored first, to report only real changes. */
+		if (existed) {
+			gr_user_get(st, dir, uid, &old_rec, NULL);
+			gr_user_get_scim(st, dir, uid, &old_scim, NULL);
+		}
+		r = gr_user_put(st, dir, v, gl ? gl : empty, err);
+		if (r == 0)
+			gr_user_get(st, dir, uid, &rec, NULL);
+		if (r == 0 && !existed) {
 			stats->users_added++;
-		if (gr_user_get(st, dir, uid, &rec, NULL) == 0 &&
-		    json_object_get(rec, "login_error")) {
+			r = note(chg, "users", "added", gr_scim_str(v, "userName"));
+		} else if (r == 0 && user_changed(old_scim, old_rec, v, rec)) {
+			stats->users_updated++;
+			r = note(chg, "users", "updated", gr_scim_str(v, "userName"));
+		} else if (r == 0) {
+			stats->users_unchanged++;
+		}
+		json_decref(old_rec);
+		json_decref(old_scim);
+		if (r < 0) {
+			json_decref(rec);
+			if (r == -ENOMEM)
+				oom(err);
+			goto cancel;
+		}
+		if (json_object_get(rec, "login_error")) {
 			stats->unmapped++;
 			json_array_append_new(report,
 					      json_pack("{s:s,s:O}", "userName",
@@ -304,23 +485,46 @@ int gr_import_directory(struct gr_store *st, const char *dir, const json_t *user
 		json_decref(rec);
 	}
 	json_array_foreach(groups, i, v) {
-		if ((r = gr_group_put(st, dir, v, GR_GROUP_NO_USER_INDEX, err)) < 0)
-			goto cancel;
-		if (json_object_get(old_groups, gr_scim_str(v, "id")))
-			stats->groups_updated++;
-		else
+		const char *gid = gr_scim_str(v, "id"), *name = gr_scim_str(v, "displayName");
+		json_t *old = NULL;
+		bool existed = json_object_get(old_groups, gid) != NULL;
+
+		if (existed)
+			gr_group_get(st, dir, gid, &old, NULL);
+		r = gr_group_put(st, dir, v, GR_GROUP_NO_USER_INDEX, err);
+		if (r == 0 && !existed) {
 			stats->groups_added++;
+			r = note(chg, "groups", "added", name);
+		} else if (r == 0 && group_changed(old, v, om.per_group, group_counts)) {
+			stats->groups_updated++;
+			r = note(chg, "groups", "updated", name);
+		} else if (r == 0) {
+			stats->groups_unchanged++;
+		}
+		json_decref(old);
+		if (r < 0) {
+			if (r == -ENOMEM)
+				oom(err);
+			goto cancel;
+		}
 	}
 	r = gr_store_commit(st, err);
 	if (r == 0 && unmapped) {
 		*unmapped = report;
 		report = NULL;
 	}
+	if (r == 0 && changes) {
+		*changes = chg;
+		chg = NULL;
+	}
 	goto out;
 cancel:
 	gr_store_cancel(st);
 out:
 	json_decref(report);
+	json_decref(chg);
+	json_decref(group_counts);
+	json_decref(om.per_group);
 	json_decref(user_ids);
 	json_decref(group_ids);
 	json_decref(user_groups);

@@ -9,13 +9,23 @@
 
 #include "store/store.h"
 
+/*
+ * What an import changed, compared with what was stored: a user is "updated"
+ * when its SCIM resource or its login (name or error) changed, a group when
+ * its displayName, externalId or members changed; the rest are "unchanged".
+ */
 struct gr_import_stats {
-	size_t users_added, users_updated, users_removed;
-	size_t groups_added, groups_updated, groups_removed;
-	size_t memberships;
+	size_t users_added, users_updated, users_removed, users_unchanged;
+	size_t groups_added, groups_updated, groups_removed, groups_unchanged;
+	size_t memberships; /* in the documents */
+	size_t memberships_added, memberships_removed;
 	size_t unmapped; /* users stored without a login name */
 	size_t existing; /* users + groups before the import */
+	size_t existing_memberships;
 };
+
+/* Names listed per kind of change in the report; the counts stay exact. */
+#define GR_IMPORT_MAX_NAMES 50
 
 /*
  * Full sync of directory DIR from USERS and GROUPS, arrays of SCIM resources
@@ -30,7 +40,9 @@ struct gr_import_stats {
  * on ids and survive renames.
  *
  * When the import would remove more than import_max_delete_percent of the
- * directory's users and groups it is refused (-GR_E_REFUSED) unless FORCE.
+ * directory's users and groups, or of its memberships (a groups document
+ * whose members were left out drops every role), it is refused
+ * (-GR_E_REFUSED) unless FORCE.
  * On any error nothing has changed.  On success the transaction is
  * committed; publishing is the caller's job.  *UNMAPPED (may be NULL)
  * receives a new array of {"userName", "error"} for users stored without a
@@ -39,6 +51,17 @@ struct gr_import_stats {
 int gr_import_directory(struct gr_store *st, const char *dir, const json_t *users,
 			const json_t *groups, bool force, struct gr_import_stats *stats,
 			json_t **unmapped, struct gr_err *err);
+
+/*
+ * The same, and *CHANGES (may be NULL) receives a new object naming what
+ * changed, userNames and displayNames as they came (not escaped):
+ *   {"users":  {"added": [...], "updated": [...], "removed": [...]},
+ *    "groups": {"added": [...], "updated": [...], "removed": [...]}}
+ * with at most GR_IMPORT_MAX_NAMES names per list.
+ */
+int gr_import_directory_report(struct gr_store *st, const char *dir, const json_t *users,
+			       const json_t *groups, bool force, struct gr_import_stats *stats,
+			       json_t **unmapped, json_t **changes, struct gr_err *err);
 
 /*
  * The directory's users and groups as arrays of SCIM resources (new

@@ -139,7 +139,7 @@ teardown() {
 	[ "$(ctl user list --json | jq length)" = 20 ]
 	run ctl import --directory okta "$WORK/one.json" "$WORK/nogroups.json" --force
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"users 0 added, 1 updated, 19 removed; groups 0 added, 0 updated, 6 removed"* ]]
+	[[ "$output" == *"users 0 added, 1 updated, 19 removed, 0 unchanged; groups 0 added, 0 updated, 6 removed, 0 unchanged"* ]]
 	[ "$(ctl user list --json | jq length)" = 1 ]
 }
 

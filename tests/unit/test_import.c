@@ -114,6 +114,19 @@ static void assert_stats(const struct gr_import_stats *s, size_t ua, size_t uu, 
 	assert_string_equal(got, want);
 }
 
+/* The rest of the stats: unchanged users and groups, memberships. */
+static void assert_changes(const struct gr_import_stats *s, size_t uu, size_t gu, size_t ma,
+			   size_t mr, size_t existing_m)
+{
+#define CHANGES_FMT "unchanged users %zu groups %zu, memberships +%zu -%zu of %zu"
+	char got[256], want[256];
+
+	snprintf(got, sizeof(got), CHANGES_FMT, s->users_unchanged, s->groups_unchanged,
+		 s->memberships_added, s->memberships_removed, s->existing_memberships);
+	snprintf(want, sizeof(want), CHANGES_FMT, uu, gu, ma, mr, existing_m);
+	assert_string_equal(got, want);
+}
+
 static uint64_t generation(struct fx *fx)
 {
 	uint64_t gen = 0;
@@ -309,7 +322,9 @@ static void test_reimport_idempotent(void **state)
 	import_ok(fx, USERS3, GROUPS3);
 	first = tu_dump(fx->st, "meta");
 	import_ok(fx, USERS3, GROUPS3);
-	assert_stats(&fx->stats, 0, 3, 0, 0, 3, 0, 4, 6);
+	/* Nothing differs from what is stored: nothing is reported as updated. */
+	assert_stats(&fx->stats, 0, 0, 0, 0, 0, 0, 4, 6);
+	assert_changes(&fx->stats, 3, 3, 0, 0, 4);
 	assert_int_equal(json_array_size(fx->unmapped), 0);
 	assert_int_equal(generation(fx), 4);
 	second = tu_dump(fx->st, "meta");
@@ -351,7 +366,9 @@ static void test_rename_keeps_roles(void **state)
 		  "[{'id':'g1','displayName':'Platform','members':[{'value':'u1'},{'value':'u2'}]},"
 		  "{'id':'g2','displayName':'Ops','members':[{'value':'u1'},{'value':'u3'}]},"
 		  "{'id':'g3','displayName':'Empty'}]");
-	assert_stats(&fx->stats, 0, 3, 0, 0, 3, 0, 4, 6);
+	/* u1 renamed, u2 lost its explicit "active": true; g1 renamed. */
+	assert_stats(&fx->stats, 0, 2, 0, 0, 1, 0, 4, 6);
+	assert_changes(&fx->stats, 1, 2, 0, 0, 4);
 	assert_rec(fx, "troles/corp/g1", "[\"dev\"]");
 	assert_rec(fx, "oroles/acme/corp/g1", "[\"dev\"]");
 	assert_rec(fx, "orgmember/acme/corp/u1", "1");
@@ -384,7 +401,8 @@ static void test_user_removed(void **state)
 		  "[{'id':'g1','displayName':'Engineering','members':[{'value':'u1'}]},"
 		  "{'id':'g2','displayName':'Ops','members':[{'value':'u1'},{'value':'u3'}]},"
 		  "{'id':'g3','displayName':'Empty'}]");
-	assert_stats(&fx->stats, 0, 2, 1, 0, 3, 0, 3, 6);
+	assert_stats(&fx->stats, 0, 1, 1, 0, 1, 0, 3, 6);
+	assert_changes(&fx->stats, 1, 2, 0, 1, 4);
 	assert_rec(fx, "user/corp/u2", "(none)");
 	assert_rec(fx, "scim/corp/u2", "(none)");
 	assert_rec(fx, "login/bob", "(none)");
@@ -402,11 +420,22 @@ static void test_group_removed(void **state)
 
 	import_ok(fx, USERS3, GROUPS3);
 	map_roles(fx);
-	/* Engineering goes (one of six: under the guard's 25%). */
-	import_ok(fx, USERS3,
-		  "[{'id':'g2','displayName':'Ops','members':[{'value':'u1'},{'value':'u3'}]},"
-		  "{'id':'g3','displayName':'Empty'}]");
-	assert_stats(&fx->stats, 0, 3, 0, 0, 2, 1, 2, 6);
+	/*
+	 * Engineering goes: one of six users and groups, under the guard's
+	 * 25%, but two of four memberships, over it.
+	 */
+	tu_assert_fails(import_text(fx, "corp", USERS3,
+				    "[{'id':'g2','displayName':'Ops','members':[{'value':'u1'},"
+				    "{'value':'u3'}]},{'id':'g3','displayName':'Empty'}]", false),
+			&fx->err, -GR_E_REFUSED,
+			"import would remove 2 of 4 memberships in 'corp' (more than 25%); "
+			"check the documents or use --force");
+	tu_assert_ok(import_text(fx, "corp", USERS3,
+				 "[{'id':'g2','displayName':'Ops','members':[{'value':'u1'},"
+				 "{'value':'u3'}]},{'id':'g3','displayName':'Empty'}]", true),
+		     &fx->err);
+	assert_stats(&fx->stats, 0, 0, 0, 0, 0, 1, 2, 6);
+	assert_changes(&fx->stats, 3, 2, 0, 2, 4);
 	assert_rec(fx, "group/corp/g1", "(none)");
 	assert_rec(fx, "members/corp/g1", "(none)");
 	assert_rec(fx, "gname/corp/engineering", "(none)");
@@ -500,7 +529,7 @@ static void test_delete_guard(void **state)
 
 	/* --force passes. */
 	tu_assert_ok(import_text(fx, "corp", one_user, one_group, true), &fx->err);
-	assert_stats(&fx->stats, 0, 1, 2, 0, 1, 2, 0, 6);
+	assert_stats(&fx->stats, 0, 1, 2, 0, 0, 2, 0, 6);
 	assert_rec(fx, "user/corp/u2", "(none)");
 	assert_rec(fx, "group/corp/g1", "(none)");
 	assert_rec(fx, "troles/corp/g1", "(none)");
@@ -516,7 +545,7 @@ static void test_delete_guard_boundary(void **state)
 		  "[{'id':'g1','displayName':'G'}]");
 	import_ok(fx, "[{'id':'u1','userName':'a@x.com'},{'id':'u2','userName':'b@x.com'}]",
 		  "[{'id':'g1','displayName':'G'}]");
-	assert_stats(&fx->stats, 0, 2, 1, 0, 1, 0, 0, 4);
+	assert_stats(&fx->stats, 0, 0, 1, 0, 0, 0, 0, 4);
 	/* 1 of 3 is over. */
 	tu_assert_fails(import_text(fx, "corp", "[{'id':'u1','userName':'a@x.com'}]",
 				    "[{'id':'g1','displayName':'G'}]", false),
@@ -536,7 +565,7 @@ static void test_delete_guard_zero(void **state)
 
 	import_ok(fx, "[{'id':'u1','userName':'a@x.com'}]", "[]");
 	import_ok(fx, "[{'id':'u1','userName':'a@x.com'},{'id':'u2','userName':'b@x.com'}]", "[]");
-	assert_stats(&fx->stats, 1, 1, 0, 0, 0, 0, 0, 1);
+	assert_stats(&fx->stats, 1, 0, 0, 0, 0, 0, 0, 1);
 	tu_assert_fails(import_text(fx, "corp", "[{'id':'u1','userName':'a@x.com'}]", "[]", false),
 			&fx->err, -GR_E_REFUSED,
 			"import would remove 1 of 2 users and groups in 'corp' (more than 0%)");
@@ -908,6 +937,97 @@ static void test_export_unknown_directory(void **state)
 	assert_null(g);
 }
 
+/*
+ * A groups document with its members arrays stripped keeps every user and
+ * group, so the users-and-groups guard sees nothing; it drops every
+ * membership, and so every role.  The memberships guard refuses it.
+ */
+static void test_delete_guard_memberships(void **state)
+{
+	struct fx *fx = *state;
+	struct before b;
+	static const char *const stripped =
+		"[{'id':'g1','displayName':'Engineering','externalId':'eng'},"
+		"{'id':'g2','displayName':'Ops'},{'id':'g3','displayName':'Empty'}]";
+
+	import_ok(fx, USERS3, GROUPS3);
+	map_roles(fx);
+	snapshot(fx, &b);
+	tu_assert_fails(import_text(fx, "corp", USERS3, stripped, false), &fx->err,
+			-GR_E_REFUSED,
+			"import would remove 4 of 4 memberships in 'corp' (more than 25%); "
+			"check the documents or use --force");
+	assert_null(fx->unmapped);
+	assert_unchanged(fx, &b);
+	/* One of four is the limit, and allowed. */
+	import_ok(fx, USERS3,
+		  "[{'id':'g1','displayName':'Engineering','externalId':'eng',"
+		  "'members':[{'value':'u1'}]},"
+		  "{'id':'g2','displayName':'Ops','members':[{'value':'u1'},{'value':'u3'}]},"
+		  "{'id':'g3','displayName':'Empty'}]");
+	assert_changes(&fx->stats, 3, 2, 0, 1, 4);
+	tu_assert_ok(import_text(fx, "corp", USERS3, stripped, true), &fx->err);
+	assert_stats(&fx->stats, 0, 0, 0, 0, 2, 0, 0, 6);
+	assert_changes(&fx->stats, 3, 1, 0, 3, 3);
+	assert_rec(fx, "members/corp/g1", "(none)");
+}
+
+/* What changed is named, with exact counts; unchanged things are not. */
+static void test_change_report(void **state)
+{
+	struct fx *fx = *state;
+	json_t *u = J(USERS3), *g = J(GROUPS3), *changes = NULL;
+	char *text;
+
+	tu_assert_ok(gr_import_directory_report(fx->st, "corp", u, g, false, &fx->stats, NULL,
+						&changes, &fx->err), &fx->err);
+	text = json_dumps(changes, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(text,
+		"{\"groups\":{\"added\":[\"Engineering\",\"Ops\",\"Empty\"],\"removed\":[],"
+		"\"updated\":[]},\"users\":{\"added\":[\"Alice@Example.com\",\"bob@example.com\","
+		"\"carol@example.com\"],\"removed\":[],\"updated\":[]}}");
+	free(text);
+	json_decref(changes);
+	json_decref(u);
+	json_decref(g);
+
+	/* carol is reactivated, bob leaves, dave arrives; Ops gains dave. */
+	u = J("[{'id':'u1','userName':'Alice@Example.com','externalId':'00u1',"
+	      "'name':{'givenName':'Alice'},'emails':[{'value':'alice@example.com','primary':true}]},"
+	      "{'id':'u3','userName':'carol@example.com','active':true},"
+	      "{'id':'u4','userName':'dave@example.com'}]");
+	g = J("[{'id':'g1','displayName':'Engineering','externalId':'eng',"
+	      "'members':[{'value':'u1'}]},"
+	      "{'id':'g2','displayName':'Ops','members':[{'value':'u1'},{'value':'u3'},"
+	      "{'value':'u4'}]},{'id':'g3','displayName':'Empty'}]");
+	tu_assert_ok(gr_import_directory_report(fx->st, "corp", u, g, false, &fx->stats, NULL,
+						&changes, &fx->err), &fx->err);
+	assert_stats(&fx->stats, 1, 1, 1, 0, 2, 0, 4, 6);
+	assert_changes(&fx->stats, 1, 1, 1, 1, 4);
+	text = json_dumps(changes, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(text,
+		"{\"groups\":{\"added\":[],\"removed\":[],\"updated\":[\"Engineering\",\"Ops\"]},"
+		"\"users\":{\"added\":[\"dave@example.com\"],\"removed\":[\"bob@example.com\"],"
+		"\"updated\":[\"carol@example.com\"]}}");
+	free(text);
+	json_decref(changes);
+	json_decref(u);
+	json_decref(g);
+}
+
+/* A change of login mapping alone (another username mode) is an update. */
+static void test_change_report_login(void **state)
+{
+	struct fx *fx = *state;
+
+	import_ok(fx, USERS3, GROUPS3);
+	gr_store_close(fx->st);
+	fx->env.cfg.username_mode = GR_USERNAME_USERNAME;
+	fx->st = tu_open(&fx->env);
+	import_ok(fx, USERS3, GROUPS3);
+	assert_stats(&fx->stats, 0, 3, 0, 0, 0, 0, 4, 6);
+}
+
 #define N_BAD (sizeof(bad_rows) / sizeof(bad_rows[0]))
 #define N_FILE (sizeof(file_rows) / sizeof(file_rows[0]))
 #define FX(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -923,6 +1043,9 @@ static const struct CMUnitTest fixed[] = {
 	FX(test_swap_group_names),
 	FX(test_delete_guard),
 	FX(test_delete_guard_boundary),
+	FX(test_delete_guard_memberships),
+	FX(test_change_report),
+	FX(test_change_report_login),
 	cmocka_unit_test_setup_teardown(test_delete_guard_zero, zero_setup, fx_teardown),
 	FX(test_missing_file),
 	FX(test_list_without_resources),
