@@ -15,6 +15,7 @@
 #include "core/escape.h"
 #include "resolve/facts.h"
 #include "store/import.h"
+#include "store/orphans.h"
 #include "core/names.h"
 #include "publish/publish.h"
 #include "store/records.h"
@@ -68,6 +69,30 @@ static int find_user(struct ctl *c, const char *who, struct gr_ref *ref, struct 
 			return r;
 	}
 	return gr_user_find(c->st, c->opt_directory, who, ref, err);
+}
+
+/*
+ * USER or GROUP as the admin gave it; when nothing matches and WHAT is the
+ * SCIM id of a user or group that no longer exists but still has admin
+ * records of KIND (in --directory, or in exactly one directory), those
+ * records' owner: orphans stay reachable by id.
+ */
+static int find_or_orphan(struct ctl *c, const char *what, enum gr_orphan_kind kind,
+			  const char *org, struct gr_ref *ref, struct gr_err *err)
+{
+	bool user = kind == GR_ORPHAN_ASSIGNMENT || kind == GR_ORPHAN_ORG_MEMBER;
+	struct gr_err oerr;
+	int r = user ? find_user(c, what, ref, err) : find_group(c, what, ref, err);
+
+	if (r != -GR_E_NOTFOUND)
+		return r;
+	gr_err_clear(&oerr);
+	r = gr_orphan_find(c->st, kind, org, c->opt_directory, what, ref, &oerr);
+	if (r == -GR_E_NOTFOUND)
+		return -GR_E_NOTFOUND; /* ERR keeps "no user 'X'" */
+	if (r < 0)
+		*err = oerr;
+	return r;
 }
 
 static const char *group_name(struct ctl *c, const char *dir, const char *gid, char *buf,
@@ -776,7 +801,10 @@ static int group_roles_change(struct ctl *c, const char *org, const char *group,
 	struct gr_ref ref;
 
 	gr_err_clear(&err);
-	if (find_group(c, group, &ref, &err) < 0)
+	/* Removal also reaches the mappings of a group that no longer exists, by id. */
+	if ((add ? find_group(c, group, &ref, &err)
+		 : find_or_orphan(c, group, org ? GR_ORPHAN_ORG_GROUP_ROLES : GR_ORPHAN_GROUP_ROLES,
+				  org, &ref, &err)) < 0)
 		return FAIL(c, &err);
 	if (gr_group_roles_change(c->st, org, ref.dir, ref.id, (const char *const *)slugs,
 				  (size_t)n, add, &err) < 0)
@@ -799,7 +827,8 @@ static int group_roles_list(struct ctl *c, const char *org, const char *group)
 			return FAIL(c, &err);
 		json_decref(o);
 	}
-	if (find_group(c, group, &ref, &err) < 0 ||
+	if (find_or_orphan(c, group, org ? GR_ORPHAN_ORG_GROUP_ROLES : GR_ORPHAN_GROUP_ROLES, org,
+			   &ref, &err) < 0 ||
 	    gr_group_roles_get(c->st, org, ref.dir, ref.id, &roles, &err) < 0)
 		return FAIL(c, &err);
 	if (c->json)
@@ -869,8 +898,9 @@ static json_t *org_members(struct ctl *c, const char *org)
 		memcpy(dir, rest, (size_t)(slash - rest));
 		dir[slash - rest] = '\0';
 		v = login_or_name(c, dir, slash + 1);
-		json_array_append_new(out, json_pack("{s:s,s:s,s:o}", "directory", dir, "id",
-						     slash + 1, "user", v));
+		json_array_append_new(out, json_pack("{s:s,s:s,s:o,s:b}", "directory", dir, "id",
+						     slash + 1, "user", v, "orphaned",
+						     !gr_user_exists(c->st, dir, slash + 1)));
 	}
 	free(keys);
 	json_decref(all);
@@ -944,8 +974,10 @@ static int cmd_org_show(struct ctl *c, int argc, char **argv)
 			       json_is_true(json_object_get(conn, "auto_membership")) ? "on" : "off");
 		printf("explicit members:\n");
 		json_array_foreach(json_object_get(out, "members"), i, m)
-			printf("  %s (%s)\n", json_string_value(json_object_get(m, "user")),
-			       json_string_value(json_object_get(m, "directory")));
+			printf("  %s (%s%s)\n", json_string_value(json_object_get(m, "user")),
+			       json_string_value(json_object_get(m, "directory")),
+			       json_is_true(json_object_get(m, "orphaned"))
+				       ? ", orphaned: the user no longer exists" : "");
 	}
 	json_decref(out);
 	json_decref(o);
@@ -985,7 +1017,9 @@ static int org_member_change(struct ctl *c, char **argv, bool add)
 	struct gr_ref ref;
 
 	gr_err_clear(&err);
-	if (find_user(c, argv[1], &ref, &err) < 0 || gr_org_member(c->st, argv[0], &ref, add, &err) < 0)
+	if ((add ? find_user(c, argv[1], &ref, &err)
+		 : find_or_orphan(c, argv[1], GR_ORPHAN_ORG_MEMBER, argv[0], &ref, &err)) < 0 ||
+	    gr_org_member(c->st, argv[0], &ref, add, &err) < 0)
 		return FAIL(c, &err);
 	return ctl_commit(c, &err);
 }
@@ -1054,7 +1088,7 @@ static int cmd_assign_remove(struct ctl *c, int argc, char **argv)
 		return ctl_fail(c, EXIT_USAGE, "assign remove: --resource RES is required");
 	if ((r = ctl_open(c)))
 		return r;
-	if (find_user(c, argv[0], &ref, &err) < 0 ||
+	if (find_or_orphan(c, argv[0], GR_ORPHAN_ASSIGNMENT, NULL, &ref, &err) < 0 ||
 	    gr_assign_remove(c->st, &ref, argv[1], c->opt_resource, &err) < 0)
 		return FAIL(c, &err);
 	return ctl_commit(c, &err);
@@ -1068,12 +1102,13 @@ static int cmd_assign_list(struct ctl *c, int argc, char **argv)
 	const char **keys;
 	long long now = (long long)time(NULL);
 	size_t n, i, j;
+	bool orphaned;
 
 	gr_err_clear(&err);
 	if (argc == 1) {
 		struct gr_ref ref;
 
-		if (find_user(c, argv[0], &ref, &err) < 0) {
+		if (find_or_orphan(c, argv[0], GR_ORPHAN_ASSIGNMENT, NULL, &ref, &err) < 0) {
 			json_decref(arr);
 			return FAIL(c, &err);
 		}
@@ -1094,14 +1129,16 @@ static int cmd_assign_list(struct ctl *c, int argc, char **argv)
 			continue;
 		memcpy(dir, rest, (size_t)(slash - rest));
 		dir[slash - rest] = '\0';
+		/* The user may be gone from the IdP: the record stays, shown by id. */
+		orphaned = !gr_user_exists(c->st, dir, slash + 1);
 		json_array_foreach(json_object_get(all, keys[i]), j, a) {
 			long long exp = json_integer_value(json_object_get(a, "expires"));
 
-			json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:O,s:O,s:I,s:b}",
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:O,s:O,s:I,s:b,s:b}",
 				"directory", dir, "id", slash + 1, "user",
 				login_or_name(c, dir, slash + 1), "role", json_object_get(a, "role"),
 				"resource", json_object_get(a, "resource"), "expires",
-				(json_int_t)exp, "expired", exp && exp <= now));
+				(json_int_t)exp, "expired", exp && exp <= now, "orphaned", orphaned));
 		}
 	}
 	if (c->json) {
@@ -1111,12 +1148,19 @@ static int cmd_assign_list(struct ctl *c, int argc, char **argv)
 		json_array_foreach(arr, i, v) {
 			long long exp = json_integer_value(json_object_get(v, "expires"));
 
-			printf("%-20s %-16s %-24s %s%s\n",
+			printf("%-20s %-16s %-24s %s%s",
 			       json_string_value(json_object_get(v, "user")),
 			       json_string_value(json_object_get(v, "role")),
 			       json_string_value(json_object_get(v, "resource")),
 			       exp ? ctl_format_time(exp, tbuf, sizeof(tbuf)) : "never",
 			       json_is_true(json_object_get(v, "expired")) ? " (expired)" : "");
+			if (json_is_true(json_object_get(v, "orphaned"))) {
+				fputs(" (orphaned: no user ", stdout);
+				gr_esc_put(stdout, json_string_value(json_object_get(v, "id")), 256,
+					   GR_ESC_TERM);
+				printf(" in %s)", json_string_value(json_object_get(v, "directory")));
+			}
+			putchar('\n');
 		}
 	}
 	free(keys);
@@ -1440,10 +1484,49 @@ static int check_unmapped(const char *key, const unsigned char *val, size_t len,
 	return 0;
 }
 
+/* One line about an orphaned record (gr_orphans_list), escaped for a terminal. */
+static json_t *orphan_warning(const json_t *o)
+{
+	char id[300], dir[300], org[300], what[600] = "";
+	const char *kind = json_string_value(json_object_get(o, "kind"));
+	const json_t *roles = json_object_get(o, "roles"), *v;
+	size_t i;
+
+	gr_esc(id, sizeof(id), json_string_value(json_object_get(o, "id")), GR_ESC_TERM);
+	gr_esc(dir, sizeof(dir), json_string_value(json_object_get(o, "directory")), GR_ESC_TERM);
+	gr_esc(org, sizeof(org), json_string_value(json_object_get(o, "organization")),
+	       GR_ESC_TERM);
+	json_array_foreach(roles, i, v) {
+		size_t len = strlen(what);
+
+		snprintf(what + len, sizeof(what) - len, " %s", json_string_value(v));
+	}
+	if (!strcmp(kind, "assignment"))
+		return json_sprintf("orphaned assignment: role %s on %s for user %s in '%s', which no "
+				    "longer exists (remove: grouprolectl assign remove --directory %s "
+				    "%s %s --resource %s)",
+				    json_string_value(json_object_get(o, "role")),
+				    json_string_value(json_object_get(o, "resource")), id, dir, dir,
+				    id, json_string_value(json_object_get(o, "role")),
+				    json_string_value(json_object_get(o, "resource")));
+	if (!strcmp(kind, "organization_member"))
+		return json_sprintf("orphaned organization member: user %s in '%s' of organization "
+				    "%s no longer exists (remove: grouprolectl org member remove "
+				    "--directory %s %s %s)", id, dir, org, dir, org, id);
+	if (!strcmp(kind, "group_roles"))
+		return json_sprintf("orphaned group roles:%s of group %s in '%s', which no longer "
+				    "exists (remove: grouprolectl group roles remove --directory %s "
+				    "%s%s)", what, id, dir, dir, id, what);
+	return json_sprintf("orphaned organization group roles:%s of group %s in '%s' for "
+			    "organization %s, which no longer exists (remove: grouprolectl org "
+			    "group roles remove --directory %s %s %s%s)", what, id, dir, org, dir,
+			    org, id, what);
+}
+
 static int cmd_check(struct ctl *c, int argc, char **argv)
 {
 	struct gr_err err;
-	json_t *problems = json_array(), *p;
+	json_t *problems = json_array(), *p, *warnings = json_array(), *orphans = NULL;
 	char path[PATH_MAX];
 	struct gr_snap *snap = NULL;
 	uint64_t gen = 0;
@@ -1451,6 +1534,11 @@ static int cmd_check(struct ctl *c, int argc, char **argv)
 	int r;
 
 	gr_err_clear(&err);
+	/* Orphaned admin records are warnings: they do not change the exit status. */
+	if (gr_orphans_list(c->st, &orphans, &err) < 0)
+		json_array_append_new(problems, json_string(gr_err_msg(&err)));
+	json_array_foreach(orphans, i, p)
+		json_array_append_new(warnings, orphan_warning(p));
 	if (tdb_check(gr_store_tdb(c->st), NULL, NULL) != 0)
 		json_array_append_new(problems, json_string("directory.tdb fails libtdb's integrity check"));
 	gr_store_walk(c->st, "user/", check_unmapped, problems, NULL);
@@ -1483,20 +1571,25 @@ static int cmd_check(struct ctl *c, int argc, char **argv)
 		gr_snap_close(snap);
 	}
 	if (c->json) {
-		json_t *v = json_pack("{s:b,s:O}", "ok", json_array_size(problems) == 0, "problems",
-				      problems);
+		json_t *v = json_pack("{s:b,s:O,s:O,s:o}", "ok", json_array_size(problems) == 0,
+				      "problems", problems, "warnings", warnings, "orphans",
+				      orphans ? json_incref(orphans) : json_array());
 
 		ctl_print_json(v);
 		json_decref(v);
 	} else {
 		json_array_foreach(problems, i, p)
 			printf("problem: %s\n", json_string_value(p));
+		json_array_foreach(warnings, i, p)
+			printf("warning: %s\n", json_string_value(p));
 		if (!json_array_size(problems))
 			printf("ok: database and snapshot are consistent (generation %" PRIu64 ")\n",
 			       gen);
 	}
 	r = json_array_size(problems) ? EXIT_REFUSED : EXIT_OK;
 	json_decref(problems);
+	json_decref(warnings);
+	json_decref(orphans);
 	return r;
 }
 

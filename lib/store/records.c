@@ -824,8 +824,19 @@ int gr_group_roles_change(struct gr_store *st, const char *org, const char *dir,
 	}
 	if (gr_key(key, sizeof(key), "group/%s/%s", dir, gid) < 0)
 		return keyerr(err);
-	if (!gr_store_exists(st, key))
-		return gr_err_set(err, -GR_E_NOTFOUND, "no group '%s' in directory '%s'", gid, dir);
+	/*
+	 * A mapping outlives its group only if the group was deleted behind
+	 * the store's back (older versions, a restored backup): it can still
+	 * be removed by the group's id, never added to.
+	 */
+	if (!gr_store_exists(st, key)) {
+		char mkey[GR_KEY_MAX];
+
+		if (add || roles_key(mkey, sizeof(mkey), org, dir, gid) < 0 ||
+		    !gr_store_exists(st, mkey))
+			return gr_err_set(err, -GR_E_NOTFOUND, "no group '%s' in directory '%s'",
+					  gid, dir);
+	}
 	for (i = 0; i < n; i++) {
 		if (!gr_valid_slug(slugs[i]) || gr_key(key, sizeof(key), "role/%s", slugs[i]) < 0)
 			return gr_err_set(err, -GR_E_INVALID, "invalid role '%s'", slugs[i]);
