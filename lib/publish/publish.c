@@ -11,7 +11,9 @@
 
 #include "resolve/facts.h"
 #include "publish/publish.h"
+#include "core/names.h"
 #include "core/safefile.h"
+#include "store/records.h"
 #include "publish/snapshot.h"
 
 struct login_entry {
@@ -100,10 +102,14 @@ static int resolve_all(struct gr_store *st, struct gr_context *ctx, struct pub *
 	size_t i, j;
 	int r;
 
+	struct gr_login_rules lr;
+
 	r = gr_store_walk(st, "login/", collect_login, p, err);
 	if (r == -ENOMEM)
 		return gr_err_set(err, r, "out of memory");
 	if (r < 0)
+		return r;
+	if ((r = gr_login_rules_load(gr_store_config(st), &lr, err)) < 0)
 		return r;
 	for (i = 0; i < p->n_users; i++) {
 		struct login_entry *e = &p->users[i];
@@ -112,6 +118,17 @@ static int resolve_all(struct gr_store *st, struct gr_context *ctx, struct pub *
 		char *slash = strchr(e->ref, '/');
 
 		if (!slash)
+			continue;
+		/*
+		 * A package may have created this account since the import:
+		 * a system account never gets a directory user's roles.  When
+		 * NSS cannot say, keep the previous snapshot rather than guess.
+		 */
+		r = gr_login_is_system(e->login, lr.uid_min, lr.uid_max);
+		if (r < 0)
+			return gr_err_set(err, r, "cannot check whether '%s' is a system account: %s",
+					  e->login, strerror(-r));
+		if (r > 0)
 			continue;
 		*slash = '\0';
 		r = gr_facts_load(st, ctx, e->ref, slash + 1, &f, err);

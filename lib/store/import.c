@@ -145,17 +145,26 @@ out:
 	return r;
 }
 
-/* Drop the directory's userName and login index entries before re-adding users. */
+/*
+ * Before users are re-added: drop the directory's userName index entries
+ * (users may swap names), and the login index entries of holders that the
+ * documents (DOC_USERS, id -> resource) no longer map to the login they
+ * hold.  A holder whose login is unchanged keeps its entry, so no claimant
+ * can take the name, whatever the order of the document; one that renamed
+ * away lets go here, before anyone claims, so the freed name goes to a
+ * claimant in this same import.  (Holders that left were deleted already.)
+ */
 static int clear_user_indexes(struct gr_store *st, const char *dir, const json_t *old_ids,
-			      struct gr_err *err)
+			      const json_t *doc_users, struct gr_err *err)
 {
 	char key[GR_KEY_MAX], mine[GR_KEY_MAX], owner[GR_KEY_MAX];
+	char want[GR_UNIX_NAME_MAX + 1];
 	const char *id;
 	json_t *v;
 	int r;
 
 	json_object_foreach((json_t *)old_ids, id, v) {
-		json_t *u = NULL;
+		json_t *u = NULL, *doc = json_object_get(doc_users, id);
 		const char *login, *uname;
 		char lower[512];
 
@@ -166,6 +175,10 @@ static int clear_user_indexes(struct gr_store *st, const char *dir, const json_t
 			return r;
 		login = json_string_value(json_object_get(u, "login"));
 		uname = json_string_value(json_object_get(u, "userName"));
+		if (login && doc &&
+		    gr_user_login_for(gr_store_config(st), doc, want, sizeof(want), NULL) == 0 &&
+		    !strcmp(want, login))
+			login = NULL; /* still maps to the name it holds: keeps it */
 		if (login && gr_key(key, sizeof(key), "login/%s", login) == 0 &&
 		    gr_key(mine, sizeof(mine), "%s/%s", dir, id) == 0 &&
 		    gr_store_get_str(st, key, owner, sizeof(owner), NULL) == 0 &&
@@ -179,6 +192,44 @@ static int clear_user_indexes(struct gr_store *st, const char *dir, const json_t
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * Logins that nobody holds and several users of USERS claim (keys of
+ * CONTESTED): none of them gets it, since only document order could choose.
+ * Run after clear_user_indexes, so held names are exactly the indexed ones.
+ */
+static int contested_logins(struct gr_store *st, const json_t *users, json_t *contested,
+			    struct gr_err *err)
+{
+	char want[GR_UNIX_NAME_MAX + 1], key[GR_KEY_MAX];
+	json_t *claims = json_object(), *v, *n;
+	const char *login;
+	size_t i;
+	int r = 0;
+
+	if (!claims)
+		return oom(err);
+	json_array_foreach(users, i, v) {
+		if (gr_user_login_for(gr_store_config(st), v, want, sizeof(want), NULL) < 0 ||
+		    gr_key(key, sizeof(key), "login/%s", want) < 0 || gr_store_exists(st, key))
+			continue;
+		n = json_object_get(claims, want);
+		if (json_object_set_new(claims, want,
+					json_integer(n ? json_integer_value(n) + 1 : 1)) < 0) {
+			r = oom(err);
+			goto out;
+		}
+	}
+	json_object_foreach(claims, login, n) {
+		if (json_integer_value(n) > 1 && json_object_set_new(contested, login, json_true()) < 0) {
+			r = oom(err);
+			goto out;
+		}
+	}
+out:
+	json_decref(claims);
+	return r;
 }
 
 /* The same for displayNames: groups may swap names too. */
@@ -220,6 +271,8 @@ int gr_import_directory(struct gr_store *st, const char *dir, const json_t *user
 	json_t *user_ids = json_object(), *group_ids = json_object();
 	json_t *user_groups = json_object(), *old_users = NULL, *old_groups = NULL;
 	json_t *empty = json_array(), *v, *report = NULL;
+	json_t *doc_users = json_object(), *contested = json_object();
+	struct gr_login_rules rules;
 	const char *id;
 	size_t i, removing = 0;
 	int r;
@@ -229,7 +282,7 @@ int gr_import_directory(struct gr_store *st, const char *dir, const json_t *user
 	memset(stats, 0, sizeof(*stats));
 	if (unmapped)
 		*unmapped = NULL;
-	if (!user_ids || !group_ids || !user_groups || !empty) {
+	if (!user_ids || !group_ids || !user_groups || !empty || !doc_users || !contested) {
 		r = oom(err);
 		goto out;
 	}
@@ -238,6 +291,16 @@ int gr_import_directory(struct gr_store *st, const char *dir, const json_t *user
 	r = validate(users, groups, user_ids, group_ids, user_groups, &stats->memberships, err);
 	if (r < 0)
 		goto out;
+	/* login.defs once per import, not once per user. */
+	if ((r = gr_login_rules_load(cfg, &rules, err)) < 0)
+		goto out;
+	rules.contested = contested;
+	json_array_foreach(users, i, v) {
+		if (json_object_set(doc_users, gr_scim_str(v, "id"), v) < 0) {
+			r = oom(err);
+			goto out;
+		}
+	}
 
 	r = gr_store_begin(st, err);
 	if (r < 0)
@@ -275,8 +338,9 @@ int gr_import_directory(struct gr_store *st, const char *dir, const json_t *user
 		stats->users_removed++;
 	}
 	/* Renames may swap names between users or groups: re-index from scratch. */
-	if ((r = clear_user_indexes(st, dir, old_users, err)) < 0 ||
-	    (r = clear_group_indexes(st, dir, old_groups, err)) < 0)
+	if ((r = clear_user_indexes(st, dir, old_users, doc_users, err)) < 0 ||
+	    (r = clear_group_indexes(st, dir, old_groups, err)) < 0 ||
+	    (r = contested_logins(st, users, contested, err)) < 0)
 		goto cancel;
 	report = json_array();
 	if (!report) {
@@ -287,7 +351,7 @@ int gr_import_directory(struct gr_store *st, const char *dir, const json_t *user
 		const char *uid = gr_scim_str(v, "id");
 		json_t *gl = json_object_get(user_groups, uid), *rec = NULL;
 
-		if ((r = gr_user_put(st, dir, v, gl ? gl : empty, err)) < 0)
+		if ((r = gr_user_put_rules(st, dir, v, gl ? gl : empty, &rules, err)) < 0)
 			goto cancel;
 		if (json_object_get(old_users, uid))
 			stats->users_updated++;
@@ -327,6 +391,8 @@ out:
 	json_decref(old_users);
 	json_decref(old_groups);
 	json_decref(empty);
+	json_decref(doc_users);
+	json_decref(contested);
 	return r;
 }
 

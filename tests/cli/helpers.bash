@@ -14,6 +14,7 @@ state_dir = $WORK/state
 organization = payments
 resources = host:web01 hostgroup:payments-web
 test_mode = yes
+${LOGIN_DOMAINS_CONF-login_domains = meridian.example contractor.example}
 ${EXTRA_CONF:-}
 CONF
 	chmod 644 "$CONF"
