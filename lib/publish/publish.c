@@ -97,19 +97,16 @@ static int add_member(struct member_list *m, const char *login)
 
 /* Resolve every user with a login; fills gids and member lists. */
 static int resolve_all(struct gr_store *st, struct gr_context *ctx, struct pub *p,
-		       struct gr_publish_stats *stats, struct gr_err *err)
+		       const struct gr_login_rules *lr, struct gr_publish_stats *stats,
+		       struct gr_err *err)
 {
 	size_t i, j;
 	int r;
-
-	struct gr_login_rules lr;
 
 	r = gr_store_walk(st, "login/", collect_login, p, err);
 	if (r == -ENOMEM)
 		return gr_err_set(err, r, "out of memory");
 	if (r < 0)
-		return r;
-	if ((r = gr_login_rules_load(gr_store_config(st), &lr, err)) < 0)
 		return r;
 	for (i = 0; i < p->n_users; i++) {
 		struct login_entry *e = &p->users[i];
@@ -121,14 +118,9 @@ static int resolve_all(struct gr_store *st, struct gr_context *ctx, struct pub *
 			continue;
 		/*
 		 * A package may have created this account since the import:
-		 * a system account never gets a directory user's roles.  When
-		 * NSS cannot say, keep the previous snapshot rather than guess.
+		 * a system account never gets a directory user's roles.
 		 */
-		r = gr_login_is_system(e->login, lr.uid_min, lr.uid_max);
-		if (r < 0)
-			return gr_err_set(err, r, "cannot check whether '%s' is a system account: %s",
-					  e->login, strerror(-r));
-		if (r > 0)
+		if (gr_login_rules_is_system(lr, e->login))
 			continue;
 		*slash = '\0';
 		r = gr_facts_load(st, ctx, e->ref, slash + 1, &f, err);
@@ -277,6 +269,7 @@ int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_er
 	const struct gr_config *cfg = gr_store_config(st);
 	struct gr_publish_stats local;
 	struct gr_context *ctx = NULL;
+	struct gr_login_rules lr = { 0 };
 	struct pub p;
 	char lockpath[PATH_MAX];
 	int lockfd = -1, r;
@@ -297,6 +290,10 @@ int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_er
 		goto out;
 	}
 
+	/* The host's system accounts, listed once (outside the read lock). */
+	r = gr_login_rules_load(cfg, &lr, err);
+	if (r < 0)
+		goto out;
 	r = gr_store_read_lock(st, err);
 	if (r < 0)
 		goto out;
@@ -308,7 +305,7 @@ int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_er
 	if (r == 0) {
 		p.roles = gr_context_roles(ctx, &p.n_roles);
 		p.members = calloc(p.n_roles ? p.n_roles : 1, sizeof(*p.members));
-		r = p.members ? resolve_all(st, ctx, &p, stats, err)
+		r = p.members ? resolve_all(st, ctx, &p, &lr, stats, err)
 			      : gr_err_set(err, -ENOMEM, "out of memory");
 	}
 	gr_store_read_unlock(st);
@@ -317,6 +314,7 @@ int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_er
 	stats->next_expiry = p.next_expiry;
 	r = write_snapshot(cfg, &p, stats, err);
 out:
+	gr_login_rules_free(&lr);
 	pub_free(&p);
 	gr_context_free(ctx);
 	if (lockfd >= 0)

@@ -272,7 +272,7 @@ int gr_import_directory(struct gr_store *st, const char *dir, const json_t *user
 	json_t *user_groups = json_object(), *old_users = NULL, *old_groups = NULL;
 	json_t *empty = json_array(), *v, *report = NULL;
 	json_t *doc_users = json_object(), *contested = json_object();
-	struct gr_login_rules rules;
+	struct gr_login_rules rules = { 0 };
 	const char *id;
 	size_t i, removing = 0;
 	int r;
@@ -393,6 +393,7 @@ out:
 	json_decref(empty);
 	json_decref(doc_users);
 	json_decref(contested);
+	gr_login_rules_free(&rules);
 	return r;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -283,34 +284,62 @@ int gr_user_login_for(const struct gr_config *cfg, const json_t *scim, char *out
 int gr_login_rules_load(const struct gr_config *cfg, struct gr_login_rules *rules,
 			struct gr_err *err)
 {
+	struct passwd pw, *res;
+	char buf[4096];
 	int r = gr_login_defs_uid_range(cfg->login_defs, &rules->uid_min, &rules->uid_max);
 
 	rules->contested = NULL;
+	rules->system = NULL;
 	if (r < 0)
 		return gr_err_set(err, r, "cannot read %s: %s", cfg->login_defs, strerror(-r));
+	rules->system = json_object();
+	if (!rules->system)
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	setpwent();
+	while ((r = getpwent_r(&pw, buf, sizeof(buf), &res)) == 0 && res) {
+		if ((pw.pw_uid < rules->uid_min || pw.pw_uid > rules->uid_max) &&
+		    json_object_set_new(rules->system, pw.pw_name, json_true()) < 0) {
+			r = ENOMEM;
+			break;
+		}
+	}
+	endpwent();
+	/*
+	 * ENOENT ends the list.  Any other error (ERANGE for an entry past
+	 * 4 KiB included) fails the caller: an account we could not read may
+	 * be a system account, and guessing either way is wrong.
+	 */
+	if (r != 0 && r != ENOENT) {
+		gr_login_rules_free(rules);
+		return gr_err_set(err, -r, "cannot list the host's accounts: %s", strerror(r));
+	}
 	return 0;
 }
 
+void gr_login_rules_free(struct gr_login_rules *rules)
+{
+	json_decref(rules->system);
+	rules->system = NULL;
+}
+
+int gr_login_rules_is_system(const struct gr_login_rules *rules, const char *login)
+{
+	return gr_reserved_user_name(login) || json_object_get(rules->system, login) ? 1 : 0;
+}
+
 /*
- * The login USER may take, or a login_error sentence in LERR (return > 0).
- * Negative only when the host's accounts cannot be checked: an NSS failure
- * must neither hand out a name that may be a system account nor strip
- * every user of their login, so the caller refuses the whole change.
+ * The login USER may take (return 0), or a login_error sentence in LERR
+ * (return 1); negative on a store error.
  */
 static int login_claim(struct gr_store *st, const char *me, const json_t *scim,
 		       const struct gr_login_rules *rules, char *login, size_t len,
 		       struct gr_err *lerr, struct gr_err *err)
 {
 	char key[GR_KEY_MAX], owner[GR_KEY_MAX];
-	int r;
 
 	if (gr_user_login_for(gr_store_config(st), scim, login, len, lerr) < 0)
 		return 1;
-	r = gr_login_is_system(login, rules->uid_min, rules->uid_max);
-	if (r < 0)
-		return gr_err_set(err, r, "cannot check whether '%s' is a system account: %s", login,
-				  strerror(-r));
-	if (r > 0) {
+	if (gr_login_rules_is_system(rules, login)) {
 		gr_err_set(lerr, -GR_E_INVALID, "login name '%s' is a system account on this host",
 			   login);
 		return 1;
@@ -373,7 +402,10 @@ int gr_user_put(struct gr_store *st, const char *dir, const json_t *scim, const 
 	struct gr_login_rules rules;
 	int r = gr_login_rules_load(gr_store_config(st), &rules, err);
 
-	return r < 0 ? r : gr_user_put_rules(st, dir, scim, groups, &rules, err);
+	if (r == 0)
+		r = gr_user_put_rules(st, dir, scim, groups, &rules, err);
+	gr_login_rules_free(&rules);
+	return r;
 }
 
 int gr_user_put_rules(struct gr_store *st, const char *dir, const json_t *scim,
