@@ -291,7 +291,7 @@ int gr_import_directory(struct gr_store *st, const char *dir, const json_t *user
 	r = validate(users, groups, user_ids, group_ids, user_groups, &stats->memberships, err);
 	if (r < 0)
 		goto out;
-	/* login.defs once per import, not once per user. */
+	/* login.defs and the host's accounts once per import, not per user. */
 	if ((r = gr_login_rules_load(cfg, &rules, err)) < 0)
 		goto out;
 	rules.contested = contested;
