@@ -115,6 +115,8 @@ int main(int argc, char **argv)
 	strcpy(cfg.resources[0], "host:web1");
 	cfg.n_resources = 1;
 	cfg.test_mode = true;
+	strcpy(cfg.login_domains[0], "bench.example");
+	cfg.n_login_domains = 1;
 	/* libtdb wants the hash sized to the records (about 5 per user here). */
 	while (hash < n_users * 5 && hash < 16000000)
 		hash = hash * 2 + 1;

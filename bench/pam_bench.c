@@ -174,7 +174,7 @@ int main(int argc, char **argv)
 	if (!f)
 		die(conf, strerror(errno));
 	fprintf(f, "state_dir = %s/state\ntest_mode = yes\norganization = acme\n"
-		   "resources = host:web1\nhash_size = %u\n", dir, hash);
+		   "resources = host:web1\nhash_size = %u\nlogin_domains = bench.example\n", dir, hash);
 	fclose(f);
 	chmod(conf, 0600);
 	gr_err_clear(&err);

@@ -16,6 +16,8 @@ state_dir = $work/state
 organization = payments
 resources = host:web01 hostgroup:payments-web
 test_mode = yes
+# username = localpart (the default) maps only these domains' userNames.
+login_domains = meridian.example contractor.example
 CONF
 # Host 2: gpu07, serving "research", reading the same directory.
 sed -e 's/^organization = .*/organization = research/' \

@@ -55,7 +55,10 @@ struct ctl_cmd {
 
 extern const struct ctl_cmd ctl_commands[];
 
-/* One-line error to stderr: "grouprolectl: MESSAGE".  Returns CODE. */
+/*
+ * One-line error to stderr: "grouprolectl: MESSAGE", the whole message
+ * escaped for the terminal (it may embed directory text).  Returns CODE.
+ */
 int ctl_fail(struct ctl *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Map a library error to an exit code and print it. */
 int ctl_error(struct ctl *c, const struct gr_err *err);
@@ -69,7 +72,18 @@ int ctl_open(struct ctl *c);
 /* Commit the open transaction, then publish; prints and maps errors. */
 int ctl_commit(struct ctl *c, struct gr_err *err);
 
-/* Output: JSON (for --json) or text. */
+/*
+ * S made safe for a terminal (GR_ESC_TERM: controls, invalid UTF-8, bidi
+ * overrides become \xNN or \u{NNNN}), for a printf argument.  Everything
+ * from the directory (userNames, group names, attribute values, login
+ * errors) or an admin's command line goes through it in text output.  The
+ * result stays valid for the next CTL_T_RING - 1 calls, so one printf may
+ * take up to that many.  NULL gives NULL.
+ */
+#define CTL_T_RING 16
+const char *ctl_t(const char *s);
+
+/* Output: JSON (for --json) or text; ctl_table escapes every cell. */
 void ctl_print_json(const json_t *v);
 void ctl_table(FILE *f, const char *const *header, const char *const *const *rows,
 	       size_t n_rows, size_t n_cols);

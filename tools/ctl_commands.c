@@ -182,6 +182,15 @@ static int fill_role_opts(struct ctl *c, struct gr_role *role)
 {
 	long long n;
 
+	/* Checked before copying: a cut would hide an overlong value. */
+	if (c->opt_name && !gr_valid_text(c->opt_name, sizeof(role->name) - 1))
+		return ctl_fail(c, EXIT_USAGE,
+				"--name: expected at most %zu bytes of UTF-8 text without control characters",
+				sizeof(role->name) - 1);
+	if (c->opt_description && !gr_valid_text(c->opt_description, sizeof(role->description) - 1))
+		return ctl_fail(c, EXIT_USAGE,
+				"--description: expected at most %zu bytes of UTF-8 text without control characters",
+				sizeof(role->description) - 1);
 	if (c->opt_name)
 		snprintf(role->name, sizeof(role->name), "%s", c->opt_name);
 	if (c->opt_description)
@@ -382,9 +391,9 @@ static int cmd_role_show(struct ctl *c, int argc, char **argv)
 		return EXIT_OK;
 	}
 	printf("role:        %s\n", role.slug);
-	printf("name:        %s\n", role.name);
+	printf("name:        %s\n", ctl_t(role.name));
 	if (role.description[0])
-		printf("description: %s\n", role.description);
+		printf("description: %s\n", ctl_t(role.description));
 	printf("priority:    %d\n", role.priority);
 	printf("unix group:  %s (gid %u)%s\n", role.unix_group, role.gid,
 	       role.bound ? ", bound to the existing host group" : "");
@@ -392,12 +401,12 @@ static int cmd_role_show(struct ctl *c, int argc, char **argv)
 	json_array_foreach(maps, i, m) {
 		if (json_object_get(m, "organization"))
 			printf("  group %s (%s), organization %s\n",
-			       json_string_value(json_object_get(m, "group")),
+			       ctl_t(json_string_value(json_object_get(m, "group"))),
 			       json_string_value(json_object_get(m, "directory")),
 			       json_string_value(json_object_get(m, "organization")));
 		else
 			printf("  group %s (%s), tenant-wide\n",
-			       json_string_value(json_object_get(m, "group")),
+			       ctl_t(json_string_value(json_object_get(m, "group"))),
 			       json_string_value(json_object_get(m, "directory")));
 	}
 	json_decref(maps);
@@ -697,8 +706,8 @@ static int cmd_group_list(struct ctl *c, int argc, char **argv)
 
 			printf("%-12s %-38s %-28s %7lld  ",
 			       json_string_value(json_object_get(v, "directory")),
-			       json_string_value(json_object_get(v, "id")),
-			       json_string_value(json_object_get(v, "displayName")),
+			       ctl_t(json_string_value(json_object_get(v, "id"))),
+			       ctl_t(json_string_value(json_object_get(v, "displayName"))),
 			       json_integer_value(json_object_get(v, "members")));
 			json_array_foreach(roles, j, s)
 				printf("%s%s", j ? "," : "", json_string_value(s));
@@ -766,14 +775,15 @@ static int cmd_group_show(struct ctl *c, int argc, char **argv)
 		json_t *s;
 		size_t j;
 
-		printf("group:        %s\n", json_string_value(json_object_get(out, "displayName")));
+		printf("group:        %s\n",
+		       ctl_t(json_string_value(json_object_get(out, "displayName"))));
 		printf("directory:    %s\nid:           %s\n", ref.dir, ref.id);
 		if (json_object_get(out, "externalId"))
 			printf("externalId:   %s\n",
-			       json_string_value(json_object_get(out, "externalId")));
+			       ctl_t(json_string_value(json_object_get(out, "externalId"))));
 		printf("members:      %zu", json_array_size(names));
 		json_array_foreach(names, i, m)
-			printf("%s%s", i ? ", " : " (", json_string_value(m));
+			printf("%s%s", i ? ", " : " (", ctl_t(json_string_value(m)));
 		printf("%s\n", json_array_size(names) ? ")" : "");
 		printf("tenant roles: ");
 		json_array_foreach(troles, i, s)
@@ -974,7 +984,7 @@ static int cmd_org_show(struct ctl *c, int argc, char **argv)
 			       json_is_true(json_object_get(conn, "auto_membership")) ? "on" : "off");
 		printf("explicit members:\n");
 		json_array_foreach(json_object_get(out, "members"), i, m)
-			printf("  %s (%s%s)\n", json_string_value(json_object_get(m, "user")),
+			printf("  %s (%s%s)\n", ctl_t(json_string_value(json_object_get(m, "user"))),
 			       json_string_value(json_object_get(m, "directory")),
 			       json_is_true(json_object_get(m, "orphaned"))
 				       ? ", orphaned: the user no longer exists" : "");
@@ -1149,9 +1159,9 @@ static int cmd_assign_list(struct ctl *c, int argc, char **argv)
 			long long exp = json_integer_value(json_object_get(v, "expires"));
 
 			printf("%-20s %-16s %-24s %s%s",
-			       json_string_value(json_object_get(v, "user")),
-			       json_string_value(json_object_get(v, "role")),
-			       json_string_value(json_object_get(v, "resource")),
+			       ctl_t(json_string_value(json_object_get(v, "user"))),
+			       ctl_t(json_string_value(json_object_get(v, "role"))),
+			       ctl_t(json_string_value(json_object_get(v, "resource"))),
 			       exp ? ctl_format_time(exp, tbuf, sizeof(tbuf)) : "never",
 			       json_is_true(json_object_get(v, "expired")) ? " (expired)" : "");
 			if (json_is_true(json_object_get(v, "orphaned"))) {
@@ -1232,7 +1242,7 @@ static int cmd_policy_show(struct ctl *c, int argc, char **argv)
 	} else {
 		printf("multiple-roles: %s\n", p.multiple_roles ? "on" : "off");
 		printf("default-role:   %s\n", p.default_role[0] ? p.default_role : "none");
-		printf("role-attribute: %s\n", p.role_attribute[0] ? p.role_attribute : "none");
+		printf("role-attribute: %s\n", p.role_attribute[0] ? ctl_t(p.role_attribute) : "none");
 	}
 	return EXIT_OK;
 }
@@ -1280,10 +1290,11 @@ static int cmd_user_list(struct ctl *c, int argc, char **argv)
 			const char *lerr = json_string_value(json_object_get(v, "login_error"));
 
 			printf("%-12s %-16s %-32s %-6s %6lld  %s\n",
-			       json_string_value(json_object_get(v, "directory")), login ? login : "-",
-			       json_string_value(json_object_get(v, "userName")),
+			       json_string_value(json_object_get(v, "directory")),
+			       login ? ctl_t(login) : "-",
+			       ctl_t(json_string_value(json_object_get(v, "userName"))),
 			       json_is_false(json_object_get(v, "active")) ? "no" : "yes",
-			       json_integer_value(json_object_get(v, "groups")), lerr ? lerr : "");
+			       json_integer_value(json_object_get(v, "groups")), lerr ? ctl_t(lerr) : "");
 		}
 	}
 	free(keys);
@@ -1315,19 +1326,19 @@ static void print_provenance(const struct gr_provenance *p)
 
 	switch (p->kind) {
 	case GR_SRC_GROUP:
-		printf("group %s", p->detail);
+		printf("group %s", ctl_t(p->detail));
 		break;
 	case GR_SRC_ORG_GROUP:
-		printf("group %s in organization %s", p->detail, p->context);
+		printf("group %s in organization %s", ctl_t(p->detail), ctl_t(p->context));
 		break;
 	case GR_SRC_ATTRIBUTE:
-		printf("attribute %s = %s", p->context, p->detail);
+		printf("attribute %s = %s", ctl_t(p->context), ctl_t(p->detail));
 		break;
 	case GR_SRC_DEFAULT:
 		printf("default role");
 		break;
 	case GR_SRC_ASSIGNMENT:
-		printf("assignment on %s", p->detail);
+		printf("assignment on %s", ctl_t(p->detail));
 		if (p->expires)
 			printf(" until %s", ctl_format_time(p->expires, tbuf, sizeof(tbuf)));
 		break;
@@ -1397,14 +1408,14 @@ static int cmd_user_show(struct ctl *c, int argc, char **argv)
 	} else {
 		const char *login = json_string_value(json_object_get(u, "login"));
 
-		printf("user:         %s\n", json_string_value(json_object_get(u, "userName")));
+		printf("user:         %s\n", ctl_t(json_string_value(json_object_get(u, "userName"))));
 		printf("directory:    %s\nid:           %s\n", ref.dir, ref.id);
 		printf("login:        %s\n",
-		       login ? login : json_string_value(json_object_get(u, "login_error")));
+		       ctl_t(login ? login : json_string_value(json_object_get(u, "login_error"))));
 		printf("active:       %s\n", in->active ? "yes" : "no (logins are denied)");
 		printf("groups:       ");
 		for (i = 0; i < in->n_groups; i++)
-			printf("%s%s", i ? ", " : "", in->groups[i].name);
+			printf("%s%s", i ? ", " : "", ctl_t(in->groups[i].name));
 		printf("%s\n", in->n_groups ? "" : "-");
 		/* Organization roles flow only through auto-membership (resolve.h). */
 		if (in->host_org && !res.org_member)
@@ -1430,7 +1441,8 @@ static int cmd_user_show(struct ctl *c, int argc, char **argv)
 			printf("\n");
 		}
 		for (i = 0; i < res.n_ignored; i++)
-			printf("  (attribute value '%s' names no role: ignored)\n", res.ignored[i]);
+			printf("  (attribute value '%s' names no role: ignored)\n",
+			       ctl_t(res.ignored[i]));
 	}
 	json_decref(out);
 	gr_resolution_free(&res);
@@ -1579,9 +1591,9 @@ static int cmd_check(struct ctl *c, int argc, char **argv)
 		json_decref(v);
 	} else {
 		json_array_foreach(problems, i, p)
-			printf("problem: %s\n", json_string_value(p));
+			printf("problem: %s\n", ctl_t(json_string_value(p)));
 		json_array_foreach(warnings, i, p)
-			printf("warning: %s\n", json_string_value(p));
+			printf("warning: %s\n", ctl_t(json_string_value(p)));
 		if (!json_array_size(problems))
 			printf("ok: database and snapshot are consistent (generation %" PRIu64 ")\n",
 			       gen);

@@ -22,6 +22,7 @@ void gr_config_defaults(struct gr_config *cfg)
 	cfg->gid_min = 200000;
 	cfg->gid_max = 299999;
 	cfg->username_mode = GR_USERNAME_LOCALPART;
+	strcpy(cfg->login_defs, GR_LOGIN_DEFS);
 	cfg->import_max_delete_percent = 25;
 	cfg->hash_size = 131071;
 	cfg->unknown = GR_UNKNOWN_IGNORE;
@@ -170,6 +171,7 @@ int gr_config_set(struct gr_config *cfg, const char *key, const char *v,
 	} else if (!strcmp(key, "username")) {
 		if (!strcmp(v, "localpart")) {
 			cfg->username_mode = GR_USERNAME_LOCALPART;
+	strcpy(cfg->login_defs, GR_LOGIN_DEFS);
 		} else if (!strcmp(v, "userName")) {
 			cfg->username_mode = GR_USERNAME_USERNAME;
 		} else if (!strncmp(v, "attribute:", 10) && v[10] &&
@@ -181,6 +183,19 @@ int gr_config_set(struct gr_config *cfg, const char *key, const char *v,
 			return gr_err_set(err, -GR_E_CONFIG,
 					  "username: expected localpart, userName or attribute:NAME");
 		}
+	} else if (!strcmp(key, "login_domains")) {
+		char lower[GR_CONFIG_MAX_LINE + 1];
+
+		/* Domains compare case-insensitively: keep them lowercase. */
+		if (gr_lowercase(v, lower, sizeof(lower)) < 0)
+			return gr_err_set(err, -GR_E_CONFIG, "%s: value too long", key);
+		return parse_list(key, lower, &cfg->login_domains[0][0],
+				  sizeof(cfg->login_domains[0]), &cfg->n_login_domains, true,
+				  gr_valid_hostname, err);
+	} else if (!strcmp(key, "login_defs")) {
+		if (v[0] != '/' || strlen(v) >= sizeof(cfg->login_defs))
+			return gr_err_set(err, -GR_E_CONFIG, "login_defs: must be an absolute path");
+		strcpy(cfg->login_defs, v);
 	} else if (!strcmp(key, "import_max_delete_percent")) {
 		uint32_t n;
 
@@ -232,8 +247,23 @@ int gr_config_set(struct gr_config *cfg, const char *key, const char *v,
 	return 0;
 }
 
+/*
+ * login_defs decides which accounts are the system's; a config that is not
+ * a test must not be able to move it (and a typo must not weaken it).
+ */
+static int check_login_defs(const struct gr_config *cfg, struct gr_err *err)
+{
+	if (strcmp(cfg->login_defs, GR_LOGIN_DEFS) && !cfg->test_mode)
+		return gr_err_set(err, -GR_E_CONFIG, "login_defs: only accepted with test_mode = yes");
+	return 0;
+}
+
 int gr_config_validate(const struct gr_config *cfg, struct gr_err *err)
 {
+	int r = check_login_defs(cfg, err);
+
+	if (r < 0)
+		return r;
 	if (cfg->gid_min > cfg->gid_max)
 		return gr_err_set(err, -GR_E_CONFIG, "gid_min %u is above gid_max %u",
 				  cfg->gid_min, cfg->gid_max);
@@ -259,6 +289,7 @@ int gr_config_load(struct gr_config *cfg, const char *path, bool missing_ok,
 	char seen[32][32];
 	unsigned nseen = 0, lineno = 0, i;
 	unsigned range_line = 0; /* last line that set gid_min or gid_max */
+	unsigned defs_line = 0;  /* the line that set login_defs */
 	FILE *f = NULL;
 	int fd, r = 0;
 
@@ -319,6 +350,8 @@ int gr_config_load(struct gr_config *cfg, const char *path, bool missing_ok,
 			strcpy(seen[nseen++], k);
 		if (!strcmp(k, "gid_min") || !strcmp(k, "gid_max"))
 			range_line = lineno;
+		if (!strcmp(k, "login_defs"))
+			defs_line = lineno;
 		gr_err_clear(&sub);
 		r = gr_config_set(cfg, k, v, &sub);
 		if (r < 0) {
@@ -334,11 +367,16 @@ int gr_config_load(struct gr_config *cfg, const char *path, bool missing_ok,
 		struct gr_err sub;
 
 		/*
-		 * The only cross-field rule is the gid range: point at the line
-		 * that completed the bad range, so the error names file:line
-		 * like every other.
+		 * Cross-field rules: login_defs needs test_mode, and the gid
+		 * range.  Point at the line that set login_defs or completed
+		 * the bad range, so the error names file:line like every other.
 		 */
 		gr_err_clear(&sub);
+		r = check_login_defs(cfg, &sub);
+		if (r < 0) {
+			r = gr_err_set(err, r, "%s:%u: %s", path, defs_line, gr_err_msg(&sub));
+			goto out;
+		}
 		r = gr_config_validate(cfg, &sub);
 		if (r < 0 && range_line)
 			r = gr_err_set(err, r, "%s:%u: %s", path, range_line, gr_err_msg(&sub));

@@ -46,6 +46,15 @@ struct gr_config {
 	uint32_t gid_max;
 	enum gr_username_mode username_mode;
 	char username_attribute[256];
+	/* username = localpart maps only these domains (lowercase); none = nobody. */
+	char login_domains[GR_CONFIG_MAX_LIST][GR_NAME_MAX + 1];
+	unsigned n_login_domains;
+	/*
+	 * Where UID_MIN/UID_MAX come from (accounts outside that range are
+	 * system accounts no directory user may take).  Only test_mode may
+	 * point it elsewhere: the file decides who counts as a system account.
+	 */
+	char login_defs[PATH_MAX];
 	unsigned import_max_delete_percent;
 	uint32_t hash_size;
 	bool test_mode;

@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/config.h"
 #include "core/names.h"
@@ -124,13 +126,94 @@ int gr_login_from_username(const char *username, int mode, char *out, size_t out
 		if (at)
 			*at = '\0';
 	}
-	if (!gr_valid_unix_name(buf, mode != GR_USERNAME_LOCALPART))
+	/* Only a whole userName may keep its '@'; an attribute value is a plain name. */
+	if (!gr_valid_unix_name(buf, mode == GR_USERNAME_USERNAME))
 		return gr_err_set(err, -GR_E_INVALID,
 				  "'%s' does not map to a valid Unix login name", username);
 	if (strlen(buf) >= outlen)
 		return gr_err_set(err, -ENAMETOOLONG, "login name too long");
 	strcpy(out, buf);
 	return 0;
+}
+
+static bool domain_listed(const struct gr_config *cfg, const char *domain)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->n_login_domains; i++)
+		if (!strcasecmp(cfg->login_domains[i], domain))
+			return true;
+	return false;
+}
+
+int gr_login_map(const struct gr_config *cfg, const char *value, char *out, size_t outlen,
+		 struct gr_err *err)
+{
+	const char *at;
+
+	if (cfg->username_mode == GR_USERNAME_LOCALPART && value && value[0]) {
+		if (cfg->n_login_domains == 0)
+			return gr_err_set(err, -GR_E_INVALID,
+					  "username = localpart maps no user until login_domains lists the accepted domains");
+		at = strchr(value, '@');
+		if (!at)
+			return gr_err_set(err, -GR_E_INVALID,
+					  "'%s' has no domain; username = localpart maps only names in login_domains",
+					  value);
+		if (!domain_listed(cfg, at + 1))
+			return gr_err_set(err, -GR_E_INVALID, "'%s': domain '%s' is not in login_domains",
+					  value, at + 1);
+	}
+	return gr_login_from_username(value, (int)cfg->username_mode, out, outlen, err);
+}
+
+/* Length of the valid UTF-8 sequence at S with its code point in *CP, or 0. */
+static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
+{
+	size_t n, i;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+bool gr_valid_text(const char *s, size_t max)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n;
+	uint32_t cp;
+
+	if (!s || strlen(s) > max)
+		return false;
+	while (u[i]) {
+		n = utf8_seq(u + i, &cp);
+		if (!n || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
+		    cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)
+			return false;
+		i += n;
+	}
+	return true;
 }
 
 /*

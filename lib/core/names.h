@@ -48,6 +48,28 @@ bool gr_valid_hostname(const char *s);
 int gr_login_from_username(const char *username, int mode, char *out, size_t outlen,
 			   struct gr_err *err);
 
+/*
+ * The login name for VALUE -- the userName, or for username =
+ * attribute:NAME the attribute's value, extracted by the caller -- under
+ * CFG's username mode.  With localpart, VALUE must be "local@domain" with a
+ * domain listed in login_domains (case-insensitive); an empty login_domains
+ * maps nobody, so that a contractor's "alice@contractor.example" cannot
+ * become an employee's "alice" by default.  Attribute values are Unix names
+ * as they stand (no '@').  Errors as for gr_login_from_username; the
+ * sentence embeds VALUE raw, so printing it needs gr_esc (GR_ESC_TERM).
+ * Does not look at the host's accounts (see gr_login_is_system).
+ */
+struct gr_config;
+int gr_login_map(const struct gr_config *cfg, const char *value, char *out, size_t outlen,
+		 struct gr_err *err);
+
+/*
+ * Free text an admin sets (role names and descriptions): at most MAX bytes
+ * of valid UTF-8 without C0 or C1 controls, DEL, or the bidi and line
+ * separator code points that make a line read as something it is not.
+ */
+bool gr_valid_text(const char *s, size_t max);
+
 /* Lowercase copy of S into OUT (ASCII only); -ENAMETOOLONG if it does not fit. */
 int gr_lowercase(const char *s, char *out, size_t outlen);
 

@@ -11,7 +11,9 @@
 
 #include "resolve/facts.h"
 #include "publish/publish.h"
+#include "core/names.h"
 #include "core/safefile.h"
+#include "store/records.h"
 #include "publish/snapshot.h"
 
 struct login_entry {
@@ -95,7 +97,8 @@ static int add_member(struct member_list *m, const char *login)
 
 /* Resolve every user with a login; fills gids and member lists. */
 static int resolve_all(struct gr_store *st, struct gr_context *ctx, struct pub *p,
-		       struct gr_publish_stats *stats, struct gr_err *err)
+		       const struct gr_login_rules *lr, struct gr_publish_stats *stats,
+		       struct gr_err *err)
 {
 	size_t i, j;
 	int r;
@@ -112,6 +115,12 @@ static int resolve_all(struct gr_store *st, struct gr_context *ctx, struct pub *
 		char *slash = strchr(e->ref, '/');
 
 		if (!slash)
+			continue;
+		/*
+		 * A package may have created this account since the import:
+		 * a system account never gets a directory user's roles.
+		 */
+		if (gr_login_rules_is_system(lr, e->login))
 			continue;
 		*slash = '\0';
 		r = gr_facts_load(st, ctx, e->ref, slash + 1, &f, err);
@@ -260,6 +269,7 @@ int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_er
 	const struct gr_config *cfg = gr_store_config(st);
 	struct gr_publish_stats local;
 	struct gr_context *ctx = NULL;
+	struct gr_login_rules lr = { 0 };
 	struct pub p;
 	char lockpath[PATH_MAX];
 	int lockfd = -1, r;
@@ -280,6 +290,10 @@ int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_er
 		goto out;
 	}
 
+	/* The host's system accounts, listed once (outside the read lock). */
+	r = gr_login_rules_load(cfg, &lr, err);
+	if (r < 0)
+		goto out;
 	r = gr_store_read_lock(st, err);
 	if (r < 0)
 		goto out;
@@ -291,7 +305,7 @@ int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_er
 	if (r == 0) {
 		p.roles = gr_context_roles(ctx, &p.n_roles);
 		p.members = calloc(p.n_roles ? p.n_roles : 1, sizeof(*p.members));
-		r = p.members ? resolve_all(st, ctx, &p, stats, err)
+		r = p.members ? resolve_all(st, ctx, &p, &lr, stats, err)
 			      : gr_err_set(err, -ENOMEM, "out of memory");
 	}
 	gr_store_read_unlock(st);
@@ -300,6 +314,7 @@ int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_er
 	stats->next_expiry = p.next_expiry;
 	r = write_snapshot(cfg, &p, stats, err);
 out:
+	gr_login_rules_free(&lr);
 	pub_free(&p);
 	gr_context_free(ctx);
 	if (lockfd >= 0)

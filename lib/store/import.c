@@ -151,17 +151,26 @@ out:
 	return r;
 }
 
-/* Drop the directory's userName and login index entries before re-adding users. */
+/*
+ * Before users are re-added: drop the directory's userName index entries
+ * (users may swap names), and the login index entries of holders that the
+ * documents (DOC_USERS, id -> resource) no longer map to the login they
+ * hold.  A holder whose login is unchanged keeps its entry, so no claimant
+ * can take the name, whatever the order of the document; one that renamed
+ * away lets go here, before anyone claims, so the freed name goes to a
+ * claimant in this same import.  (Holders that left were deleted already.)
+ */
 static int clear_user_indexes(struct gr_store *st, const char *dir, const json_t *old_ids,
-			      struct gr_err *err)
+			      const json_t *doc_users, struct gr_err *err)
 {
 	char key[GR_KEY_MAX], mine[GR_KEY_MAX], owner[GR_KEY_MAX];
+	char want[GR_UNIX_NAME_MAX + 1];
 	const char *id;
 	json_t *v;
 	int r;
 
 	json_object_foreach((json_t *)old_ids, id, v) {
-		json_t *u = NULL;
+		json_t *u = NULL, *doc = json_object_get(doc_users, id);
 		const char *login, *uname;
 		char lower[512];
 
@@ -172,6 +181,10 @@ static int clear_user_indexes(struct gr_store *st, const char *dir, const json_t
 			return r;
 		login = json_string_value(json_object_get(u, "login"));
 		uname = json_string_value(json_object_get(u, "userName"));
+		if (login && doc &&
+		    gr_user_login_for(gr_store_config(st), doc, want, sizeof(want), NULL) == 0 &&
+		    !strcmp(want, login))
+			login = NULL; /* still maps to the name it holds: keeps it */
 		if (login && gr_key(key, sizeof(key), "login/%s", login) == 0 &&
 		    gr_key(mine, sizeof(mine), "%s/%s", dir, id) == 0 &&
 		    gr_store_get_str(st, key, owner, sizeof(owner), NULL) == 0 &&
@@ -185,6 +198,44 @@ static int clear_user_indexes(struct gr_store *st, const char *dir, const json_t
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * Logins that nobody holds and several users of USERS claim (keys of
+ * CONTESTED): none of them gets it, since only document order could choose.
+ * Run after clear_user_indexes, so held names are exactly the indexed ones.
+ */
+static int contested_logins(struct gr_store *st, const json_t *users, json_t *contested,
+			    struct gr_err *err)
+{
+	char want[GR_UNIX_NAME_MAX + 1], key[GR_KEY_MAX];
+	json_t *claims = json_object(), *v, *n;
+	const char *login;
+	size_t i;
+	int r = 0;
+
+	if (!claims)
+		return oom(err);
+	json_array_foreach(users, i, v) {
+		if (gr_user_login_for(gr_store_config(st), v, want, sizeof(want), NULL) < 0 ||
+		    gr_key(key, sizeof(key), "login/%s", want) < 0 || gr_store_exists(st, key))
+			continue;
+		n = json_object_get(claims, want);
+		if (json_object_set_new(claims, want,
+					json_integer(n ? json_integer_value(n) + 1 : 1)) < 0) {
+			r = oom(err);
+			goto out;
+		}
+	}
+	json_object_foreach(claims, login, n) {
+		if (json_integer_value(n) > 1 && json_object_set_new(contested, login, json_true()) < 0) {
+			r = oom(err);
+			goto out;
+		}
+	}
+out:
+	json_decref(claims);
+	return r;
 }
 
 /* The same for displayNames: groups may swap names too. */
@@ -341,6 +392,8 @@ int gr_import_directory_report(struct gr_store *st, const char *dir, const json_
 	json_t *chg = json_pack("{s:{s:[],s:[],s:[]},s:{s:[],s:[],s:[]}}", "users", "added",
 				"updated", "removed", "groups", "added", "updated", "removed");
 	struct old_members om = { user_groups, json_object(), 0, 0, 0 };
+	json_t *doc_users = json_object(), *contested = json_object();
+	struct gr_login_rules rules = { 0 };
 	const char *id;
 	size_t i, removing = 0;
 	int r;
@@ -353,7 +406,7 @@ int gr_import_directory_report(struct gr_store *st, const char *dir, const json_
 	if (changes)
 		*changes = NULL;
 	if (!user_ids || !group_ids || !user_groups || !empty || !group_counts || !chg ||
-	    !om.per_group) {
+	    !om.per_group || !doc_users || !contested) {
 		r = oom(err);
 		goto out;
 	}
@@ -363,6 +416,16 @@ int gr_import_directory_report(struct gr_store *st, const char *dir, const json_
 		     &stats->memberships, err);
 	if (r < 0)
 		goto out;
+	/* login.defs and the host's accounts once per import, not per user. */
+	if ((r = gr_login_rules_load(cfg, &rules, err)) < 0)
+		goto out;
+	rules.contested = contested;
+	json_array_foreach(users, i, v) {
+		if (json_object_set(doc_users, gr_scim_str(v, "id"), v) < 0) {
+			r = oom(err);
+			goto out;
+		}
+	}
 
 	r = gr_store_begin(st, err);
 	if (r < 0)
@@ -436,8 +499,9 @@ int gr_import_directory_report(struct gr_store *st, const char *dir, const json_
 		stats->users_removed++;
 	}
 	/* Renames may swap names between users or groups: re-index from scratch. */
-	if ((r = clear_user_indexes(st, dir, old_users, err)) < 0 ||
-	    (r = clear_group_indexes(st, dir, old_groups, err)) < 0)
+	if ((r = clear_user_indexes(st, dir, old_users, doc_users, err)) < 0 ||
+	    (r = clear_group_indexes(st, dir, old_groups, err)) < 0 ||
+	    (r = contested_logins(st, users, contested, err)) < 0)
 		goto cancel;
 	report = json_array();
 	if (!report) {
@@ -455,7 +519,7 @@ int gr_import_directory_report(struct gr_store *st, const char *dir, const json_
 			gr_user_get(st, dir, uid, &old_rec, NULL);
 			gr_user_get_scim(st, dir, uid, &old_scim, NULL);
 		}
-		r = gr_user_put(st, dir, v, gl ? gl : empty, err);
+		r = gr_user_put_rules(st, dir, v, gl ? gl : empty, &rules, err);
 		if (r == 0)
 			gr_user_get(st, dir, uid, &rec, NULL);
 		if (r == 0 && !existed) {
@@ -531,6 +595,9 @@ out:
 	json_decref(old_users);
 	json_decref(old_groups);
 	json_decref(empty);
+	json_decref(doc_users);
+	json_decref(contested);
+	gr_login_rules_free(&rules);
 	return r;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -264,8 +265,8 @@ int gr_user_get_scim(struct gr_store *st, const char *dir, const char *id, json_
 	return gr_store_get_json(st, key, out, err);
 }
 
-static int login_for(const struct gr_config *cfg, const json_t *scim, char *out, size_t len,
-		     struct gr_err *err)
+int gr_user_login_for(const struct gr_config *cfg, const json_t *scim, char *out, size_t len,
+		      struct gr_err *err)
 {
 	const char *src = gr_scim_str(scim, "userName");
 
@@ -277,7 +278,87 @@ static int login_for(const struct gr_config *cfg, const json_t *scim, char *out,
 					  cfg->username_attribute);
 		src = vals[0];
 	}
-	return gr_login_from_username(src, cfg->username_mode, out, len, err);
+	return gr_login_map(cfg, src, out, len, err);
+}
+
+int gr_login_rules_load(const struct gr_config *cfg, struct gr_login_rules *rules,
+			struct gr_err *err)
+{
+	struct passwd pw, *res;
+	char buf[4096];
+	int r = gr_login_defs_uid_range(cfg->login_defs, &rules->uid_min, &rules->uid_max);
+
+	rules->contested = NULL;
+	rules->system = NULL;
+	if (r < 0)
+		return gr_err_set(err, r, "cannot read %s: %s", cfg->login_defs, strerror(-r));
+	rules->system = json_object();
+	if (!rules->system)
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	setpwent();
+	while ((r = getpwent_r(&pw, buf, sizeof(buf), &res)) == 0 && res) {
+		if ((pw.pw_uid < rules->uid_min || pw.pw_uid > rules->uid_max) &&
+		    json_object_set_new(rules->system, pw.pw_name, json_true()) < 0) {
+			r = ENOMEM;
+			break;
+		}
+	}
+	endpwent();
+	/*
+	 * ENOENT ends the list.  Any other error (ERANGE for an entry past
+	 * 4 KiB included) fails the caller: an account we could not read may
+	 * be a system account, and guessing either way is wrong.
+	 */
+	if (r != 0 && r != ENOENT) {
+		gr_login_rules_free(rules);
+		return gr_err_set(err, -r, "cannot list the host's accounts: %s", strerror(r));
+	}
+	return 0;
+}
+
+void gr_login_rules_free(struct gr_login_rules *rules)
+{
+	json_decref(rules->system);
+	rules->system = NULL;
+}
+
+int gr_login_rules_is_system(const struct gr_login_rules *rules, const char *login)
+{
+	return gr_reserved_user_name(login) || json_object_get(rules->system, login) ? 1 : 0;
+}
+
+/*
+ * The login USER may take (return 0), or a login_error sentence in LERR
+ * (return 1); negative on a store error.
+ */
+static int login_claim(struct gr_store *st, const char *me, const json_t *scim,
+		       const struct gr_login_rules *rules, char *login, size_t len,
+		       struct gr_err *lerr, struct gr_err *err)
+{
+	char key[GR_KEY_MAX], owner[GR_KEY_MAX];
+
+	if (gr_user_login_for(gr_store_config(st), scim, login, len, lerr) < 0)
+		return 1;
+	if (gr_login_rules_is_system(rules, login)) {
+		gr_err_set(lerr, -GR_E_INVALID, "login name '%s' is a system account on this host",
+			   login);
+		return 1;
+	}
+	if (gr_key(key, sizeof(key), "login/%s", login) < 0)
+		return gr_err_set(err, -ENAMETOOLONG, "key too long");
+	if (gr_store_get_str(st, key, owner, sizeof(owner), NULL) == 0 && strcmp(owner, me)) {
+		/* The holder keeps the name; the newcomer is reported. */
+		gr_err_set(lerr, -GR_E_CONFLICT, "login name '%s' is already used by %s", login,
+			   owner);
+		return 1;
+	}
+	if (rules->contested && json_object_get(rules->contested, login)) {
+		gr_err_set(lerr, -GR_E_CONFLICT,
+			   "login name '%s' is claimed by several users at once; none gets it while more than one claims it",
+			   login);
+		return 1;
+	}
+	return 0;
 }
 
 /* Drop the index entries of the stored user OLD. */
@@ -318,7 +399,18 @@ static int user_unindex(struct gr_store *st, const char *dir, const json_t *old,
 int gr_user_put(struct gr_store *st, const char *dir, const json_t *scim, const json_t *groups,
 		struct gr_err *err)
 {
-	const struct gr_config *cfg = gr_store_config(st);
+	struct gr_login_rules rules;
+	int r = gr_login_rules_load(gr_store_config(st), &rules, err);
+
+	if (r == 0)
+		r = gr_user_put_rules(st, dir, scim, groups, &rules, err);
+	gr_login_rules_free(&rules);
+	return r;
+}
+
+int gr_user_put_rules(struct gr_store *st, const char *dir, const json_t *scim,
+		      const json_t *groups, const struct gr_login_rules *rules, struct gr_err *err)
+{
 	char key[GR_KEY_MAX], lower[512], login[GR_UNIX_NAME_MAX + 1], me[GR_KEY_MAX];
 	char owner[GR_KEY_MAX];
 	const char *id = gr_scim_str(scim, "id");
@@ -373,24 +465,18 @@ int gr_user_put(struct gr_store *st, const char *dir, const json_t *scim, const 
 	}
 
 	gr_err_clear(&lerr);
-	r = login_for(cfg, scim, login, sizeof(login), &lerr);
+	r = login_claim(st, me, scim, rules, login, sizeof(login), &lerr, err);
+	if (r < 0)
+		goto out;
 	if (r == 0) {
 		if (gr_key(key, sizeof(key), "login/%s", login) < 0) {
 			r = keyerr(err);
 			goto out;
 		}
-		if (gr_store_get_str(st, key, owner, sizeof(owner), NULL) == 0 &&
-		    strcmp(owner, me)) {
-			/* First come keeps the name; the newcomer is reported. */
-			r = json_object_set_new(rec, "login_error",
-						json_sprintf("login name '%s' is already used by %s",
-							     login, owner));
-		} else {
-			r = gr_store_put_str(st, key, me, err);
-			if (r < 0)
-				goto out;
-			r = json_object_set_new(rec, "login", json_string(login));
-		}
+		r = gr_store_put_str(st, key, me, err);
+		if (r < 0)
+			goto out;
+		r = json_object_set_new(rec, "login", json_string(login));
 	} else {
 		r = json_object_set_new(rec, "login_error", json_string(gr_err_msg(&lerr)));
 	}

@@ -182,6 +182,23 @@ static int allocate_gid(struct gr_store *st, uint32_t *out, struct gr_err *err)
 	return r;
 }
 
+/*
+ * Names and descriptions are shown in terminals and logs: no control
+ * characters, no invalid UTF-8, no bidi overrides (escaped on output too).
+ * The field sizes bound the length: callers refuse longer values before
+ * copying them in, rather than cut them.
+ */
+static int check_text(const struct gr_role *role, struct gr_err *err)
+{
+	if (!gr_valid_text(role->name, sizeof(role->name) - 1))
+		return gr_err_set(err, -GR_E_INVALID,
+				  "role name must be UTF-8 text without control characters");
+	if (!gr_valid_text(role->description, sizeof(role->description) - 1))
+		return gr_err_set(err, -GR_E_INVALID,
+				  "role description must be UTF-8 text without control characters");
+	return 0;
+}
+
 int gr_role_create(struct gr_store *st, struct gr_role *role, unsigned flags,
 		   struct gr_err *err)
 {
@@ -194,6 +211,8 @@ int gr_role_create(struct gr_store *st, struct gr_role *role, unsigned flags,
 	if (!gr_valid_slug(role->slug))
 		return gr_err_set(err, -GR_E_INVALID,
 				  "invalid role slug '%s' (1-64 of a-z, 0-9, '-', '_')", role->slug);
+	if ((r = check_text(role, err)) < 0)
+		return r;
 	if (role->priority < GR_PRIORITY_MIN || role->priority > GR_PRIORITY_MAX)
 		return gr_err_set(err, -GR_E_INVALID, "priority must be between %d and %d",
 				  GR_PRIORITY_MIN, GR_PRIORITY_MAX);
@@ -308,6 +327,8 @@ int gr_role_update(struct gr_store *st, const struct gr_role *role, struct gr_er
 
 	r = gr_role_get(st, role->slug, &cur, err);
 	if (r < 0)
+		return r;
+	if ((r = check_text(role, err)) < 0)
 		return r;
 	if (role->priority < GR_PRIORITY_MIN || role->priority > GR_PRIORITY_MAX)
 		return gr_err_set(err, -GR_E_INVALID, "priority must be between %d and %d",

@@ -255,10 +255,10 @@ teardown() {
 	one_line_error "directory.tdb: writable by group or others"
 	chmod 600 "$WORK/state/directory.tdb"
 
-	echo "gid_min = 12" >>"$CONF"
+	echo "gid_min = 12" >>"$CONF"  # line 7: after the fixture's login_domains line
 	run --separate-stderr ctl role list
 	[ "$status" -eq 1 ]
-	one_line_error "grouprole.conf:6: gid_min: must be a number from 1000"
+	one_line_error "grouprole.conf:7: gid_min: must be a number from 1000"
 	run --separate-stderr "$GR_BUILD/grouprolectl" --config "$WORK/nonexistent.conf" role list
 	[ "$status" -eq 1 ]
 	one_line_error "nonexistent.conf: No such file or directory"

@@ -1,5 +1,6 @@
 # Shared set-up for the grouprolectl tests: a private state directory and a
-# config that points at it.  GR_BUILD and GR_SRCDIR come from the Makefile.
+# config that points at it.  LOGIN_DOMAINS_CONF replaces the login_domains
+# line (the example company's two domains); EXTRA_CONF adds lines.  GR_BUILD and GR_SRCDIR come from the Makefile.
 bats_require_minimum_version 1.5.0
 
 : "${GR_BUILD:=$BATS_TEST_DIRNAME/../../build}"
@@ -15,6 +16,7 @@ organization = payments
 resources = host:web01 hostgroup:payments-web
 test_mode = yes
 ${EXTRA_CONF:-}
+${LOGIN_DOMAINS_CONF-login_domains = meridian.example contractor.example}
 CONF
 	chmod 644 "$CONF"
 }

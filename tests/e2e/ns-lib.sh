@@ -61,7 +61,8 @@
 #
 #   ns_grouprole_conf [LINE...]
 #       Write /etc/grouprole/grouprole.conf (root, 0644): state_dir =
-#       $NS_STATE plus LINES.  This is the path the NSS module reads in
+#       $NS_STATE, login_domains = example.com unless a LINE sets it, plus
+#       LINES.  This is the path the NSS module reads in
 #       setuid programs, which ignore GROUPROLE_CONF; other programs get
 #       GROUPROLE_CONF unset by ns_init so that they read it too.
 #
@@ -228,6 +229,8 @@ ns_grouprole_conf() {
 	{
 		echo "# written by tests/e2e/ns-lib.sh"
 		echo "state_dir = $NS_STATE"
+		# username = localpart maps only listed domains; the tests' users are @example.com.
+		case " $* " in *" login_domains ="*) ;; *) echo "login_domains = example.com" ;; esac
 		for line in "$@"; do echo "$line"; done
 	} | ns_etc_file grouprole/grouprole.conf
 }

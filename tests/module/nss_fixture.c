@@ -39,8 +39,9 @@ void nf_setup(struct nf_env *env, const char *extra)
 	snprintf(env->conf, sizeof(env->conf), "%s/grouprole.conf", env->dir);
 	snprintf(env->snap, sizeof(env->snap), "%s/%s", env->state, GR_SNAP_FILE);
 	assert_int_equal(mkdir(env->state, 0755), 0);
-	snprintf(lines, sizeof(lines), "%s\n%s", extra && strstr(extra, "test_mode") ? "" :
-		 "test_mode = yes", extra ? extra : "");
+	snprintf(lines, sizeof(lines), "%s\n%s\n%s", extra && strstr(extra, "test_mode") ? "" :
+		 "test_mode = yes", extra && strstr(extra, "login_domains") ? "" :
+		 "login_domains = example.com", extra ? extra : "");
 	nf_write_conf(env, lines);
 	assert_int_equal(setenv("GROUPROLE_CONF", env->conf, 1), 0);
 }

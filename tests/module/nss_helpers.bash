@@ -16,6 +16,7 @@ state_dir = $WORK/state
 organization = payments
 resources = host:web01 hostgroup:payments-web
 test_mode = yes
+login_domains = meridian.example contractor.example
 CONF
 	chmod 644 "$CONF"
 	# Host accounts as nss_wrapper's "files" source sees them.

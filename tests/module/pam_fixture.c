@@ -30,8 +30,9 @@ int pf_write_conf(const char *path, const char *state_dir, const char *extra)
 		close(fd);
 		return -ENOMEM;
 	}
-	fprintf(f, "# written by the PAM tests\nstate_dir = %s\ntest_mode = yes\n%s%s",
-		state_dir, extra ? extra : "", extra && extra[0] ? "\n" : "");
+	fprintf(f, "# written by the PAM tests\nstate_dir = %s\ntest_mode = yes\n%s%s%s",
+		state_dir, extra && strstr(extra, "login_domains") ? "" :
+		"login_domains = example.com\n", extra ? extra : "", extra && extra[0] ? "\n" : "");
 	return fclose(f) == 0 ? 0 : -EIO;
 }
 

@@ -66,6 +66,9 @@ static void check_defaults(const struct gr_config *c)
 	assert_int_equal(c->gid_max, 299999);
 	assert_int_equal(c->username_mode, GR_USERNAME_LOCALPART);
 	assert_string_equal(c->username_attribute, "");
+	/* Secure by default: localpart with no listed domain maps nobody. */
+	assert_int_equal(c->n_login_domains, 0);
+	assert_string_equal(c->login_defs, "/etc/login.defs");
 	assert_int_equal(c->import_max_delete_percent, 25);
 	assert_int_equal(c->hash_size, 131071);
 	assert_false(c->test_mode);
@@ -105,6 +108,8 @@ static void test_every_key(void **state)
 		   "gid_min = 1000\n"
 		   "gid_max = 4294967293\n"
 		   "username = attribute:" ENTERPRISE ":employeeNumber\n"
+		   "login_domains = Corp.Example, contractor.example\tsub.corp.example\n"
+		   "login_defs = /tmp/test-login.defs\n"
 		   "import_max_delete_percent = 100\n"
 		   "hash_size = 16777213\n"
 		   "test_mode = on\n"
@@ -130,6 +135,13 @@ static void test_every_key(void **state)
 	assert_int_equal(c.gid_max, 4294967293u);
 	assert_int_equal(c.username_mode, GR_USERNAME_ATTRIBUTE);
 	assert_string_equal(c.username_attribute, ENTERPRISE ":employeeNumber");
+	/* Domains compare case-insensitively: stored lowercase. */
+	assert_int_equal(c.n_login_domains, 3);
+	assert_string_equal(c.login_domains[0], "corp.example");
+	assert_string_equal(c.login_domains[1], "contractor.example");
+	assert_string_equal(c.login_domains[2], "sub.corp.example");
+	/* Accepted here only because the same file sets test_mode (after it). */
+	assert_string_equal(c.login_defs, "/tmp/test-login.defs");
 	assert_int_equal(c.import_max_delete_percent, 100);
 	assert_int_equal(c.hash_size, 16777213);
 	assert_true(c.test_mode);
@@ -230,6 +242,10 @@ static void test_longest_line(void **state)
 
 /* ---- errors, each with the exact sentence ---- */
 
+#define S65 "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz012"
+#define D5 " a b c d e"
+#define D65 D5 D5 D5 D5 D5 D5 D5 D5 D5 D5 D5 D5 D5
+
 struct bad_row {
 	const char *name;
 	const char *text;
@@ -283,6 +299,20 @@ static const struct bad_row bad_rows[] = {
 	  "1: username: expected localpart, userName or attribute:NAME" },
 	{ "username attribute with a space", "username = attribute:a b\n", 0,
 	  "1: username: expected localpart, userName or attribute:NAME" },
+	{ "login_domains with an address", "login_domains = corp.example alice@corp.example\n", 0,
+	  "1: login_domains: invalid value 'alice@corp.example'" },
+	{ "login_domains with a wildcard", "login_domains = *.corp.example\n", 0,
+	  "1: login_domains: invalid value '*.corp.example'" },
+	{ "login_domains with a control byte", "login_domains = corp\033.example\n", 0,
+	  "1: login_domains: invalid value 'corp\033.example'" },
+	{ "login_domains item over 64", "login_domains = " S65 "\n", 0,
+	  "1: login_domains: item too long" },
+	{ "login_domains of 65 items", "login_domains =" D65 "\n", 0,
+	  "1: login_domains: more than 64 items" },
+	{ "login_defs without test_mode", "\nlogin_defs = /tmp/login.defs\n", 0,
+	  "2: login_defs: only accepted with test_mode = yes" },
+	{ "login_defs relative", "login_defs = login.defs\n", 0,
+	  "1: login_defs: must be an absolute path" },
 	{ "invalid resource", "resources = host:web1 server:web2\n", 0,
 	  "1: resources: invalid value 'server:web2'" },
 	{ "resource with uppercase", "resources = host:Web1\n", 0,
@@ -359,6 +389,18 @@ static void test_validate(void **state)
 			"gid_min 200000 is above gid_max 1000");
 	tu_assert_ok(gr_config_set(&c, "gid_min", "1000", &err), &err);
 	assert_int_equal(gr_config_validate(&c, &err), 0);
+
+	/*
+	 * login_defs decides what a system account is: moving it is for tests
+	 * only, however it was set (a PAM argument goes through here too).
+	 */
+	tu_assert_ok(gr_config_set(&c, "login_defs", "/tmp/login.defs", &err), &err);
+	tu_assert_fails(gr_config_validate(&c, &err), &err, -GR_E_CONFIG,
+			"login_defs: only accepted with test_mode = yes");
+	tu_assert_ok(gr_config_set(&c, "test_mode", "yes", &err), &err);
+	assert_int_equal(gr_config_validate(&c, &err), 0);
+	tu_assert_ok(gr_config_set(&c, "login_domains", "", &err), &err);
+	assert_int_equal(c.n_login_domains, 0);
 }
 
 /* Callers may pass no gr_err at all; a bad range must still just be refused. */

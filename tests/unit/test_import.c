@@ -798,26 +798,28 @@ static void test_unmapped(void **state)
 		  "{'id':'u3','userName':'9@x.com'},{'id':'u4','userName':'dave@x.com'}]",
 		  "[{'id':'g1','displayName':'All','members':[{'value':'u1'},{'value':'u2'},"
 		  "{'value':'u3'},{'value':'u4'}]}]");
-	assert_int_equal(fx->stats.unmapped, 2);
+	assert_int_equal(fx->stats.unmapped, 3);
 	assert_stats(&fx->stats, 4, 0, 0, 1, 0, 0, 4, 0);
 	report = json_dumps(fx->unmapped, JSON_COMPACT | JSON_SORT_KEYS);
 	assert_string_equal(report,
-			    "[{\"error\":\"login name 'alice' is already used by corp/u1\","
-			    "\"userName\":\"alice@b.com\"},"
+			    "[{\"error\":\"login name 'alice' is claimed by several users at once; none gets it while more than one claims it\",\"userName\":\"alice@a.com\"},"
+			    "{\"error\":\"login name 'alice' is claimed by several users at once; none gets it while more than one claims it\",\"userName\":\"alice@b.com\"},"
 			    "{\"error\":\"'9@x.com' does not map to a valid Unix login name\","
 			    "\"userName\":\"9@x.com\"}]");
 	free(report);
-	/* Stored, without a login and with the reason; first come keeps the name. */
+	/*
+	 * Stored, without a login and with the reason.  Two new claimants of
+	 * one free name: neither gets it (document order must not choose).
+	 */
 	assert_rec(fx, "user/corp/u2",
 		   "{\"active\":true,\"groups\":[\"g1\"],\"id\":\"u2\","
-		   "\"login_error\":\"login name 'alice' is already used by corp/u1\","
+		   "\"login_error\":\"login name 'alice' is claimed by several users at once; none gets it while more than one claims it\","
 		   "\"userName\":\"alice@b.com\"}");
 	assert_rec(fx, "user/corp/u3",
 		   "{\"active\":true,\"groups\":[\"g1\"],\"id\":\"u3\","
 		   "\"login_error\":\"'9@x.com' does not map to a valid Unix login name\","
 		   "\"userName\":\"9@x.com\"}");
-	assert_rec(fx, "login/alice", "corp/u1");
-	assert_find(fx, "alice", "corp/u1");
+	assert_find(fx, "alice@a.com", "corp/u1");
 	assert_find(fx, "alice@b.com", "corp/u2");
 	assert_find(fx, "9@x.com", "corp/u3");
 	assert_rec(fx, "members/corp/g1", "[\"u1\",\"u2\",\"u3\",\"u4\"]");
@@ -828,8 +830,8 @@ static void test_unmapped(void **state)
 		  "{'id':'u3','userName':'9@x.com'},{'id':'u4','userName':'dave@x.com'}]",
 		  "[{'id':'g1','displayName':'All','members':[{'value':'u1'},{'value':'u2'},"
 		  "{'value':'u3'},{'value':'u4'}]}]");
-	assert_int_equal(fx->stats.unmapped, 2);
-	assert_int_equal(json_array_size(fx->unmapped), 2);
+	assert_int_equal(fx->stats.unmapped, 3);
+	assert_int_equal(json_array_size(fx->unmapped), 3);
 
 	/* Fixed at the source: mapped, and the error is gone. */
 	import_ok(fx,
@@ -843,6 +845,8 @@ static void test_unmapped(void **state)
 		   "{\"active\":true,\"groups\":[\"g1\"],\"id\":\"u3\",\"login\":\"nine\","
 		   "\"userName\":\"nine@x.com\"}");
 	assert_find(fx, "alice.b", "corp/u2");
+	/* alice has one claimant left, who gets it. */
+	assert_find(fx, "alice", "corp/u1");
 }
 
 /* A login is unique on the host, across directories too. */

@@ -212,7 +212,108 @@ static const struct login_row login_rows[] = {
 	{ "attribute: value lowercased", GR_USERNAME_ATTRIBUTE, "E12345", "e12345", 0, NULL },
 	{ "attribute: digits only refused", GR_USERNAME_ATTRIBUTE, "12345", NULL, -GR_E_INVALID,
 	  "'12345' does not map to a valid Unix login name" },
+	/* An attribute value is a plain Unix name: nothing that forges output. */
+	{ "attribute: '@' refused", GR_USERNAME_ATTRIBUTE, "alice@corp", NULL, -GR_E_INVALID,
+	  "'alice@corp' does not map to a valid Unix login name" },
+	{ "attribute: newline refused", GR_USERNAME_ATTRIBUTE, "alice\nok: fine", NULL,
+	  -GR_E_INVALID, "'alice\nok: fine' does not map to a valid Unix login name" },
+	{ "attribute: escape sequence refused", GR_USERNAME_ATTRIBUTE, "a\033[2J", NULL,
+	  -GR_E_INVALID, "'a\033[2J' does not map to a valid Unix login name" },
 };
+
+/* ---- login names under a configuration: login_domains ---- */
+
+struct map_row {
+	const char *name;
+	int mode;
+	const char *domains; /* login_domains value */
+	const char *value;
+	const char *login;   /* expected login, or NULL for an error */
+	const char *msg;
+};
+
+static const struct map_row map_rows[] = {
+	{ "localpart: listed domain", GR_USERNAME_LOCALPART, "corp.example", "Alice@corp.example",
+	  "alice", NULL },
+	{ "localpart: domain compared case-insensitively", GR_USERNAME_LOCALPART,
+	  "Corp.Example", "alice@CORP.example", "alice", NULL },
+	{ "localpart: second listed domain", GR_USERNAME_LOCALPART, "corp.example eu.corp.example",
+	  "bob@eu.corp.example", "bob", NULL },
+	{ "localpart: contractor domain refused", GR_USERNAME_LOCALPART, "corp.example",
+	  "alice@contractor.example", NULL,
+	  "'alice@contractor.example': domain 'contractor.example' is not in login_domains" },
+	{ "localpart: subdomain is not the domain", GR_USERNAME_LOCALPART, "corp.example",
+	  "alice@evil.corp.example", NULL,
+	  "'alice@evil.corp.example': domain 'evil.corp.example' is not in login_domains" },
+	{ "localpart: suffix is not the domain", GR_USERNAME_LOCALPART, "corp.example",
+	  "alice@corp.example.evil", NULL,
+	  "'alice@corp.example.evil': domain 'corp.example.evil' is not in login_domains" },
+	{ "localpart: second '@' is not a listed domain", GR_USERNAME_LOCALPART, "corp.example",
+	  "alice@x@corp.example", NULL,
+	  "'alice@x@corp.example': domain 'x@corp.example' is not in login_domains" },
+	{ "localpart: no domain does not map", GR_USERNAME_LOCALPART, "corp.example", "alice",
+	  NULL, "'alice' has no domain; username = localpart maps only names in login_domains" },
+	{ "localpart: empty login_domains maps nobody", GR_USERNAME_LOCALPART, "",
+	  "alice@corp.example", NULL,
+	  "username = localpart maps no user until login_domains lists the accepted domains" },
+	{ "localpart: listed domain, invalid local part", GR_USERNAME_LOCALPART, "corp.example",
+	  "9@corp.example", NULL, "'9@corp.example' does not map to a valid Unix login name" },
+	{ "userName: login_domains does not apply", GR_USERNAME_USERNAME, "",
+	  "Carol@Elsewhere.example", "carol@elsewhere.example", NULL },
+	{ "attribute: login_domains does not apply", GR_USERNAME_ATTRIBUTE, "", "E12345", "e12345",
+	  NULL },
+};
+
+static void test_map_row(void **state)
+{
+	const struct map_row *row = *state;
+	char out[GR_UNIX_NAME_MAX + 1];
+	struct gr_config cfg;
+	struct gr_err err;
+	int r;
+
+	gr_config_defaults(&cfg);
+	cfg.username_mode = row->mode;
+	gr_err_clear(&err);
+	tu_assert_ok(gr_config_set(&cfg, "login_domains", row->domains, &err), &err);
+	strcpy(out, "untouched");
+	r = gr_login_map(&cfg, row->value, out, sizeof(out), &err);
+	if (row->login) {
+		if (r != 0)
+			fail_msg("'%s' -> %d (%s), expected '%s'", row->value, r, gr_err_msg(&err),
+				 row->login);
+		assert_string_equal(out, row->login);
+		return;
+	}
+	assert_int_equal(r, -GR_E_INVALID);
+	assert_string_equal(gr_err_msg(&err), row->msg);
+	assert_string_equal(out, "untouched");
+}
+
+/* ---- free text: role names and descriptions ---- */
+
+static void test_valid_text(void **state)
+{
+	(void)state;
+	assert_true(gr_valid_text("", 8));
+	assert_true(gr_valid_text("On-call engineers (EU), 24/7 \\ \"quoted\"", 64));
+	assert_true(gr_valid_text("Jos\xc3\xa9 \xf0\x9f\x94\x91", 64));
+	assert_true(gr_valid_text("12345678", 8));
+	assert_false(gr_valid_text("123456789", 8));
+	assert_false(gr_valid_text("a\nok: all good", 64));
+	assert_false(gr_valid_text("a\tb", 64));
+	assert_false(gr_valid_text("x\033[2Jy", 64));
+	assert_false(gr_valid_text("a\177b", 64));
+	assert_false(gr_valid_text("a\xc2\x9b" "2J", 64));      /* C1 CSI */
+	assert_false(gr_valid_text("a\x9b" "2J", 64));           /* lone 8-bit CSI */
+	assert_false(gr_valid_text("admin\xe2\x80\xae" "cba", 64)); /* bidi override */
+	assert_false(gr_valid_text("a\xe2\x81\xa6" "b", 64));  /* bidi isolate */
+	assert_false(gr_valid_text("a\xe2\x80\xa8" "b", 64));  /* line separator */
+	assert_false(gr_valid_text("a\xc0\xaf", 64));           /* overlong */
+	assert_false(gr_valid_text("\xed\xa0\x80", 64));       /* surrogate */
+	assert_false(gr_valid_text("ab\xe2\x82", 64));          /* truncated */
+	assert_false(gr_valid_text(NULL, 64));
+}
 
 static void test_login_row(void **state)
 {
@@ -299,11 +400,12 @@ static void printable_name(char *out, size_t len, const char *s)
 
 #define N_VALID (sizeof(valid_rows) / sizeof(valid_rows[0]))
 #define N_LOGIN (sizeof(login_rows) / sizeof(login_rows[0]))
+#define N_MAP (sizeof(map_rows) / sizeof(map_rows[0]))
 
 int main(void)
 {
 	static char names[N_VALID][400];
-	struct CMUnitTest tests[N_VALID + N_LOGIN + 3];
+	struct CMUnitTest tests[N_VALID + N_LOGIN + N_MAP + 4];
 	size_t i, n = 0;
 
 	for (i = 0; i < N_VALID; i++, n++) {
@@ -326,6 +428,13 @@ int main(void)
 		tests[n].test_func = test_login_row;
 		tests[n].initial_state = (void *)(uintptr_t)&login_rows[i];
 	}
+	for (i = 0; i < N_MAP; i++, n++) {
+		memset(&tests[n], 0, sizeof(tests[n]));
+		tests[n].name = map_rows[i].name;
+		tests[n].test_func = test_map_row;
+		tests[n].initial_state = (void *)(uintptr_t)&map_rows[i];
+	}
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_valid_text);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_null);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_login_edge_cases);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lowercase);

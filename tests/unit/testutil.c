@@ -24,8 +24,12 @@ void tu_setup(struct tu_env *env, const char *extra)
 	snprintf(env->conf, sizeof(env->conf), "%s/grouprole.conf", env->dir);
 	f = fopen(env->conf, "w");
 	assert_non_null(f);
-	fprintf(f, "# written by the unit tests\nstate_dir = %s\ntest_mode = yes\nhash_size = 1031\n%s\n",
-		env->state, extra ? extra : "");
+	/* username = localpart maps only listed domains: list the tests' own. */
+	fprintf(f, "# written by the unit tests\nstate_dir = %s\ntest_mode = yes\nhash_size = 1031\n%s\n%s\n",
+		env->state,
+		extra && strstr(extra, "login_domains") ? "" :
+		"login_domains = example.com x.com y.com a.com b.com partner.com",
+		extra ? extra : "");
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(chmod(env->conf, 0644), 0);
 	gr_err_clear(&err);
