@@ -191,8 +191,9 @@ static int cmd_role_create(struct ctl *c, int argc, char **argv)
 		strcpy(role.unix_group, c->opt_unix_group);
 	}
 	if (c->opt_gid) {
-		if (parse_int(c->opt_gid, 1, 4294967294LL, &n) < 0)
-			return ctl_fail(c, EXIT_USAGE, "--gid: expected a number");
+		/* Any 32-bit value parses; the library says which are refused and why. */
+		if (parse_int(c->opt_gid, 0, 4294967295LL, &n) < 0)
+			return ctl_fail(c, EXIT_USAGE, "--gid: expected a number from 0 to 4294967295");
 		role.gid = (uint32_t)n;
 		flags |= GR_ROLE_GID_SET;
 	}
