@@ -458,7 +458,6 @@ static int cmd_directory_list(struct ctl *c, int argc, char **argv)
 static int cmd_import(struct ctl *c, int argc, char **argv)
 {
 	struct gr_import_stats s;
-	struct gr_publish_stats ps;
 	struct gr_err err;
 	json_t *users = NULL, *groups = NULL, *unmapped = NULL, *u;
 	size_t i;
@@ -483,11 +482,10 @@ static int cmd_import(struct ctl *c, int argc, char **argv)
 	json_decref(groups);
 	if (r < 0)
 		return FAIL(c, &err);
-	r = gr_publish(c->st, &ps, &err);
-	if (r < 0) {
+	r = ctl_publish_committed(c, &err);
+	if (r) {
 		json_decref(unmapped);
-		return ctl_fail(c, EXIT_REFUSED, "import committed, but publishing failed: %s",
-				gr_err_msg(&err));
+		return r;
 	}
 	if (c->json) {
 		json_t *v = json_pack("{s:s,s:{s:I,s:I,s:I},s:{s:I,s:I,s:I},s:I,s:O}",
@@ -1373,83 +1371,6 @@ static int cmd_publish(struct ctl *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int check_unmapped(const char *key, const unsigned char *val, size_t len, void *p)
-{
-	json_t *problems = p, *u = json_loadb((const char *)val, len, 0, NULL);
-
-	if (!u) {
-		json_array_append_new(problems, json_sprintf("%s: record is not JSON", key));
-		return 0;
-	}
-	if (json_object_get(u, "login_error"))
-		json_array_append_new(problems,
-				      json_sprintf("user %s: %s",
-						   json_string_value(json_object_get(u, "userName")),
-						   json_string_value(json_object_get(u, "login_error"))));
-	json_decref(u);
-	return 0;
-}
-
-static int cmd_check(struct ctl *c, int argc, char **argv)
-{
-	struct gr_err err;
-	json_t *problems = json_array(), *p;
-	char path[PATH_MAX];
-	struct gr_snap *snap = NULL;
-	uint64_t gen = 0;
-	size_t i;
-	int r;
-
-	gr_err_clear(&err);
-	if (tdb_check(gr_store_tdb(c->st), NULL, NULL) != 0)
-		json_array_append_new(problems, json_string("directory.tdb fails libtdb's integrity check"));
-	gr_store_walk(c->st, "user/", check_unmapped, problems, NULL);
-	if (c->cfg.organization[0]) {
-		json_t *o = NULL;
-
-		if (gr_org_get(c->st, c->cfg.organization, &o, NULL) < 0)
-			json_array_append_new(problems,
-				json_sprintf("host organization '%s' does not exist",
-					     c->cfg.organization));
-		json_decref(o);
-	}
-	gr_store_generation(c->st, &gen, NULL);
-	gr_config_state_path(&c->cfg, GR_SNAP_FILE, path, sizeof(path));
-	r = gr_snap_open(path, c->cfg.test_mode, &snap);
-	if (r < 0) {
-		json_array_append_new(problems, json_sprintf("snapshot %s: %s", path,
-			r == -ENOENT ? "missing (run 'grouprolectl publish')" : gr_strerror(r)));
-	} else {
-		const struct gr_snap_header *h = gr_snap_header(snap);
-
-		if (h->generation != gen)
-			json_array_append_new(problems,
-				json_sprintf("snapshot is from generation %" PRIu64
-					     ", the directory is at %" PRIu64 " (run 'grouprolectl publish')",
-					     h->generation, gen));
-		if (h->next_expiry && h->next_expiry <= (int64_t)time(NULL))
-			json_array_append_new(problems,
-				json_string("an assignment in the snapshot has expired since it was published (run 'grouprolectl publish')"));
-		gr_snap_close(snap);
-	}
-	if (c->json) {
-		json_t *v = json_pack("{s:b,s:O}", "ok", json_array_size(problems) == 0, "problems",
-				      problems);
-
-		ctl_print_json(v);
-		json_decref(v);
-	} else {
-		json_array_foreach(problems, i, p)
-			printf("problem: %s\n", json_string_value(p));
-		if (!json_array_size(problems))
-			printf("ok: database and snapshot are consistent (generation %" PRIu64 ")\n",
-			       gen);
-	}
-	r = json_array_size(problems) ? EXIT_REFUSED : EXIT_OK;
-	json_decref(problems);
-	return r;
-}
-
 /* ---- the command table ---- */
 
 #define W CMD_WRITE
@@ -1504,7 +1425,7 @@ const struct ctl_cmd ctl_commands[] = {
 	{ { "policy", "show" }, 0, 0, R, cmd_policy_show, "policy show" },
 	{ { "user", "list" }, 0, 0, R, cmd_user_list, "user list [--directory NAME]" },
 	{ { "user", "show" }, 1, 1, R, cmd_user_show, "user show USER [--directory NAME]" },
-	{ { "publish" }, 0, 0, CMD_OWNTXN, cmd_publish, "publish" },
-	{ { "check" }, 0, 0, R, cmd_check, "check" },
+	{ { "publish" }, 0, 0, CMD_OWNTXN | CMD_NO_CATCHUP, cmd_publish, "publish" },
+	{ { "check" }, 0, 0, R | CMD_NO_CATCHUP, cmd_check, "check" },
 	{ { NULL }, 0, 0, 0, NULL, NULL },
 };
