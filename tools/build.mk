@@ -1,7 +1,7 @@
 # tools/: the admin CLI (and, later, the daemons).
 
 CTL := $(B)/grouprolectl
-CTL_SRCS := tools/grouprolectl.c tools/ctl_commands.c tools/ctl_output.c
+CTL_SRCS := tools/grouprolectl.c tools/ctl_commands.c tools/ctl_check.c tools/ctl_output.c
 CTL_OBJS := $(patsubst %.c,$(B)/%.o,$(CTL_SRCS))
 
 $(CTL): $(CTL_OBJS) $(LIBGR)

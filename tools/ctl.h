@@ -10,8 +10,14 @@
 #include "core/config.h"
 #include "store/store.h"
 
-/* Exit codes: the contract of grouprolectl(8). */
-enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+/*
+ * Exit codes: the contract of grouprolectl(8) and the README.
+ * EXIT_REFUSED means nothing changed (for check: problems found);
+ * EXIT_UNPUBLISHED means the change is committed -- PAM sees it -- but the
+ * NSS snapshot is not rebuilt yet (the next command publishes it);
+ * EXIT_WARNINGS is check's "no problem, but warnings".
+ */
+enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNPUBLISHED = 3, EXIT_WARNINGS = 4 };
 
 struct ctl_cmd;
 
@@ -43,7 +49,12 @@ struct ctl {
  */
 enum { CMD_WRITE = 1 << 0, CMD_READ = 1 << 1, CMD_OWNTXN = 1 << 2,
        /* The handler checks its arguments first, then calls ctl_open itself. */
-       CMD_LAZY = 1 << 3 };
+       CMD_LAZY = 1 << 3,
+       /*
+        * ctl_open does not publish first when the snapshot is behind the
+        * store (publish does it anyway; check reports it instead).
+        */
+       CMD_NO_CATCHUP = 1 << 4 };
 
 struct ctl_cmd {
 	const char *words[4];
@@ -69,8 +80,16 @@ int ctl_error(struct ctl *c, const struct gr_err *err);
  */
 int ctl_open(struct ctl *c);
 
-/* Commit the open transaction, then publish; prints and maps errors. */
+/*
+ * Commit the open transaction, then publish; prints and maps errors
+ * (EXIT_UNPUBLISHED when the commit landed but the publish did not).
+ */
 int ctl_commit(struct ctl *c, struct gr_err *err);
+/* Publish after a commit that is already in; EXIT_UNPUBLISHED on failure. */
+int ctl_publish_committed(struct ctl *c, struct gr_err *err);
+
+/* grouprolectl check (tools/ctl_check.c). */
+int cmd_check(struct ctl *c, int argc, char **argv);
 
 /*
  * S made safe for a terminal (GR_ESC_TERM: controls, invalid UTF-8, bidi

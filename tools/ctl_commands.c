@@ -226,8 +226,9 @@ static int cmd_role_create(struct ctl *c, int argc, char **argv)
 		strcpy(role.unix_group, c->opt_unix_group);
 	}
 	if (c->opt_gid) {
-		if (parse_int(c->opt_gid, 1, 4294967294LL, &n) < 0)
-			return ctl_fail(c, EXIT_USAGE, "--gid: expected a number");
+		/* Any 32-bit value parses; the library says which are refused and why. */
+		if (parse_int(c->opt_gid, 0, 4294967295LL, &n) < 0)
+			return ctl_fail(c, EXIT_USAGE, "--gid: expected a number from 0 to 4294967295");
 		role.gid = (uint32_t)n;
 		flags |= GR_ROLE_GID_SET;
 	}
@@ -515,7 +516,6 @@ static void print_changes(const json_t *changes, const char *kind, const char *n
 static int cmd_import(struct ctl *c, int argc, char **argv)
 {
 	struct gr_import_stats s;
-	struct gr_publish_stats ps;
 	struct gr_err err;
 	json_t *users = NULL, *groups = NULL, *unmapped = NULL, *changes = NULL, *u;
 	size_t i;
@@ -548,12 +548,11 @@ static int cmd_import(struct ctl *c, int argc, char **argv)
 		gr_esc_put(stderr, json_string_value(json_object_get(u, "error")), 512, GR_ESC_TERM);
 		fputc('\n', stderr);
 	}
-	r = gr_publish(c->st, &ps, &err);
-	if (r < 0) {
+	r = ctl_publish_committed(c, &err);
+	if (r) {
 		json_decref(unmapped);
 		json_decref(changes);
-		return ctl_fail(c, EXIT_REFUSED, "import committed, but publishing failed: %s",
-				gr_err_msg(&err));
+		return r;
 	}
 	if (c->json) {
 		json_t *v = json_pack("{s:s,s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I},"
@@ -1479,132 +1478,6 @@ static int cmd_publish(struct ctl *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int check_unmapped(const char *key, const unsigned char *val, size_t len, void *p)
-{
-	json_t *problems = p, *u = json_loadb((const char *)val, len, 0, NULL);
-
-	if (!u) {
-		json_array_append_new(problems, json_sprintf("%s: record is not JSON", key));
-		return 0;
-	}
-	if (json_object_get(u, "login_error"))
-		json_array_append_new(problems,
-				      json_sprintf("user %s: %s",
-						   json_string_value(json_object_get(u, "userName")),
-						   json_string_value(json_object_get(u, "login_error"))));
-	json_decref(u);
-	return 0;
-}
-
-/* One line about an orphaned record (gr_orphans_list), escaped for a terminal. */
-static json_t *orphan_warning(const json_t *o)
-{
-	char id[300], dir[300], org[300], what[600] = "";
-	const char *kind = json_string_value(json_object_get(o, "kind"));
-	const json_t *roles = json_object_get(o, "roles"), *v;
-	size_t i;
-
-	gr_esc(id, sizeof(id), json_string_value(json_object_get(o, "id")), GR_ESC_TERM);
-	gr_esc(dir, sizeof(dir), json_string_value(json_object_get(o, "directory")), GR_ESC_TERM);
-	gr_esc(org, sizeof(org), json_string_value(json_object_get(o, "organization")),
-	       GR_ESC_TERM);
-	json_array_foreach(roles, i, v) {
-		size_t len = strlen(what);
-
-		snprintf(what + len, sizeof(what) - len, " %s", json_string_value(v));
-	}
-	if (!strcmp(kind, "assignment"))
-		return json_sprintf("orphaned assignment: role %s on %s for user %s in '%s', which no "
-				    "longer exists (remove: grouprolectl assign remove --directory %s "
-				    "%s %s --resource %s)",
-				    json_string_value(json_object_get(o, "role")),
-				    json_string_value(json_object_get(o, "resource")), id, dir, dir,
-				    id, json_string_value(json_object_get(o, "role")),
-				    json_string_value(json_object_get(o, "resource")));
-	if (!strcmp(kind, "organization_member"))
-		return json_sprintf("orphaned organization member: user %s in '%s' of organization "
-				    "%s no longer exists (remove: grouprolectl org member remove "
-				    "--directory %s %s %s)", id, dir, org, dir, org, id);
-	if (!strcmp(kind, "group_roles"))
-		return json_sprintf("orphaned group roles:%s of group %s in '%s', which no longer "
-				    "exists (remove: grouprolectl group roles remove --directory %s "
-				    "%s%s)", what, id, dir, dir, id, what);
-	return json_sprintf("orphaned organization group roles:%s of group %s in '%s' for "
-			    "organization %s, which no longer exists (remove: grouprolectl org "
-			    "group roles remove --directory %s %s %s%s)", what, id, dir, org, dir,
-			    org, id, what);
-}
-
-static int cmd_check(struct ctl *c, int argc, char **argv)
-{
-	struct gr_err err;
-	json_t *problems = json_array(), *p, *warnings = json_array(), *orphans = NULL;
-	char path[PATH_MAX];
-	struct gr_snap *snap = NULL;
-	uint64_t gen = 0;
-	size_t i;
-	int r;
-
-	gr_err_clear(&err);
-	/* Orphaned admin records are warnings: they do not change the exit status. */
-	if (gr_orphans_list(c->st, &orphans, &err) < 0)
-		json_array_append_new(problems, json_string(gr_err_msg(&err)));
-	json_array_foreach(orphans, i, p)
-		json_array_append_new(warnings, orphan_warning(p));
-	if (tdb_check(gr_store_tdb(c->st), NULL, NULL) != 0)
-		json_array_append_new(problems, json_string("directory.tdb fails libtdb's integrity check"));
-	gr_store_walk(c->st, "user/", check_unmapped, problems, NULL);
-	if (c->cfg.organization[0]) {
-		json_t *o = NULL;
-
-		if (gr_org_get(c->st, c->cfg.organization, &o, NULL) < 0)
-			json_array_append_new(problems,
-				json_sprintf("host organization '%s' does not exist",
-					     c->cfg.organization));
-		json_decref(o);
-	}
-	gr_store_generation(c->st, &gen, NULL);
-	gr_config_state_path(&c->cfg, GR_SNAP_FILE, path, sizeof(path));
-	r = gr_snap_open(path, c->cfg.test_mode, &snap);
-	if (r < 0) {
-		json_array_append_new(problems, json_sprintf("snapshot %s: %s", path,
-			r == -ENOENT ? "missing (run 'grouprolectl publish')" : gr_strerror(r)));
-	} else {
-		const struct gr_snap_header *h = gr_snap_header(snap);
-
-		if (h->generation != gen)
-			json_array_append_new(problems,
-				json_sprintf("snapshot is from generation %" PRIu64
-					     ", the directory is at %" PRIu64 " (run 'grouprolectl publish')",
-					     h->generation, gen));
-		if (h->next_expiry && h->next_expiry <= (int64_t)time(NULL))
-			json_array_append_new(problems,
-				json_string("an assignment in the snapshot has expired since it was published (run 'grouprolectl publish')"));
-		gr_snap_close(snap);
-	}
-	if (c->json) {
-		json_t *v = json_pack("{s:b,s:O,s:O,s:o}", "ok", json_array_size(problems) == 0,
-				      "problems", problems, "warnings", warnings, "orphans",
-				      orphans ? json_incref(orphans) : json_array());
-
-		ctl_print_json(v);
-		json_decref(v);
-	} else {
-		json_array_foreach(problems, i, p)
-			printf("problem: %s\n", ctl_t(json_string_value(p)));
-		json_array_foreach(warnings, i, p)
-			printf("warning: %s\n", ctl_t(json_string_value(p)));
-		if (!json_array_size(problems))
-			printf("ok: database and snapshot are consistent (generation %" PRIu64 ")\n",
-			       gen);
-	}
-	r = json_array_size(problems) ? EXIT_REFUSED : EXIT_OK;
-	json_decref(problems);
-	json_decref(warnings);
-	json_decref(orphans);
-	return r;
-}
-
 /* ---- the command table ---- */
 
 #define W CMD_WRITE
@@ -1659,7 +1532,7 @@ const struct ctl_cmd ctl_commands[] = {
 	{ { "policy", "show" }, 0, 0, R, cmd_policy_show, "policy show" },
 	{ { "user", "list" }, 0, 0, R, cmd_user_list, "user list [--directory NAME]" },
 	{ { "user", "show" }, 1, 1, R, cmd_user_show, "user show USER [--directory NAME]" },
-	{ { "publish" }, 0, 0, CMD_OWNTXN, cmd_publish, "publish" },
-	{ { "check" }, 0, 0, R, cmd_check, "check" },
+	{ { "publish" }, 0, 0, CMD_OWNTXN | CMD_NO_CATCHUP, cmd_publish, "publish" },
+	{ { "check" }, 0, 0, R | CMD_NO_CATCHUP, cmd_check, "check" },
 	{ { NULL }, 0, 0, 0, NULL, NULL },
 };

@@ -5,10 +5,13 @@
  *   grouprolectl [--config FILE] [--json] NOUN [SUB] VERB [ARGS] [OPTIONS]
  *
  * Exit 0 on success, 1 when the request is refused (invalid data, conflict,
- * not found, I/O), 2 on usage errors; every error is one line on stderr.
- * Every change is one transaction, committed, then published.
+ * not found, I/O; nothing changed), 2 on usage errors, 3 when a change was
+ * committed but not published (the next command publishes it); check adds 4
+ * (warnings only).  Every error is one line on stderr.  Every change is one
+ * transaction, committed, then published.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdlib.h>
@@ -186,6 +189,41 @@ int main(int argc, char **argv)
 	return r;
 }
 
+/*
+ * A command that found the snapshot behind the store -- an earlier commit
+ * whose publish failed (full disk) or was killed -- publishes first, so NSS
+ * catches up with what PAM already sees.  A store that was just created has
+ * no snapshot yet and needs none before its first commit.  If publishing
+ * fails again the command goes on: its own commit retries, and `check`
+ * keeps reporting the lag.
+ */
+static void catch_up(struct ctl *c)
+{
+	struct gr_publish_stats ps;
+	struct gr_err err;
+	uint64_t snap_gen = 0, store_gen = 0;
+	int r;
+
+	gr_err_clear(&err);
+	r = gr_publish_lag(c->st, &snap_gen, &store_gen, &err);
+	if (r == 0 || (r == 1 && snap_gen == 0 && store_gen <= 1))
+		return;
+	gr_err_clear(&err);
+	if (gr_publish(c->st, &ps, &err) < 0) {
+		/* A change publishes after its commit and reports a failure then. */
+		if (!(c->cmd->flags & (CMD_WRITE | CMD_OWNTXN)))
+			ctl_fail(c, 0, "warning: the NSS snapshot is behind the database and publishing failed: %s",
+				 gr_err_msg(&err));
+		return;
+	}
+	if (snap_gen)
+		ctl_fail(c, 0, "published generation %" PRIu64 " (the NSS snapshot was at %" PRIu64 ")",
+			 ps.generation, snap_gen);
+	else
+		ctl_fail(c, 0, "published generation %" PRIu64 " (the NSS snapshot was missing or unreadable)",
+			 ps.generation);
+}
+
 int ctl_open(struct ctl *c)
 {
 	unsigned flags = GR_STORE_WRITE;
@@ -204,6 +242,14 @@ int ctl_open(struct ctl *c)
 				c->cfg.state_dir);
 	if (r < 0)
 		return ctl_fail(c, EXIT_REFUSED, "%s", gr_err_msg(&err));
+	if (gr_store_repaired_mode(c->st))
+		ctl_fail(c, 0, "warning: %s/%s was readable by others (mode %04o); it is 0600 now",
+			 c->cfg.state_dir, GR_STORE_FILE, gr_store_repaired_mode(c->st));
+	if (gr_store_repacked(c->st))
+		ctl_fail(c, 0, "reclaimed the space an interrupted commit left in %s/%s",
+			 c->cfg.state_dir, GR_STORE_FILE);
+	if (!(c->cmd->flags & CMD_NO_CATCHUP))
+		catch_up(c);
 	if (c->cmd->flags & CMD_WRITE)
 		r = gr_store_begin(c->st, &err);
 	else if (c->cmd->flags & CMD_READ)
@@ -216,17 +262,28 @@ int ctl_open(struct ctl *c)
 	return EXIT_OK;
 }
 
-int ctl_commit(struct ctl *c, struct gr_err *err)
+int ctl_publish_committed(struct ctl *c, struct gr_err *err)
 {
 	struct gr_publish_stats ps;
+
+	if (gr_publish(c->st, &ps, err) < 0)
+		return ctl_fail(c, EXIT_UNPUBLISHED,
+				"change committed, but not published: %s; the next grouprolectl command publishes it (or run 'grouprolectl publish')",
+				gr_err_msg(err));
+	return EXIT_OK;
+}
+
+int ctl_commit(struct ctl *c, struct gr_err *err)
+{
 	int r;
 
 	r = gr_store_commit(c->st, err);
+	/* Applied, but unconfirmed: it is in the store, so it is not "nothing changed". */
+	if (r == -GR_E_UNSYNCED)
+		return ctl_fail(c, EXIT_UNPUBLISHED,
+				"%s; not published: the next grouprolectl command publishes it",
+				gr_err_msg(err));
 	if (r < 0)
 		return ctl_error(c, err);
-	r = gr_publish(c->st, &ps, err);
-	if (r < 0)
-		return ctl_fail(c, EXIT_REFUSED, "change committed, but publishing failed: %s",
-				gr_err_msg(err));
-	return EXIT_OK;
+	return ctl_publish_committed(c, err);
 }

@@ -2,6 +2,7 @@
 #ifndef GR_PUBLISH_H
 #define GR_PUBLISH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,5 +34,32 @@ struct gr_publish_stats {
  * uncommitted changes: it publishes what is committed.
  */
 int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_err *err);
+
+/*
+ * Is the snapshot behind the store?  Fills the generation in nss.tdb's
+ * header (0 when it cannot be read) and the store's, and returns 1 when
+ * they differ or the snapshot is missing (a commit whose publish failed: a
+ * full disk, a killed process), 0 when they match, or a negative code when
+ * the snapshot exists but cannot be opened (-GR_E_UNSAFE, -GR_E_CORRUPT, ...)
+ * or the store cannot be read.
+ */
+int gr_publish_lag(struct gr_store *st, uint64_t *snap_gen, uint64_t *store_gen,
+		   struct gr_err *err);
+
+/*
+ * Remove temporary snapshot files (".nss.tdb.XXXXXX" and the like) that
+ * dead publishers left in state_dir.  A live publisher's file looks the
+ * same, so this only happens under publish.lock, which every publisher
+ * holds while its file exists: gr_publish does it itself; this takes the
+ * lock without waiting and sets BUSY instead when a publisher holds it.
+ * REMOVED counts the files removed, LEFT those that could not be (the first
+ * named in FIRST_LEFT, the reason in ERR, and a negative return).
+ */
+struct gr_sweep {
+	bool busy;
+	size_t removed, left;
+	char first_left[256];
+};
+int gr_publish_sweep(const struct gr_config *cfg, struct gr_sweep *out, struct gr_err *err);
 
 #endif

@@ -135,8 +135,12 @@ static int host_has_gid(struct gr_store *st, uint32_t gid)
 
 static bool reserved_gid(uint32_t gid)
 {
-	/* root, the "nobody" group of old and new, and (gid_t)-1. */
-	return gid == 0 || gid == 65534 || gid == 65535 || gid == 0xffffffffu || gid < 1000;
+	/*
+	 * root and the system range, the "nobody" group of old and new (65534,
+	 * and 65535, the 16-bit (gid_t)-1), and (gid_t)-1 and (gid_t)-2, which
+	 * setgroups/chown and NFS treat as "no change" and "nobody".
+	 */
+	return gid < 1000 || gid == 65534 || gid == 65535 || gid >= 0xfffffffeu;
 }
 
 static int allocate_gid(struct gr_store *st, uint32_t *out, struct gr_err *err)
@@ -284,6 +288,15 @@ int gr_role_create(struct gr_store *st, struct gr_role *role, unsigned flags,
 				return gr_err_set(err, -GR_E_CONFLICT,
 						  "gid %u is already used by host group '%s'",
 						  role->gid, owner);
+			/*
+			 * An explicit gid stays inside the configured range, so
+			 * the range is the whole truth about what grouprole
+			 * owns; a host group outside it is bound, not taken.
+			 */
+			if (role->gid < cfg->gid_min || role->gid > cfg->gid_max)
+				return gr_err_set(err, -GR_E_INVALID,
+						  "gid %u is outside gid_min..gid_max (%u-%u)",
+						  role->gid, cfg->gid_min, cfg->gid_max);
 		} else {
 			r = allocate_gid(st, &role->gid, err);
 			if (r < 0)

@@ -24,6 +24,8 @@ struct gr_store {
 	bool fatal_logged; /* libtdb reported a TDB_DEBUG_FATAL problem */
 	int tdb_flags;
 	struct tdb_logging_context log;
+	unsigned repaired_mode; /* the unsafe mode fixed at open, or 0 */
+	bool repacked;          /* dead space after a crashed commit was reclaimed */
 };
 
 static void store_log(struct tdb_context *tdb, enum tdb_debug_level level,
@@ -54,17 +56,34 @@ static void store_log_open(struct tdb_context *tdb, enum tdb_debug_level level,
 	(void)fmt;
 }
 
+/*
+ * Errors that only the operating system can explain.  libtdb's own error
+ * code is not reset by successful calls, so after a failed write it may
+ * still say "Record does not exist" from an earlier fetch; errno (cleared
+ * before every call that writes) says "No space left on device".
+ */
+static bool disk_errno(int e)
+{
+	return e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS || e == EFBIG;
+}
+
 static int tdb_failure(struct gr_store *st, struct gr_err *err, const char *what)
 {
+	int saved = errno;
 	enum TDB_ERROR e = tdb_error(st->tdb);
 	int code = e == TDB_ERR_LOCK || e == TDB_ERR_LOCK_TIMEOUT ? -GR_E_LOCK
 		 : e == TDB_ERR_CORRUPT			   ? -GR_E_CORRUPT
 		 : e == TDB_ERR_OOM			   ? -ENOMEM
 		 : e == TDB_ERR_NOEXIST			   ? -GR_E_NOTFOUND
 							   : -GR_E_IO;
+	const char *why = tdb_errorstr(st->tdb);
 
-	return gr_err_set(err, code, "%s: %s failed: %s%s%s", st->path, what,
-			  tdb_errorstr(st->tdb), st->tdb_msg[0] ? ": " : "", st->tdb_msg);
+	if (disk_errno(saved) && code != -GR_E_LOCK && code != -GR_E_CORRUPT) {
+		code = -saved;
+		why = strerror(saved);
+	}
+	return gr_err_set(err, code, "%s: %s failed: %s%s%s", st->path, what, why,
+			  st->tdb_msg[0] ? ": " : "", st->tdb_msg);
 }
 
 int gr_key(char *buf, size_t len, const char *fmt, ...)
@@ -133,6 +152,136 @@ static int check_schema(struct gr_store *st, bool create, struct gr_err *err)
 	return 0;
 }
 
+/*
+ * A few facts of libtdb's on-disk format (tdb_private.h, stable since
+ * 2008), read only to recognise the space a crashed commit leaves behind:
+ * the header holds the recovery area's offset at byte 44, and a record
+ * header is six 32-bit words, the last one its magic.
+ */
+#define TDB_HDR_RECOVERY_START 44
+#define TDB_RECOVERY_MAGIC_VALID 0xf53bc0e7u
+struct tdb_rec_hdr {
+	uint32_t next, rec_len, key_len, data_len, full_hash, magic;
+};
+
+/*
+ * The recovery record of the file behind FD: its offset, and its header.
+ * key_len is the file size before the commit it protects.  -ENOENT when
+ * the file has none.
+ */
+static int read_recovery_record(int fd, uint32_t *off, struct tdb_rec_hdr *rec)
+{
+	if (pread(fd, off, sizeof(*off), TDB_HDR_RECOVERY_START) != (ssize_t)sizeof(*off))
+		return -EIO;
+	if (*off == 0)
+		return -ENOENT;
+	if (pread(fd, rec, sizeof(*rec), *off) != (ssize_t)sizeof(*rec))
+		return -EIO;
+	return 0;
+}
+
+/*
+ * A commit that died after growing the file leaves, once libtdb's recovery
+ * has restored the old contents, the grown part of the file in place: half-
+ * written records that no hash chain refers to.  They are harmless, but
+ * tdb_check() counts them as corruption for ever.  A writer that finds a
+ * recovery pending (before libtdb runs it, at open) reclaims that space
+ * afterwards with tdb_repack(), which rewrites the database inside a
+ * transaction and turns everything unreferenced into free space.
+ */
+static bool grown_commit_pending(int fd, const struct stat *sb)
+{
+	struct tdb_rec_hdr rec;
+	uint32_t off;
+
+	return read_recovery_record(fd, &off, &rec) == 0 && rec.magic == TDB_RECOVERY_MAGIC_VALID &&
+	       rec.key_len < (uint64_t)sb->st_size;
+}
+
+/*
+ * A new database appears whole or not at all: it is built under a temporary
+ * name in the state directory (libtdb's header and hash table, then the
+ * schema and generation in one transaction, whose commit syncs), then
+ * linked into place.  A full disk at any point leaves no directory.tdb and
+ * no temporary file.  If another process created the database meanwhile,
+ * link() fails with EEXIST and theirs is used.
+ */
+static int create_database(struct gr_store *st, struct gr_err *err)
+{
+	struct tdb_logging_context quiet = { store_log_open, NULL };
+	struct tdb_context *tdb = NULL;
+	char tmp[PATH_MAX];
+	json_t *v = NULL;
+	char *s = NULL;
+	int fd = -1, r = 0, e;
+
+	if (gr_config_state_path(&st->cfg, ".directory.tdb.XXXXXX", tmp, sizeof(tmp)) < 0)
+		return gr_err_set(err, -ENAMETOOLONG, "state_dir too long");
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return gr_err_set(err, -errno, "cannot create %s: %s", tmp, strerror(errno));
+	errno = 0;
+	tdb = tdb_open_ex(tmp, (int)st->cfg.hash_size, st->tdb_flags, O_RDWR | O_CREAT, 0600,
+			  &quiet, NULL);
+	if (!tdb)
+		goto fail_errno;
+	v = json_pack("{s:i}", "version", GR_SCHEMA_VERSION);
+	s = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	if (!s) {
+		r = gr_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	errno = 0;
+	if (tdb_transaction_start(tdb) != 0 ||
+	    tdb_store(tdb, key_data("schema"), (TDB_DATA){ (unsigned char *)s, strlen(s) },
+		      TDB_INSERT) != 0 ||
+	    tdb_store(tdb, key_data("meta"),
+		      (TDB_DATA){ (unsigned char *)"{\"generation\":1}", 16 }, TDB_INSERT) != 0 ||
+	    tdb_transaction_commit(tdb) != 0 || fsync(fd) != 0)
+		goto fail_errno;
+	if (link(tmp, st->path) < 0 && errno != EEXIST) {
+		e = errno;
+		r = gr_err_set(err, -e, "cannot create %s: %s", st->path, strerror(e));
+		goto out;
+	}
+	/*
+	 * Durable once the directory is; if that sync fails the file is
+	 * complete either way, and a power cut leaves either it or nothing.
+	 */
+	(void)gr_fsync_parent(st->path);
+	goto out;
+fail_errno:
+	e = errno && errno != ENOENT ? errno : EIO;
+	r = gr_err_set(err, -e, "cannot create %s: %s", st->path, strerror(e));
+out:
+	if (tdb)
+		tdb_close(tdb);
+	close(fd);
+	unlink(tmp);
+	free(s);
+	json_decref(v);
+	return r;
+}
+
+/*
+ * directory.tdb holds every user's data: a mode that lets others read it
+ * (an admin's cp or chmod) is repaired on the open descriptor, after the
+ * trust checks have established that the file is ours.  Writability by
+ * others was refused before this point.
+ */
+static int repair_mode(struct gr_store *st, int fd, struct stat *sb, struct gr_err *err)
+{
+	if (!(sb->st_mode & 077))
+		return 0;
+	if (fchmod(fd, 0600) < 0)
+		return gr_err_set(err, -GR_E_UNSAFE,
+				  "%s: readable by others (mode %04o) and cannot be repaired: %s; run chmod 600 %s",
+				  st->path, (unsigned)(sb->st_mode & 07777), strerror(errno), st->path);
+	st->repaired_mode = (unsigned)(sb->st_mode & 07777);
+	sb->st_mode = (sb->st_mode & ~07777u) | 0600;
+	return 0;
+}
+
 int gr_store_open(const struct gr_config *cfg, unsigned flags, struct gr_store **out,
 		  struct gr_err *err)
 {
@@ -140,6 +289,7 @@ int gr_store_open(const struct gr_config *cfg, unsigned flags, struct gr_store *
 	struct stat ours, theirs;
 	struct tdb_logging_context quiet = { store_log_open, NULL };
 	bool create = flags & GR_STORE_CREATE;
+	bool reclaim;
 	int fd = -1, r;
 
 	*out = NULL;
@@ -158,11 +308,18 @@ int gr_store_open(const struct gr_config *cfg, unsigned flags, struct gr_store *
 	if (r < 0)
 		goto fail;
 
+	st->tdb_flags = TDB_INCOMPATIBLE_HASH | TDB_DISALLOW_NESTING |
+			((flags & GR_STORE_NOMMAP) ? TDB_NOMMAP : 0);
+	if (create && access(st->path, F_OK) < 0 && errno == ENOENT) {
+		r = create_database(st, err);
+		if (r < 0)
+			goto fail;
+	}
 	/*
 	 * Check the file through our own descriptor, then make sure libtdb
 	 * opened the very same inode: no window for a swapped path.
 	 */
-	fd = gr_safe_open(st->path, O_RDWR | (create ? O_CREAT : 0), 0600, cfg->test_mode, err);
+	fd = gr_safe_open(st->path, O_RDWR, 0600, cfg->test_mode, err);
 	if (fd < 0) {
 		r = fd;
 		goto fail;
@@ -171,8 +328,10 @@ int gr_store_open(const struct gr_config *cfg, unsigned flags, struct gr_store *
 		r = gr_err_set(err, -errno, "%s: %s", st->path, strerror(errno));
 		goto fail;
 	}
-	st->tdb_flags = TDB_INCOMPATIBLE_HASH | TDB_DISALLOW_NESTING |
-			((flags & GR_STORE_NOMMAP) ? TDB_NOMMAP : 0);
+	r = repair_mode(st, fd, &ours, err);
+	if (r < 0)
+		goto fail;
+	reclaim = st->writable && grown_commit_pending(fd, &ours);
 	st->tdb = tdb_open_ex(st->path, (int)cfg->hash_size, st->tdb_flags,
 			      O_RDWR | (create ? O_CREAT : 0), 0600, &quiet, NULL);
 	if (!st->tdb) {
@@ -194,6 +353,15 @@ int gr_store_open(const struct gr_config *cfg, unsigned flags, struct gr_store *
 	r = check_schema(st, create, err);
 	if (r < 0)
 		goto fail;
+	/* libtdb's open has just rolled the dead commit back. */
+	if (reclaim) {
+		errno = 0;
+		if (tdb_repack(st->tdb) != 0) {
+			r = tdb_failure(st, err, "reclaiming space after an interrupted commit");
+			goto fail;
+		}
+		st->repacked = true;
+	}
 	*out = st;
 	return 0;
 fail:
@@ -242,6 +410,7 @@ int gr_store_begin(struct gr_store *st, struct gr_err *err)
 		return gr_err_set(err, -EBUSY, "%s: transaction or read lock already active",
 				  st->path);
 	st->tdb_msg[0] = '\0';
+	errno = 0;
 	if (tdb_transaction_start(st->tdb) != 0)
 		return tdb_failure(st, err, "transaction start");
 	st->in_txn = true;
@@ -304,6 +473,7 @@ int gr_store_commit(struct gr_store *st, struct gr_err *err)
 	meta = NULL;
 	st->in_txn = false;
 	st->fatal_logged = false;
+	errno = 0;
 	r = tdb_transaction_commit(st->tdb);
 	if (r != 0 && tdb_transaction_active(st->tdb)) {
 		/*
@@ -423,6 +593,7 @@ static int store_raw(struct gr_store *st, const char *key, const void *val, size
 
 	if (!st->in_txn)
 		return gr_err_set(err, -EINVAL, "write of '%s' outside a transaction", key);
+	errno = 0;
 	if (tdb_store(st->tdb, key_data(key), d, TDB_REPLACE) != 0)
 		return tdb_failure(st, err, "write");
 	return 0;
@@ -488,6 +659,7 @@ int gr_store_del(struct gr_store *st, const char *key, struct gr_err *err)
 {
 	if (!st->in_txn)
 		return gr_err_set(err, -EINVAL, "delete of '%s' outside a transaction", key);
+	errno = 0;
 	if (tdb_delete(st->tdb, key_data(key)) != 0 && tdb_error(st->tdb) != TDB_ERR_NOEXIST)
 		return tdb_failure(st, err, "delete");
 	return 0;
@@ -569,5 +741,97 @@ int gr_store_generation(struct gr_store *st, uint64_t *gen, struct gr_err *err)
 		return r;
 	*gen = (uint64_t)json_integer_value(json_object_get(meta, "generation"));
 	json_decref(meta);
+	return 0;
+}
+
+unsigned gr_store_repaired_mode(const struct gr_store *st)
+{
+	return st->repaired_mode;
+}
+
+bool gr_store_repacked(const struct gr_store *st)
+{
+	return st->repacked;
+}
+
+static int count_cb_tdb(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *p)
+{
+	(void)tdb;
+	(void)k;
+	(void)v;
+	(*(size_t *)p)++;
+	return 0;
+}
+
+/*
+ * Is the damage tdb_check() found only the unreferenced tail of a commit
+ * that died after growing the file?  The recovery record keeps the file
+ * size from before that commit (its key_len) after libtdb has rolled it
+ * back.  Copy the file up to that size: if the copy passes tdb_check()
+ * and holds as many records as the live file, every record lies below it
+ * and nothing past it is referenced -- dead space, not corruption.
+ * Anything else (no such record, a copy that fails, a count that differs)
+ * is corruption.
+ */
+static bool only_dead_tail(struct gr_store *st, uint64_t *dead)
+{
+	struct tdb_logging_context quiet = { store_log_open, NULL };
+	struct tdb_context *copy = NULL;
+	struct tdb_rec_hdr rec;
+	struct stat sb;
+	char tmp[PATH_MAX], buf[65536];
+	size_t live = 0, copied = 0;
+	uint64_t done = 0;
+	uint32_t off;
+	int fd = tdb_fd(st->tdb), out = -1;
+	bool ok = false;
+
+	if (fstat(fd, &sb) < 0 || read_recovery_record(fd, &off, &rec) < 0 ||
+	    rec.magic == TDB_RECOVERY_MAGIC_VALID || rec.key_len == 0 ||
+	    rec.key_len >= (uint64_t)sb.st_size ||
+	    gr_config_state_path(&st->cfg, ".check-directory.XXXXXX", tmp, sizeof(tmp)) < 0)
+		return false;
+	out = mkostemp(tmp, O_CLOEXEC);
+	if (out < 0)
+		return false;
+	while (done < rec.key_len) {
+		size_t want = rec.key_len - done < sizeof(buf) ? (size_t)(rec.key_len - done)
+							       : sizeof(buf);
+		ssize_t n = pread(fd, buf, want, (off_t)done);
+
+		if (n <= 0 || write(out, buf, (size_t)n) != n)
+			goto out;
+		done += (uint64_t)n;
+	}
+	copy = tdb_open_ex(tmp, 0, st->tdb_flags, O_RDWR, 0600, &quiet, NULL);
+	if (!copy || tdb_check(copy, NULL, NULL) != 0 ||
+	    tdb_traverse_read(copy, count_cb_tdb, &copied) < 0 ||
+	    tdb_traverse_read(st->tdb, count_cb_tdb, &live) < 0 || live != copied)
+		goto out;
+	*dead = (uint64_t)sb.st_size - rec.key_len;
+	ok = true;
+out:
+	if (copy)
+		tdb_close(copy);
+	close(out);
+	unlink(tmp);
+	return ok;
+}
+
+int gr_store_verify(struct gr_store *st, struct gr_store_integrity *out, struct gr_err *err)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	CHECK_OPEN(st, err);
+	st->tdb_msg[0] = '\0';
+	r = tdb_check(st->tdb, NULL, NULL);
+	snprintf(out->detail, sizeof(out->detail), "%s", st->tdb_msg);
+	st->tdb_msg[0] = '\0';
+	if (r == 0) {
+		out->ok = true;
+		return 0;
+	}
+	out->dead_tail = only_dead_tail(st, &out->dead_bytes);
 	return 0;
 }

@@ -127,6 +127,36 @@ int gr_store_count(struct gr_store *st, const char *prefix, size_t *count,
 /* Generation counter: bumped by every commit. */
 int gr_store_generation(struct gr_store *st, uint64_t *gen, struct gr_err *err);
 
+/*
+ * What gr_store_open() repaired: the mode the file had when it was readable
+ * by others (it is 0600 now), or 0; and whether it reclaimed the space a
+ * commit that died after growing the file left behind (see gr_store_verify).
+ * The CLI reports both; library code does not log.
+ */
+unsigned gr_store_repaired_mode(const struct gr_store *st);
+bool gr_store_repacked(const struct gr_store *st);
+
+/*
+ * libtdb's integrity check, told apart from the one harmless thing it also
+ * objects to: after a commit that grew the file died and was rolled back,
+ * the grown part stays in the file, holding records no hash chain refers
+ * to, and tdb_check() reports "Hashes do not match records".  That tail is
+ * recognised (OK false, DEAD_TAIL true) through the recovery record, which
+ * keeps the pre-commit file size: the file cut at that size must pass
+ * tdb_check() and hold every record.  The next writer that opens the file
+ * before libtdb's recovery has run reclaims it (gr_store_repacked); one that
+ * opens it later does not know, so `check` reports the tail as a warning.
+ * Anything else is corruption (OK and DEAD_TAIL false).  DETAIL holds
+ * libtdb's last complaint.  Call under gr_store_read_lock.
+ */
+struct gr_store_integrity {
+	bool ok;
+	bool dead_tail;
+	uint64_t dead_bytes;
+	char detail[256];
+};
+int gr_store_verify(struct gr_store *st, struct gr_store_integrity *out, struct gr_err *err);
+
 /* libtdb handle, for the few callers (tests, benchmarks) that need it. */
 struct tdb_context *gr_store_tdb(struct gr_store *st);
 

@@ -97,9 +97,10 @@ teardown() {
 	[[ "$output" == *"warning: user 9tomas@meridian.example has no login name"* ]]
 	run ctl user list --json
 	[ "$(echo "$output" | jq -r '.[] | select(.userName=="9tomas@meridian.example") | .login')" = null ]
+	# a warning, not a problem: check exits 4, so monitoring can tell
 	run ctl check
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"problem: user 9tomas@meridian.example"* ]]
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"warning: user 9tomas@meridian.example"* ]]
 }
 
 @test "a bad document changes nothing" {

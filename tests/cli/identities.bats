@@ -52,9 +52,10 @@ no_raw_controls() {
 	fi
 }
 
-# The lines of FILE that start with "ok" (a forged success line would).
+# The lines of FILE that start with "ok" (a forged success line would), other
+# than check's own summary for a host with warnings, which names no user.
 no_forged_ok() {
-	! grep -n '^ok' "$1"
+	! grep -n '^ok' "$1" | grep -v '^[0-9]*:ok: database and snapshot are consistent (generation [0-9]*), with warnings$'
 }
 
 @test "login_domains: only listed domains map; a contractor cannot claim an employee's name" {
@@ -156,7 +157,7 @@ no_forged_ok() {
 	grep -qxF "warning: user mallory@meridian.example has no login name: 'm\\x1b[2Jx' does not map to a valid Unix login name" "$WORK/import.out"
 	grep -qxF "warning: user trent@meridian.example has no login name: 'adm\\u{202e}nimda' does not map to a valid Unix login name" "$WORK/import.out"
 	run ctl check
-	[[ "$output" == *"problem: user eve@meridian.example: 'eve\\x0aok: database and snapshot are consistent (generation 9)' does not map to a valid Unix login name"* ]]
+	[[ "$output" == *"warning: user eve@meridian.example: 'eve\\x0aok: database and snapshot are consistent (generation 9)' does not map to a valid Unix login name"* ]]
 	run ctl user show alice
 	[ "${lines[5]}" = 'groups:       Ops\u{202e}toor, Dev\u{009b}2J' ]
 	[[ "$output" == *'admin            role-admin             from group Ops\u{202e}toor'* ]]

@@ -21,6 +21,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -496,6 +498,76 @@ static void test_empty(void **state)
 	tu_teardown(&env);
 }
 
+static void touch(struct fx *fx, const char *name)
+{
+	char path[PATH_MAX + 64];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", fx->env.state, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static bool present(struct fx *fx, const char *name)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", fx->env.state, name);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * Killed publishers leave their temporary files; the next publisher, under
+ * publish.lock, removes them -- those of every snapshot it writes, and
+ * nothing else.  A sweep without the lock does nothing while a publisher
+ * holds it.
+ */
+static void test_stale_temp_files(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const stale[] = { ".nss.tdb.a1B2c3", ".login.tdb.Zz9yX8" };
+	static const char *const keep[] = { ".nss.tdb.toolongname", ".nss.tdb.", "nss.tdb.a1B2c3",
+					    ".directory.tdb.a1B2c3", ".other.tdb.a1B2c3" };
+	struct gr_sweep sw;
+	char lockpath[PATH_MAX + 32];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < 2; i++)
+		touch(fx, stale[i]);
+	for (i = 0; i < 5; i++)
+		touch(fx, keep[i]);
+
+	/* A live publisher holds the lock: its file must survive. */
+	publish(fx, NULL);
+	snprintf(lockpath, sizeof(lockpath), "%s/publish.lock", fx->env.state);
+	fd = open(lockpath, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	touch(fx, stale[0]);
+	tu_assert_ok(gr_publish_sweep(&fx->env.cfg, &sw, &fx->err), &fx->err);
+	assert_true(sw.busy);
+	assert_true(present(fx, stale[0]));
+	close(fd);
+
+	/* The lock is free: whatever is there is a dead publisher's. */
+	tu_assert_ok(gr_publish_sweep(&fx->env.cfg, &sw, &fx->err), &fx->err);
+	assert_false(sw.busy);
+	assert_int_equal(sw.removed, 1);
+	assert_int_equal(sw.left, 0);
+	assert_false(present(fx, stale[0]));
+
+	/* And publishing removes them itself. */
+	touch(fx, stale[0]);
+	touch(fx, stale[1]);
+	publish(fx, NULL);
+	for (i = 0; i < 2; i++)
+		assert_false(present(fx, stale[i]));
+	for (i = 0; i < 5; i++)
+		assert_true(present(fx, keep[i]));
+}
+
 #define FX(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -508,6 +580,7 @@ int main(void)
 		FX(test_deactivate),
 		FX(test_next_expiry),
 		FX(test_inside_transaction),
+		FX(test_stale_temp_files),
 		cmocka_unit_test(test_empty),
 	};
 

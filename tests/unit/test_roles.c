@@ -240,12 +240,13 @@ static void test_explicit_gid(void **state)
 	assert_int_equal(role.gid, 200001);
 	assert_int_equal(create_ok(fx, "a"), 200000);
 	assert_int_equal(create_ok(fx, "b"), 200002);
-	/* Outside the range is allowed when asked for explicitly. */
-	tu_assert_ok(create(fx, "far", NULL, 350000, GR_ROLE_GID_SET, &role), &fx->err);
-	assert_int_equal(role.gid, 350000);
-	/* But never twice. */
-	tu_assert_fails(create(fx, "again", NULL, 350000, GR_ROLE_GID_SET, NULL), &fx->err,
-			-GR_E_CONFLICT, "gid 350000 was already allocated (gids are never reused)");
+	/* Never twice. */
+	tu_assert_fails(create(fx, "again", NULL, 200001, GR_ROLE_GID_SET, NULL), &fx->err,
+			-GR_E_CONFLICT, "gid 200001 was already allocated (gids are never reused)");
+	/* The edges of the range are inside it. */
+	tu_assert_ok(create(fx, "low", NULL, 200000 + 10, GR_ROLE_GID_SET, &role), &fx->err);
+	tu_assert_ok(create(fx, "high", NULL, 299999, GR_ROLE_GID_SET, &role), &fx->err);
+	assert_int_equal(role.gid, 299999);
 }
 
 static void test_delete_retires_gid(void **state)
@@ -360,6 +361,16 @@ static const struct refuse_row refuse_rows[] = {
 	  "gid 65534 is reserved" },
 	{ "explicit (gid_t)-1", "x", NULL, 4294967295u, GR_ROLE_GID_SET, -GR_E_RESERVED,
 	  "gid 4294967295 is reserved" },
+	{ "explicit (gid_t)-2", "x", NULL, 4294967294u, GR_ROLE_GID_SET, -GR_E_RESERVED,
+	  "gid 4294967294 is reserved" },
+	{ "explicit 16-bit (gid_t)-1", "x", NULL, 65535, GR_ROLE_GID_SET, -GR_E_RESERVED,
+	  "gid 65535 is reserved" },
+	{ "explicit gid below gid_min", "x", NULL, 199999, GR_ROLE_GID_SET, -GR_E_INVALID,
+	  "gid 199999 is outside gid_min..gid_max (200000-299999)" },
+	{ "explicit gid above gid_max", "x", NULL, 300000, GR_ROLE_GID_SET, -GR_E_INVALID,
+	  "gid 300000 is outside gid_min..gid_max (200000-299999)" },
+	{ "explicit gid far above gid_max", "x", NULL, 350000, GR_ROLE_GID_SET, -GR_E_INVALID,
+	  "gid 350000 is outside gid_min..gid_max (200000-299999)" },
 	{ "slug with uppercase", "Admin", NULL, 0, 0, -GR_E_INVALID,
 	  "invalid role slug 'Admin' (1-64 of a-z, 0-9, '-', '_')" },
 	{ "slug with a leading dash", "-admin", NULL, 0, 0, -GR_E_INVALID,

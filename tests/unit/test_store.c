@@ -787,7 +787,115 @@ static void test_two_processes(void **state)
 
 #define FX(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
+/* A populated store, closed; returns nothing, the file is fx->db. */
+static void populate(struct fx *fx)
+{
+	struct gr_store *st = tu_open(&fx->env);
+	struct gr_err err;
+	char key[64];
+	int i;
+
+	gr_err_clear(&err);
+	tu_assert_ok(gr_store_begin(st, &err), &err);
+	for (i = 0; i < 50; i++) {
+		snprintf(key, sizeof(key), "user/okta/u%d", i);
+		tu_assert_ok(gr_store_put_str(st, key, "a value long enough to find", &err), &err);
+	}
+	tu_commit(st);
+	gr_store_close(st);
+}
+
+static void verify_file(struct fx *fx, struct gr_store_integrity *in)
+{
+	struct gr_store *st;
+	struct gr_err err;
+
+	gr_err_clear(&err);
+	tu_assert_ok(gr_store_open(&fx->env.cfg, GR_STORE_WRITE, &st, &err), &err);
+	tu_assert_ok(gr_store_read_lock(st, &err), &err);
+	tu_assert_ok(gr_store_verify(st, in, &err), &err);
+	gr_store_close(st);
+}
+
+/* Real corruption -- a record's header or a hash chain head -- is never "dead space". */
+static void test_verify_corruption(void **state)
+{
+	struct fx *fx = *state;
+	struct gr_store_integrity in;
+	char buf[1 << 16], *hit;
+	ssize_t n;
+	int fd;
+
+	populate(fx);
+	verify_file(fx, &in);
+	assert_true(in.ok);
+
+	/* Overwrite the record header (24 bytes before the key) of one user. */
+	fd = open(fx->db, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	n = pread(fd, buf, sizeof(buf), 0);
+	assert_true(n > 0);
+	hit = memmem(buf, (size_t)n, "user/okta/u17", 13);
+	assert_non_null(hit);
+	assert_int_equal(pwrite(fd, "\xff\xff\xff\xff\x10\x00\x00\x00", 8, hit - buf - 24 + 4), 8);
+	close(fd);
+	verify_file(fx, &in);
+	assert_false(in.ok);
+	assert_false(in.dead_tail);
+}
+
+static void test_verify_hash_head(void **state)
+{
+	struct fx *fx = *state;
+	struct gr_store_integrity in;
+	int fd;
+
+	populate(fx);
+	fd = open(fx->db, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	/* The head of chain 1000 (hash heads start at byte 168) points nowhere. */
+	assert_int_equal(pwrite(fd, "\x00\x10\x00\x00", 4, 168 + 4 * 1000), 4);
+	close(fd);
+	verify_file(fx, &in);
+	assert_false(in.ok);
+	assert_false(in.dead_tail);
+	assert_string_equal(in.detail, "Hashes do not match records");
+}
+
+/*
+ * directory.tdb readable by others is repaired on open (and reported);
+ * a 0600 file is not touched at all, not even its ctime.
+ */
+static void test_readable_mode(void **state)
+{
+	struct fx *fx = *state;
+	struct gr_store *st;
+	struct gr_err err;
+	struct stat before, after;
+
+	gr_err_clear(&err);
+	populate(fx);
+	assert_int_equal(stat(fx->db, &before), 0);
+	assert_int_equal(before.st_mode & 07777, 0600);
+	tu_assert_ok(gr_store_open(&fx->env.cfg, GR_STORE_READ, &st, &err), &err);
+	assert_int_equal(gr_store_repaired_mode(st), 0);
+	gr_store_close(st);
+	assert_int_equal(stat(fx->db, &after), 0);
+	assert_int_equal(after.st_ctim.tv_sec, before.st_ctim.tv_sec);
+	assert_int_equal(after.st_ctim.tv_nsec, before.st_ctim.tv_nsec);
+
+	assert_int_equal(chmod(fx->db, 0644), 0);
+	tu_assert_ok(gr_store_open(&fx->env.cfg, GR_STORE_READ, &st, &err), &err);
+	assert_int_equal(gr_store_repaired_mode(st), 0644);
+	gr_store_close(st);
+	assert_int_equal(stat(fx->db, &after), 0);
+	assert_int_equal(after.st_mode & 07777, 0600);
+}
+
 static const struct CMUnitTest fixed[] = {
+	FX(test_verify_corruption),
+	FX(test_verify_hash_head),
+	FX(test_readable_mode),
 	FX(test_create),
 	FX(test_missing),
 	FX(test_foreign_tdb),
