@@ -42,7 +42,7 @@
 
 #define GR_SNAP_FILE "nss.tdb"
 #define GR_SNAP_MAGIC "GRSNAP1"
-#define GR_SNAP_VERSION 2
+#define GR_SNAP_VERSION 3
 
 #define GR_SNAP_TAG_HEADER 'H'
 #define GR_SNAP_TAG_NAME 'N'
@@ -72,6 +72,7 @@ struct gr_snap_header {
 	uint64_t generation;  /* directory.tdb generation it was built from */
 	int64_t created;      /* unix time */
 	int64_t next_expiry;  /* earliest assignment expiry it reflects; 0 = none */
+	uint64_t file_size;   /* st_size of the finished file (v3) */
 };
 
 struct gr_snap_entry_hdr {
@@ -92,6 +93,7 @@ struct gr_snap_group {
 	uint32_t n_members;
 	const char *name;
 	size_t name_len;
+	const unsigned char *lens; /* n_members name lengths, without the NULs (v3) */
 	const char *members;   /* n_members NUL-terminated names back to back */
 	size_t members_len;
 };
@@ -127,10 +129,14 @@ int gr_snap_open(const char *path, bool allow_real_uid, struct gr_snap **out);
 void gr_snap_close(struct gr_snap *s);
 
 /*
- * Does PATH still name the file S was opened from?  One stat(2); false when
- * the path is gone or was replaced.
+ * Does PATH still name the file S was opened from, unchanged?  One stat(2);
+ * false when the path is gone or was replaced, or when the file was
+ * written in place (its size, mtime or ctime differ).
  */
 bool gr_snap_is_current(const struct gr_snap *s, const char *path);
+
+/* The same for S's own descriptor (one fstat(2)), whatever the path names now. */
+bool gr_snap_unchanged(const struct gr_snap *s);
 
 const struct gr_snap_header *gr_snap_header(const struct gr_snap *s);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/safefile.h"
+#include "core/tdbfile.h"
 #include "store/store.h"
 
 struct gr_store {
@@ -173,8 +174,8 @@ int gr_store_open(const struct gr_config *cfg, unsigned flags, struct gr_store *
 	}
 	st->tdb_flags = TDB_INCOMPATIBLE_HASH | TDB_DISALLOW_NESTING |
 			((flags & GR_STORE_NOMMAP) ? TDB_NOMMAP : 0);
-	st->tdb = tdb_open_ex(st->path, (int)cfg->hash_size, st->tdb_flags,
-			      O_RDWR | (create ? O_CREAT : 0), 0600, &quiet, NULL);
+	st->tdb = gr_tdb_open(st->path, (int)cfg->hash_size, st->tdb_flags,
+			      O_RDWR | (create ? O_CREAT : 0), 0600, &quiet);
 	if (!st->tdb) {
 		r = gr_err_set(err, errno == ENOENT ? -ENOENT : -GR_E_IO,
 			       "%s: cannot open database: %s", st->path,
@@ -210,7 +211,7 @@ void gr_store_close(struct gr_store *st)
 	if (st->tdb) {
 		gr_store_cancel(st);
 		gr_store_read_unlock(st);
-		tdb_close(st->tdb);
+		gr_tdb_close(st->tdb);
 	}
 	free(st);
 }
@@ -263,8 +264,8 @@ static int settle(struct gr_store *st, uint64_t expected, struct gr_err *err)
 	memcpy(msg, st->tdb_msg, sizeof(msg));
 	if (!msg[0])
 		strcpy(msg, "sync failed");
-	tdb_close(st->tdb);
-	st->tdb = tdb_open_ex(st->path, 0, st->tdb_flags, O_RDWR, 0600, &quiet, NULL);
+	gr_tdb_close(st->tdb);
+	st->tdb = gr_tdb_open(st->path, 0, st->tdb_flags, O_RDWR, 0600, &quiet);
 	if (!st->tdb)
 		return gr_err_set(err, -GR_E_IO,
 				  "%s: commit failed (%s) and the database could not be reopened; libtdb recovers it at the next open",

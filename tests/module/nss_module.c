@@ -432,19 +432,36 @@ static unsigned char *read_file(const char *path, size_t *len)
 	return p;
 }
 
+/*
+ * Store header HDR as the last record, with file_size set to the file's
+ * final size as the writer does (the same-sized rewrite stays in place).
+ */
+static void store_header(struct tdb_context *tdb, const struct gr_snap_header *hdr)
+{
+	struct gr_snap_header h = *hdr;
+	unsigned char k = GR_SNAP_TAG_HEADER;
+	TDB_DATA key = { &k, 1 }, val = { (unsigned char *)&h, sizeof(h) };
+	struct stat st;
+
+	assert_int_equal(tdb_store(tdb, key, val, TDB_REPLACE), 0);
+	assert_int_equal(fstat(tdb_fd(tdb), &st), 0);
+	h.file_size = (uint64_t)st.st_size;
+	assert_int_equal(tdb_store(tdb, key, val, TDB_REPLACE), 0);
+	assert_int_equal(fstat(tdb_fd(tdb), &st), 0);
+	assert_int_equal(h.file_size, (uint64_t)st.st_size);
+}
+
 /* A valid TDB whose header record is HDR: right format, wrong contents. */
 static void write_tdb_header(const char *path, const struct gr_snap_header *hdr)
 {
 	char tmp[PATH_MAX + 8];
-	unsigned char k = GR_SNAP_TAG_HEADER;
-	TDB_DATA key = { &k, 1 }, val = { (unsigned char *)(uintptr_t)hdr, sizeof(*hdr) };
 	struct tdb_context *tdb;
 
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	unlink(tmp);
 	tdb = tdb_open(tmp, 131, TDB_INCOMPATIBLE_HASH, O_RDWR | O_CREAT, 0644);
 	assert_non_null(tdb);
-	assert_int_equal(tdb_store(tdb, key, val, TDB_REPLACE), 0);
+	store_header(tdb, hdr);
 	assert_int_equal(tdb_close(tdb), 0);
 	assert_int_equal(chmod(tmp, 0644), 0);
 	assert_int_equal(rename(tmp, path), 0);
@@ -509,9 +526,12 @@ static void test_corrupt(void **state)
 /*
  * A snapshot whose only group entry is NAME with member count N, claiming
  * MEMBERS_LEN bytes of names, of which the first BYTES of MEMBERS are stored.
+ * The N stored lengths (format v3) are those of the names found in MEMBERS,
+ * padded with 1 (LENS, when not NULL, gives them instead).
  */
-static void write_raw_group_len(const char *path, const char *name, uint32_t n,
-				const char *members, uint32_t members_len, uint32_t bytes)
+static void write_raw_group_lens(const char *path, const char *name, uint32_t n,
+				 const unsigned char *lens, const char *members,
+				 uint32_t members_len, uint32_t bytes)
 {
 	char tmp[PATH_MAX + 8];
 	unsigned char k[64], entry[256];
@@ -519,7 +539,8 @@ static void write_raw_group_len(const char *path, const char *name, uint32_t n,
 	struct gr_snap_entry_hdr eh;
 	struct tdb_context *tdb;
 	TDB_DATA key, val;
-	size_t nlen = strlen(name), len;
+	size_t nlen = strlen(name), len, off = 0;
+	uint32_t i;
 
 	memset(&hdr, 0, sizeof(hdr));
 	memcpy(hdr.magic, GR_SNAP_MAGIC, sizeof(GR_SNAP_MAGIC));
@@ -531,24 +552,33 @@ static void write_raw_group_len(const char *path, const char *name, uint32_t n,
 	eh.members_len = members_len;
 	memcpy(entry, &eh, sizeof(eh));
 	memcpy(entry + sizeof(eh), name, nlen + 1);
-	memcpy(entry + sizeof(eh) + nlen + 1, members, bytes);
-	len = sizeof(eh) + nlen + 1 + bytes;
+	for (i = 0; i < n; i++) {
+		size_t l = off < bytes ? strnlen(members + off, bytes - off) : 1;
+
+		entry[sizeof(eh) + nlen + 1 + i] = lens ? lens[i] : (unsigned char)l;
+		off += l + 1;
+	}
+	memcpy(entry + sizeof(eh) + nlen + 1 + n, members, bytes);
+	len = sizeof(eh) + nlen + 1 + n + bytes;
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	unlink(tmp);
 	tdb = tdb_open(tmp, 131, TDB_INCOMPATIBLE_HASH, O_RDWR | O_CREAT, 0644);
 	assert_non_null(tdb);
-	k[0] = GR_SNAP_TAG_HEADER;
-	key = (TDB_DATA){ k, 1 };
-	val = (TDB_DATA){ (unsigned char *)&hdr, sizeof(hdr) };
-	assert_int_equal(tdb_store(tdb, key, val, TDB_REPLACE), 0);
 	k[0] = GR_SNAP_TAG_NAME;
 	memcpy(k + 1, name, nlen);
 	key = (TDB_DATA){ k, 1 + nlen };
 	val = (TDB_DATA){ entry, len };
 	assert_int_equal(tdb_store(tdb, key, val, TDB_REPLACE), 0);
+	store_header(tdb, &hdr);
 	assert_int_equal(tdb_close(tdb), 0);
 	assert_int_equal(chmod(tmp, 0644), 0);
 	assert_int_equal(rename(tmp, path), 0);
+}
+
+static void write_raw_group_len(const char *path, const char *name, uint32_t n,
+				const char *members, uint32_t members_len, uint32_t bytes)
+{
+	write_raw_group_lens(path, name, n, NULL, members, members_len, bytes);
 }
 
 static void write_raw_group(const char *path, const char *name, uint32_t n, const char *members,
@@ -581,6 +611,24 @@ static void test_corrupt_entries(void **state)
 	assert_status(mod.getgrnam_r("role-x", &gr, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
 	/* Lengths beyond the record. */
 	write_raw_group_len(env->snap, "role-x", 1, "a\0", 200, 2);
+	assert_status(mod.getgrnam_r("role-x", &gr, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	/* Stored lengths (v3) that do not match the names: never trusted. */
+	write_raw_group_lens(env->snap, "role-x", 2, (const unsigned char *)"\1\3", "aa\0bb\0",
+			     6, 6);
+	assert_status(mod.getgrnam_r("role-x", &gr, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	write_raw_group_lens(env->snap, "role-x", 2, (const unsigned char *)"\2\4", "aa\0bb\0",
+			     6, 6);
+	assert_status(mod.getgrnam_r("role-x", &gr, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	write_raw_group_lens(env->snap, "role-x", 2, (const unsigned char *)"\0\5", "aa\0bb\0",
+			     6, 6);
+	assert_status(mod.getgrnam_r("role-x", &gr, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	/*
+	 * A file of another size than the header says (here: grown by a
+	 * page): not what the publisher wrote, though libtdb would read it.
+	 */
+	write_raw_group(env->snap, "role-x", 2, "aa\0bb\0", 6);
+	assert_lookup("role-x", "role-x:*:200000:aa bb");
+	assert_int_equal(nf_run("head -c 4096 /dev/zero >> '%s'", env->snap), 0);
 	assert_status(mod.getgrnam_r("role-x", &gr, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
 }
 
