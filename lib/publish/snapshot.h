@@ -11,9 +11,11 @@
  * nss.tdb: the published snapshot that libnss_grouprole reads.
  *
  * Built whole in a temporary file by the publisher, fsynced and renamed over
- * the previous one, so it never changes in place: readers open it O_RDONLY,
- * which makes libtdb skip locking entirely, and mmap it.  A reader notices a
- * new snapshot by the path's (st_dev, st_ino) changing.
+ * the previous one, so the tools never change it in place: readers open it
+ * O_RDONLY, which makes libtdb skip locking entirely, and mmap it.  A reader
+ * notices a new snapshot by the path's (st_dev, st_ino) changing, and a file
+ * someone wrote in place (truncate, cp over it) by its size, mtime or ctime
+ * changing; the header's file_size must equal the file's size at open.
  *
  * This file only depends on libc and libtdb: the NSS module links it.
  *
@@ -30,14 +32,20 @@
  *   "U" login          the login's gids, uint32[] (includes gids of roles
  *                      bound to existing host groups, which have no entry)
  *
- * A group entry is struct gr_snap_entry_hdr, then the group name and NUL,
- * then n_members member names, each followed by NUL.  Readers check every
- * length against the record size before trusting it.
+ * A group entry (v3) is struct gr_snap_entry_hdr, then the group name and
+ * its NUL, then n_members bytes holding each member name's length (1..254,
+ * without its NUL), then the n_members names, each followed by NUL
+ * (members_len bytes in all).  Readers check every length against the record
+ * size before trusting it; the lengths must sum (each + 1) to members_len,
+ * none may be 0, a NUL must follow each name where its length says, and the
+ * region must end with a NUL.  The stored lengths let a reader build gr_mem
+ * without scanning the names byte by byte (docs/performance.md).
  *
  * Version 2 replaced version 1's one "E" record per group (index -> gid,
  * then a second lookup by gid) with chunks: an enumeration reads one record
  * per GR_SNAP_CHUNK_ENTRIES groups instead of two per group, which is what
  * keeps getgrent_r under 150 ns per entry (see docs/performance.md).
+ * Version 3 added the member lengths and the header's file_size.
  */
 
 #define GR_SNAP_FILE "nss.tdb"
