@@ -55,7 +55,7 @@ static char names[KEYS][32], misses[KEYS][32];
 static gid_t gids[KEYS];
 static char buf[4 << 20];
 
-enum op { OP_HIT, OP_MISS, OP_GID, OP_GROUPLIST, OP_BIG };
+enum op { OP_HIT, OP_MISS, OP_GID, OP_GROUPLIST, OP_MID, OP_BIG };
 
 static int call(enum op op, int i)
 {
@@ -72,6 +72,9 @@ static int call(enum op op, int i)
 		return getgrgid_r(gids[i % KEYS], &gr, buf, sizeof(buf), &res) == 0 && res;
 	case OP_GROUPLIST:
 		return getgrouplist(NSS_BENCH_USER, 100, list, &n) == 1 + NSS_BENCH_USER_ROLES;
+	case OP_MID:
+		return getgrnam_r(NSS_BENCH_MID_NAME, &gr, buf, sizeof(buf), &res) == 0 && res &&
+		       gr.gr_mem[NSS_BENCH_MID_MEMBERS - 1] && !gr.gr_mem[NSS_BENCH_MID_MEMBERS];
 	case OP_BIG:
 		return getgrnam_r(NSS_BENCH_BIG_NAME, &gr, buf, sizeof(buf), &res) == 0 && res &&
 		       gr.gr_mem[NSS_BENCH_BIG_MEMBERS - 1] && !gr.gr_mem[NSS_BENCH_BIG_MEMBERS];
@@ -165,6 +168,7 @@ static int run(const char *label, uint32_t n)
 	measure(label, n, "getgrnam_r-miss", OP_MISS);
 	measure(label, n, "getgrgid_r", OP_GID);
 	measure(label, n, "getgrouplist-20", OP_GROUPLIST);
+	measure(label, n, "getgrnam_r-500-members", OP_MID);
 	measure(label, n, "getgrnam_r-50k-members", OP_BIG);
 	enumerate(label, n);
 	free(samples);

@@ -98,6 +98,17 @@ END {
 			us(med["grouprole-stat", order[i]]), rs
 	}
 	print ""
+	print "Cost per member above a hit (grouprole): (lookup of the group - getgrnam_r-hit) / members"
+	print ""
+	print "| groups | 500 members: ns per member | 50,000 members: ns per member |"
+	print "|---:|---:|---:|"
+	for (i = 1; i <= m; i++) {
+		s = sizes[i]
+		h = med["grouprole", s SUBSEP "getgrnam_r-hit"]
+		printf "| %s | %.2f | %.2f |\n", s, (med["grouprole", s SUBSEP "getgrnam_r-500-members"] - h) / 500,
+			(med["grouprole", s SUBSEP "getgrnam_r-50k-members"] - h) / 50000
+	}
+	print ""
 	print "| groups | snapshot written in, size | grouprole load: dlopen+dlsym / first lookup | do-nothing module: dlopen+dlsym / first lookup |"
 	print "|---:|---|---:|---:|"
 	for (i = 1; i <= m; i++) {

@@ -10,6 +10,8 @@
  *                     except that BENCH_USER is a member of 20 of them
  *   one large group   "role-everyone", gid NSS_BENCH_BIG_GID, 50,000
  *                     members "m%05u" (each with a "U" record of its own)
+ *   one mid group     "role-team", gid NSS_BENCH_MID_GID, the first 500 of them
+ *                     (ns per member = (large or mid lookup - hit) / members)
  */
 
 #include <stdint.h>
@@ -19,6 +21,10 @@
 #define NSS_BENCH_BIG_NAME "role-everyone"
 #define NSS_BENCH_BIG_GID 250000u
 #define NSS_BENCH_BIG_MEMBERS 50000u
+/* A mid-sized group: the first 500 of the large group's members. */
+#define NSS_BENCH_MID_NAME "role-team"
+#define NSS_BENCH_MID_GID 250001u
+#define NSS_BENCH_MID_MEMBERS 500u
 #define NSS_BENCH_USER "benchuser"
 #define NSS_BENCH_USER_ROLES 20u
 

@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 		perror(tmp);
 		return 1;
 	}
-	r = gr_snap_writer_open(tmp, n + 1, NSS_BENCH_BIG_MEMBERS + 1, &w);
+	r = gr_snap_writer_open(tmp, n + 2, NSS_BENCH_BIG_MEMBERS + 1, &w);
 	for (i = 0; r == 0 && i < n; i++) {
 		int member = is_user_role(n, i);
 
@@ -69,6 +69,9 @@ int main(int argc, char **argv)
 	if (r == 0)
 		r = gr_snap_writer_add_group(w, NSS_BENCH_BIG_NAME, NSS_BENCH_BIG_GID, members,
 					     NSS_BENCH_BIG_MEMBERS);
+	if (r == 0)
+		r = gr_snap_writer_add_group(w, NSS_BENCH_MID_NAME, NSS_BENCH_MID_GID, members,
+					     NSS_BENCH_MID_MEMBERS);
 	for (i = 0; i < NSS_BENCH_USER_ROLES; i++)
 		gids[i] = NSS_BENCH_GID0 + nss_bench_user_role(n, i);
 	if (r == 0)
@@ -102,6 +105,9 @@ int main(int argc, char **argv)
 	}
 	fprintf(f, "%s:x:%u:", NSS_BENCH_BIG_NAME, NSS_BENCH_BIG_GID);
 	for (i = 0; i < NSS_BENCH_BIG_MEMBERS; i++)
+		fprintf(f, "%s%s", i ? "," : "", mnames[i]);
+	fprintf(f, "\n%s:x:%u:", NSS_BENCH_MID_NAME, NSS_BENCH_MID_GID);
+	for (i = 0; i < NSS_BENCH_MID_MEMBERS; i++)
 		fprintf(f, "%s%s", i ? "," : "", mnames[i]);
 	fprintf(f, "\n");
 	if (fclose(f) != 0) {

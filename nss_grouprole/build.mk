@@ -50,8 +50,13 @@ NSS_TESTUTIL := $(B)/tests/unit/testutil.o
 $(B)/tests/nss_%: $(B)/tests/module/nss_%.o $(NSS_TEST_FIXTURE) $(NSS_TESTUTIL) $(LIBGR) \
 		$(NSS_MODULE) | $(CTL)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(NSS_TEST_FIXTURE) $(NSS_TESTUTIL) \
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(GR_TDB_LOCK_EXPORT) $(NSS_TEST_EXPORTS) -o $@ $< \
+		$(NSS_TEST_FIXTURE) \
+		$(NSS_TESTUTIL) \
 		$(LIBGR) $(JANSSON_LIBS) $(TDB_LIBS) $(CMOCKA_LIBS) -ldl
+
+# nss_concurrency interposes close() for libtdb and the module: export it.
+$(B)/tests/nss_concurrency: NSS_TEST_EXPORTS := -Wl,--export-dynamic-symbol=close
 
 # A plain program for nss_wrapper and the end-to-end tests: no cmocka, no lib.
 $(NSS_GROUPLIST): tests/module/nss_grouplist.c

@@ -1,12 +1,17 @@
 # tools/: the admin CLI (and, later, the daemons).
 
 CTL := $(B)/grouprolectl
+
+# Programs that may load the NSS or PAM module (the CLI looks groups up
+# through NSS) export lib/'s tdb lock, so every copy of lib/ in the process
+# serializes tdb_open/tdb_close on one mutex (lib/core/tdbfile.h).
+GR_TDB_LOCK_EXPORT := -Wl,--export-dynamic-symbol=gr_tdb_lock_v1
 CTL_SRCS := tools/grouprolectl.c tools/ctl_commands.c tools/ctl_check.c tools/ctl_output.c
 CTL_OBJS := $(patsubst %.c,$(B)/%.o,$(CTL_SRCS))
 
 $(CTL): $(CTL_OBJS) $(LIBGR)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pie -o $@ $(CTL_OBJS) $(LIBGR) \
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(GR_TDB_LOCK_EXPORT) -pie -o $@ $(CTL_OBJS) $(LIBGR) \
 		$(JANSSON_LIBS) $(TDB_LIBS)
 
 $(CTL_OBJS): ALL_CFLAGS += -fPIE

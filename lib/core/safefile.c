@@ -36,26 +36,36 @@ int gr_safe_open(const char *path, int flags, mode_t mode, bool allow_real_uid,
 	struct stat st;
 	int fd, r;
 
-	fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+	/*
+	 * O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer;
+	 * it is refused below, and a regular file gets blocking mode back.
+	 */
+	fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode);
 	if (fd < 0) {
 		r = -errno;
 		return gr_err_set(err, r, "%s: %s", path, strerror(-r));
 	}
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
-		close(fd);
-		return gr_err_set(err, r, "%s: %s", path, strerror(-r));
+		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return gr_err_set(err, -GR_E_UNSAFE, "%s: not a regular file", path);
+		r = gr_err_set(err, -GR_E_UNSAFE, "%s: not a regular file", path);
+		goto fail_quiet;
 	}
 	r = gr_safe_check_stat(&st, allow_real_uid, path, err);
-	if (r < 0) {
-		close(fd);
-		return r;
+	if (r < 0)
+		goto fail_quiet;
+	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		r = -errno;
+		goto fail;
 	}
 	return fd;
+fail:
+	gr_err_set(err, r, "%s: %s", path, strerror(-r));
+fail_quiet:
+	close(fd);
+	return r;
 }
 
 int gr_safe_check_dir(const char *path, bool allow_real_uid, struct gr_err *err)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,12 +13,12 @@
 
 #include "core/gr_error.h"
 #include "core/safefile.h"
+#include "core/tdbfile.h"
 #include "publish/snapshot.h"
 
 struct gr_snap {
 	struct tdb_context *tdb;
-	dev_t dev;
-	ino_t ino;
+	struct stat id;        /* what the file looked like when opened */
 	struct gr_snap_header hdr;
 };
 
@@ -50,7 +52,7 @@ static int decode_entry(const unsigned char *data, size_t len, struct gr_snap_gr
 	if ((h.n_members == 0) != (h.members_len == 0) ||
 	    (uint64_t)h.members_len < 2 * (uint64_t)h.n_members)
 		return -EINVAL;
-	need = sizeof(h) + (size_t)h.name_len + 1 + (size_t)h.members_len;
+	need = sizeof(h) + (size_t)h.name_len + 1 + (size_t)h.n_members + (size_t)h.members_len;
 	if (need > len)
 		return -EINVAL;
 	g->gid = h.gid;
@@ -59,7 +61,8 @@ static int decode_entry(const unsigned char *data, size_t len, struct gr_snap_gr
 	g->name_len = h.name_len;
 	if (g->name[h.name_len] != '\0' || memchr(g->name, '\0', h.name_len))
 		return -EINVAL;
-	g->members = g->name + h.name_len + 1;
+	g->lens = (const unsigned char *)g->name + h.name_len + 1;
+	g->members = (const char *)g->lens + h.n_members;
 	g->members_len = h.members_len;
 	if (h.members_len && g->members[h.members_len - 1] != '\0')
 		return -EINVAL;
@@ -92,79 +95,127 @@ const char *gr_snap_next_member(const struct gr_snap_group *g, size_t *pos, size
 	return p;
 }
 
+/*
+ * Is A still the file B describes?  A rename of a new snapshot changes
+ * (st_dev, st_ino); an admin writing into the file itself (`truncate`, `cp`
+ * over it) keeps the inode but changes its size and mtime, and a mapping of
+ * a file that shrank faults (SIGBUS) past its new end.  WITH_CTIME adds the
+ * ctime, which also catches a write that restored the old mtime (`cp -p`,
+ * `touch -r`) -- but only for the path: the inode of a snapshot that was
+ * renamed over changes its ctime when it loses its last link.
+ */
+static bool same_file(const struct stat *a, const struct stat *b, bool with_ctime)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       (!with_ctime || (a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+				a->st_ctim.tv_nsec == b->st_ctim.tv_nsec));
+}
+
 static int try_open(const char *path, bool allow_real_uid, struct gr_snap **out)
 {
 	unsigned char kbuf[1];
+	char fdpath[sizeof("/proc/self/fd/") + 3 * sizeof(int)];
 	struct gr_snap *s;
-	struct stat ours, theirs;
+	struct stat theirs;
 	TDB_DATA key, val;
 	int fd, r;
 
 	*out = NULL;
+	/* Non-blocking, regular files only: a FIFO here must not hang the caller. */
 	fd = gr_safe_open(path, O_RDONLY, 0, allow_real_uid, NULL);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &ours) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		close(fd);
 		return -ENOMEM;
 	}
+	if (fstat(fd, &s->id) < 0) {
+		r = -errno;
+		goto fail;
+	}
 	/*
-	 * libtdb opens by path, so the file it gets may be a newer snapshot
-	 * than the one checked above: the identity comparison below catches
-	 * that, and the caller tries again.  O_RDONLY: libtdb takes no locks
-	 * and maps the file read-only.
+	 * libtdb opens by name.  Through /proc/self/fd it opens the very inode
+	 * checked above, whatever the path names by now (a FIFO swapped in
+	 * cannot block it); without /proc, the path itself, and the identity
+	 * comparison below catches a newer file.  O_RDONLY: libtdb takes no
+	 * locks and maps the file read-only.
 	 */
-	errno = 0;
-	s->tdb = tdb_open(path, 0, TDB_INCOMPATIBLE_HASH, O_RDONLY, 0);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	s->tdb = gr_tdb_open(fdpath, 0, TDB_INCOMPATIBLE_HASH, O_RDONLY, 0, NULL);
+	if (!s->tdb && errno == ENOENT)
+		s->tdb = gr_tdb_open(path, 0, TDB_INCOMPATIBLE_HASH, O_RDONLY, 0, NULL);
 	if (!s->tdb) {
 		/* Renamed away between the two opens, or a second handle (EBUSY). */
 		r = errno == ENOENT ? -EAGAIN : errno == EBUSY ? -EBUSY : -GR_E_CORRUPT;
-		close(fd);
-		free(s);
-		return r;
+		goto fail;
 	}
 	close(fd);
-	if (fstat(tdb_fd(s->tdb), &theirs) < 0 || theirs.st_dev != ours.st_dev ||
-	    theirs.st_ino != ours.st_ino) {
-		gr_snap_close(s);
-		return -EAGAIN;
+	fd = -1;
+	if (fstat(tdb_fd(s->tdb), &theirs) < 0 || !same_file(&theirs, &s->id, true)) {
+		r = -EAGAIN;
+		goto fail;
 	}
-	s->dev = ours.st_dev;
-	s->ino = ours.st_ino;
 	kbuf[0] = GR_SNAP_TAG_HEADER;
 	key.dptr = kbuf;
 	key.dsize = 1;
 	val = tdb_fetch(s->tdb, key);
 	if (!val.dptr || val.dsize != sizeof(s->hdr)) {
 		free(val.dptr);
-		gr_snap_close(s);
-		return -GR_E_CORRUPT;
+		r = -GR_E_CORRUPT;
+		goto fail;
 	}
 	memcpy(&s->hdr, val.dptr, sizeof(s->hdr));
 	free(val.dptr);
+	/*
+	 * file_size: the publisher's final size.  A file of any other size is
+	 * not what it wrote (a copy still in progress, a truncated restore).
+	 */
 	if (memcmp(s->hdr.magic, GR_SNAP_MAGIC, sizeof(GR_SNAP_MAGIC)) != 0 ||
-	    s->hdr.version != GR_SNAP_VERSION ||
+	    s->hdr.version != GR_SNAP_VERSION || s->hdr.file_size != (uint64_t)s->id.st_size ||
 	    (s->hdr.n_groups == 0) != (s->hdr.n_chunks == 0) ||
 	    s->hdr.n_chunks > s->hdr.n_groups) {
-		gr_snap_close(s);
-		return -GR_E_CORRUPT;
+		r = -GR_E_CORRUPT;
+		goto fail;
 	}
 	*out = s;
 	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	gr_snap_close(s);
+	return r;
+}
+
+/* The directory holding PATH must pass the same trust checks as the file. */
+static int check_parent(const char *path, bool allow_real_uid)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t len;
+
+	if (!slash)
+		return gr_safe_check_dir(".", allow_real_uid, NULL);
+	len = slash == path ? 1 : (size_t)(slash - path);
+	if (len >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	return gr_safe_check_dir(dir, allow_real_uid, NULL);
 }
 
 int gr_snap_open(const char *path, bool allow_real_uid, struct gr_snap **out)
 {
-	int tries, r = -EAGAIN;
+	int tries, r;
 
+	*out = NULL;
+	r = check_parent(path, allow_real_uid);
+	if (r < 0)
+		return r;
 	/* Each retry means the publisher renamed a new snapshot in meanwhile. */
-	for (tries = 0; tries < 8 && r == -EAGAIN; tries++)
+	for (tries = 0, r = -EAGAIN; tries < 8 && r == -EAGAIN; tries++)
 		r = try_open(path, allow_real_uid, out);
 	return r == -EAGAIN ? -GR_E_UNSAFE : r;
 }
@@ -173,8 +224,7 @@ void gr_snap_close(struct gr_snap *s)
 {
 	if (!s)
 		return;
-	if (s->tdb)
-		tdb_close(s->tdb);
+	gr_tdb_close(s->tdb);
 	free(s);
 }
 
@@ -182,7 +232,14 @@ bool gr_snap_is_current(const struct gr_snap *s, const char *path)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino;
+	return stat(path, &st) == 0 && same_file(&st, &s->id, true);
+}
+
+bool gr_snap_unchanged(const struct gr_snap *s)
+{
+	struct stat st;
+
+	return fstat(tdb_fd(s->tdb), &st) == 0 && same_file(&st, &s->id, false);
 }
 
 const struct gr_snap_header *gr_snap_header(const struct gr_snap *s)
@@ -502,8 +559,9 @@ int gr_snap_writer_open(const char *path, size_t groups_hint, size_t users_hint,
 	if (!w)
 		return -ENOMEM;
 	/* Nobody else knows this file yet: no locking, no syncing per store. */
-	w->tdb = tdb_open(path, hash_size_for(records),
-			  TDB_NOLOCK | TDB_NOSYNC | TDB_INCOMPATIBLE_HASH, O_RDWR | O_CREAT, 0600);
+	w->tdb = gr_tdb_open(path, hash_size_for(records),
+			     TDB_NOLOCK | TDB_NOSYNC | TDB_INCOMPATIBLE_HASH, O_RDWR | O_CREAT, 0600,
+			     NULL);
 	if (!w->tdb) {
 		int r = errno ? -errno : -GR_E_IO;
 
@@ -557,7 +615,7 @@ int gr_snap_writer_add_group(struct gr_snap_writer *w, const char *name, uint32_
 	h.n_members = n;
 	h.name_len = (uint32_t)nlen;
 	h.members_len = (uint32_t)mlen;
-	need = sizeof(h) + nlen + 1 + (size_t)mlen;
+	need = sizeof(h) + nlen + 1 + n + (size_t)mlen;
 	r = grow(&w->entry, &w->entry_cap, need);
 	if (r < 0)
 		return r;
@@ -565,6 +623,9 @@ int gr_snap_writer_add_group(struct gr_snap_writer *w, const char *name, uint32_
 	off = sizeof(h);
 	memcpy(w->entry + off, name, nlen + 1);
 	off += nlen + 1;
+	/* Each length fits a byte: names are at most GR_SNAP_MAX_NAME (254). */
+	for (i = 0; i < n; i++)
+		w->entry[off++] = (unsigned char)strlen(members[i]);
 	for (i = 0; i < n; i++) {
 		l = strlen(members[i]) + 1;
 		memcpy(w->entry + off, members[i], l);
@@ -621,6 +682,9 @@ static void writer_free(struct gr_snap_writer *w)
 int gr_snap_writer_finish(struct gr_snap_writer *w, uint64_t generation, int64_t next_expiry)
 {
 	struct gr_snap_header hdr;
+	struct stat st;
+	TDB_DATA key, val;
+	unsigned char k = GR_SNAP_TAG_HEADER;
 	int r;
 
 	r = flush_chunk(w);
@@ -636,9 +700,29 @@ int gr_snap_writer_finish(struct gr_snap_writer *w, uint64_t generation, int64_t
 		hdr.next_expiry = next_expiry;
 		r = put(w, GR_SNAP_TAG_HEADER, NULL, 0, &hdr, sizeof(hdr));
 	}
+	/*
+	 * Then record the file's final size in the header: a record stored
+	 * again with the same size is rewritten in place, so the size does not
+	 * change (checked).
+	 */
+	if (r == 0 && fstat(tdb_fd(w->tdb), &st) < 0)
+		r = -errno;
+	if (r == 0) {
+		hdr.file_size = (uint64_t)st.st_size;
+		key.dptr = &k;
+		key.dsize = 1;
+		val.dptr = (unsigned char *)&hdr;
+		val.dsize = sizeof(hdr);
+		if (tdb_store(w->tdb, key, val, TDB_MODIFY) != 0)
+			r = -GR_E_IO;
+		else if (fstat(tdb_fd(w->tdb), &st) < 0)
+			r = -errno;
+		else if ((uint64_t)st.st_size != hdr.file_size)
+			r = -GR_E_IO;
+	}
 	if (r == 0 && fsync(tdb_fd(w->tdb)) < 0)
 		r = -errno;
-	if (tdb_close(w->tdb) != 0 && r == 0)
+	if (gr_tdb_close(w->tdb) != 0 && r == 0)
 		r = -GR_E_IO;
 	writer_free(w);
 	return r;
@@ -648,6 +732,6 @@ void gr_snap_writer_abort(struct gr_snap_writer *w)
 {
 	if (!w)
 		return;
-	tdb_close(w->tdb);
+	gr_tdb_close(w->tdb);
 	writer_free(w);
 }

@@ -11,9 +11,11 @@
  * nss.tdb: the published snapshot that libnss_grouprole reads.
  *
  * Built whole in a temporary file by the publisher, fsynced and renamed over
- * the previous one, so it never changes in place: readers open it O_RDONLY,
- * which makes libtdb skip locking entirely, and mmap it.  A reader notices a
- * new snapshot by the path's (st_dev, st_ino) changing.
+ * the previous one, so the tools never change it in place: readers open it
+ * O_RDONLY, which makes libtdb skip locking entirely, and mmap it.  A reader
+ * notices a new snapshot by the path's (st_dev, st_ino) changing, and a file
+ * someone wrote in place (truncate, cp over it) by its size, mtime or ctime
+ * changing; the header's file_size must equal the file's size at open.
  *
  * This file only depends on libc and libtdb: the NSS module links it.
  *
@@ -30,19 +32,25 @@
  *   "U" login          the login's gids, uint32[] (includes gids of roles
  *                      bound to existing host groups, which have no entry)
  *
- * A group entry is struct gr_snap_entry_hdr, then the group name and NUL,
- * then n_members member names, each followed by NUL.  Readers check every
- * length against the record size before trusting it.
+ * A group entry (v3) is struct gr_snap_entry_hdr, then the group name and
+ * its NUL, then n_members bytes holding each member name's length (1..254,
+ * without its NUL), then the n_members names, each followed by NUL
+ * (members_len bytes in all).  Readers check every length against the record
+ * size before trusting it; the lengths must sum (each + 1) to members_len,
+ * none may be 0, a NUL must follow each name where its length says, and the
+ * region must end with a NUL.  The stored lengths let a reader build gr_mem
+ * without scanning the names byte by byte (docs/performance.md).
  *
  * Version 2 replaced version 1's one "E" record per group (index -> gid,
  * then a second lookup by gid) with chunks: an enumeration reads one record
  * per GR_SNAP_CHUNK_ENTRIES groups instead of two per group, which is what
  * keeps getgrent_r under 150 ns per entry (see docs/performance.md).
+ * Version 3 added the member lengths and the header's file_size.
  */
 
 #define GR_SNAP_FILE "nss.tdb"
 #define GR_SNAP_MAGIC "GRSNAP1"
-#define GR_SNAP_VERSION 2
+#define GR_SNAP_VERSION 3
 
 #define GR_SNAP_TAG_HEADER 'H'
 #define GR_SNAP_TAG_NAME 'N'
@@ -72,6 +80,7 @@ struct gr_snap_header {
 	uint64_t generation;  /* directory.tdb generation it was built from */
 	int64_t created;      /* unix time */
 	int64_t next_expiry;  /* earliest assignment expiry it reflects; 0 = none */
+	uint64_t file_size;   /* st_size of the finished file (v3) */
 };
 
 struct gr_snap_entry_hdr {
@@ -92,6 +101,7 @@ struct gr_snap_group {
 	uint32_t n_members;
 	const char *name;
 	size_t name_len;
+	const unsigned char *lens; /* n_members name lengths, without the NULs (v3) */
 	const char *members;   /* n_members NUL-terminated names back to back */
 	size_t members_len;
 };
@@ -127,10 +137,14 @@ int gr_snap_open(const char *path, bool allow_real_uid, struct gr_snap **out);
 void gr_snap_close(struct gr_snap *s);
 
 /*
- * Does PATH still name the file S was opened from?  One stat(2); false when
- * the path is gone or was replaced.
+ * Does PATH still name the file S was opened from, unchanged?  One stat(2);
+ * false when the path is gone or was replaced, or when the file was
+ * written in place (its size, mtime or ctime differ).
  */
 bool gr_snap_is_current(const struct gr_snap *s, const char *path);
+
+/* The same for S's own descriptor (one fstat(2)), whatever the path names now. */
+bool gr_snap_unchanged(const struct gr_snap *s);
 
 const struct gr_snap_header *gr_snap_header(const struct gr_snap *s);
 

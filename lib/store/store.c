@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/safefile.h"
+#include "core/tdbfile.h"
 #include "store/store.h"
 
 struct gr_store {
@@ -221,8 +222,8 @@ static int create_database(struct gr_store *st, struct gr_err *err)
 	if (fd < 0)
 		return gr_err_set(err, -errno, "cannot create %s: %s", tmp, strerror(errno));
 	errno = 0;
-	tdb = tdb_open_ex(tmp, (int)st->cfg.hash_size, st->tdb_flags, O_RDWR | O_CREAT, 0600,
-			  &quiet, NULL);
+	tdb = gr_tdb_open(tmp, (int)st->cfg.hash_size, st->tdb_flags, O_RDWR | O_CREAT, 0600,
+			  &quiet);
 	if (!tdb)
 		goto fail_errno;
 	v = json_pack("{s:i}", "version", GR_SCHEMA_VERSION);
@@ -255,7 +256,7 @@ fail_errno:
 	r = gr_err_set(err, -e, "cannot create %s: %s", st->path, strerror(e));
 out:
 	if (tdb)
-		tdb_close(tdb);
+		gr_tdb_close(tdb);
 	close(fd);
 	unlink(tmp);
 	free(s);
@@ -332,8 +333,8 @@ int gr_store_open(const struct gr_config *cfg, unsigned flags, struct gr_store *
 	if (r < 0)
 		goto fail;
 	reclaim = st->writable && grown_commit_pending(fd, &ours);
-	st->tdb = tdb_open_ex(st->path, (int)cfg->hash_size, st->tdb_flags,
-			      O_RDWR | (create ? O_CREAT : 0), 0600, &quiet, NULL);
+	st->tdb = gr_tdb_open(st->path, (int)cfg->hash_size, st->tdb_flags,
+			      O_RDWR | (create ? O_CREAT : 0), 0600, &quiet);
 	if (!st->tdb) {
 		r = gr_err_set(err, errno == ENOENT ? -ENOENT : -GR_E_IO,
 			       "%s: cannot open database: %s", st->path,
@@ -378,7 +379,7 @@ void gr_store_close(struct gr_store *st)
 	if (st->tdb) {
 		gr_store_cancel(st);
 		gr_store_read_unlock(st);
-		tdb_close(st->tdb);
+		gr_tdb_close(st->tdb);
 	}
 	free(st);
 }
@@ -432,8 +433,8 @@ static int settle(struct gr_store *st, uint64_t expected, struct gr_err *err)
 	memcpy(msg, st->tdb_msg, sizeof(msg));
 	if (!msg[0])
 		strcpy(msg, "sync failed");
-	tdb_close(st->tdb);
-	st->tdb = tdb_open_ex(st->path, 0, st->tdb_flags, O_RDWR, 0600, &quiet, NULL);
+	gr_tdb_close(st->tdb);
+	st->tdb = gr_tdb_open(st->path, 0, st->tdb_flags, O_RDWR, 0600, &quiet);
 	if (!st->tdb)
 		return gr_err_set(err, -GR_E_IO,
 				  "%s: commit failed (%s) and the database could not be reopened; libtdb recovers it at the next open",
@@ -803,7 +804,7 @@ static bool only_dead_tail(struct gr_store *st, uint64_t *dead)
 			goto out;
 		done += (uint64_t)n;
 	}
-	copy = tdb_open_ex(tmp, 0, st->tdb_flags, O_RDWR, 0600, &quiet, NULL);
+	copy = gr_tdb_open(tmp, 0, st->tdb_flags, O_RDWR, 0600, &quiet);
 	if (!copy || tdb_check(copy, NULL, NULL) != 0 ||
 	    tdb_traverse_read(copy, count_cb_tdb, &copied) < 0 ||
 	    tdb_traverse_read(st->tdb, count_cb_tdb, &live) < 0 || live != copied)
@@ -812,7 +813,7 @@ static bool only_dead_tail(struct gr_store *st, uint64_t *dead)
 	ok = true;
 out:
 	if (copy)
-		tdb_close(copy);
+		gr_tdb_close(copy);
 	close(out);
 	unlink(tmp);
 	return ok;

@@ -1,6 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Eight threads look groups and group lists up through the module without a
+ * test_close_unlisted_first: deterministic.  libtdb closes a database's
+ * descriptor before it takes the database off its process-global list, and
+ * refuses (EBUSY) to open any inode on that list; an inode freed in that
+ * window can be reused by the publisher's next temporary file.  This binary
+ * interposes close() (libtdb and the module call ours: an executable's
+ * definition comes first) and, at every close of a replaced snapshot's
+ * descriptor, asks libtdb whether it still lists the inode -- through a
+ * hard link the test keeps, so the inode itself is never reused here.  If
+ * it is still listed, the close must not be the process's last reference
+ * (lib/core/tdbfile.c pins it), and the module must be holding the
+ * program's tdb lock (gr_tdb_lock_v1, which this binary exports), so no
+ * tdb_open or tdb_close of the program's can run in between.
+ *
+ * test_publish_while_reading: the stress test.  Eight threads look groups and group lists up through the module without a
  * pause while the real publisher (gr_publish, as grouprolectl runs it)
  * replaces the snapshot 1,000 times, flipping between two states.  Every
  * answer must be entirely one state or the other: never an error, never a
@@ -14,12 +27,19 @@
  * GROUPROLE_NSS_RECHECK_MS=0 makes the module check the snapshot's identity
  * on every call, so every lookup races the rename.
  */
+#include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <tdb.h>
 
 #include "store/import.h"
 #include "nss_fixture.h"
@@ -33,6 +53,130 @@
 #define OPS 10
 
 static struct nf_mod mod;
+
+/* ---- close() seen from inside libtdb ---- */
+
+extern pthread_mutex_t gr_tdb_lock_v1;
+
+static struct {
+	bool armed;
+	dev_t dev;
+	ino_t ino;
+	char link[PATH_MAX];   /* a hard link to the watched inode */
+	int closes;            /* closes of the watched inode */
+	int listed;            /* ... while libtdb still listed it */
+	int unpinned;          /* ... and nothing else in the process held it */
+	int unlocked;          /* ... and the program's tdb lock was free */
+	pthread_t thread;
+} watch;
+
+static int (*real_close)(int);
+
+/* Does any descriptor of this process other than SKIP refer to the inode? */
+static bool inode_held(dev_t dev, ino_t ino)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	struct stat st;
+	bool held = false;
+
+	assert_non_null(d);
+	while (!held && (e = readdir(d)) != NULL) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] == '.' || fd == dirfd(d))
+			continue;
+		held = fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+	}
+	closedir(d);
+	return held;
+}
+
+/* Default visibility: lib/'s -fvisibility=hidden applies to the tests too. */
+__attribute__((visibility("default"))) int close(int fd);
+int close(int fd)
+{
+	static __thread bool inside;
+	struct tdb_context *probe;
+	struct stat st;
+	bool watched;
+	int r, saved;
+
+	if (!real_close)
+		real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
+	watched = !inside && __atomic_load_n(&watch.armed, __ATOMIC_ACQUIRE) &&
+		  pthread_equal(pthread_self(), watch.thread) && fstat(fd, &st) == 0 &&
+		  st.st_dev == watch.dev && st.st_ino == watch.ino;
+	r = real_close(fd);
+	if (!watched)
+		return r;
+	saved = errno;
+	inside = true;
+	watch.closes++;
+	/* Raw libtdb on purpose: this asks libtdb's list, not our wrapper. */
+	errno = 0;
+	probe = tdb_open(watch.link, 0, 0, O_RDONLY, 0);
+	if (probe) {
+		tdb_close(probe);
+	} else if (errno == EBUSY) {
+		watch.listed++;
+		if (!inode_held(watch.dev, watch.ino))
+			watch.unpinned++;
+		if (pthread_mutex_trylock(&gr_tdb_lock_v1) == 0) {
+			watch.unlocked++;
+			pthread_mutex_unlock(&gr_tdb_lock_v1);
+		}
+	}
+	inside = false;
+	errno = saved;
+	return r;
+}
+
+static void test_close_unlisted_first(void **state)
+{
+	static const char *const m[] = { "ann", "bob" };
+	const struct nf_group one[] = { { "role-one", 300001, m, 2 } };
+	const struct nf_group two[] = { { "role-two", 300002, m, 1 } };
+	static char buf[4096];
+	struct nf_env env;
+	struct group gr;
+	struct stat st;
+	int err, i;
+
+	(void)state;
+	nf_setup(&env, NULL);
+	assert_int_equal(setenv("GROUPROLE_NSS_RECHECK_MS", "0", 1), 0);
+	for (i = 0; i < 4; i++) {
+		const struct nf_group *g = i % 2 ? two : one;
+
+		assert_int_equal(nf_publish(&env, g, 1, NULL, 0), 0);
+		assert_int_equal(mod.getgrnam_r(g->name, &gr, buf, sizeof(buf), &err),
+				 NSS_STATUS_SUCCESS);
+		/* Watch the snapshot the module has open now; the next publish replaces it. */
+		assert_int_equal(stat(env.snap, &st), 0);
+		snprintf(watch.link, sizeof(watch.link), "%s/watched.lnk", env.dir);
+		unlink(watch.link);
+		assert_int_equal(link(env.snap, watch.link), 0);
+		watch.dev = st.st_dev;
+		watch.ino = st.st_ino;
+		watch.thread = pthread_self();
+		assert_int_equal(nf_publish(&env, i % 2 ? one : two, 1, NULL, 0), 0);
+		/* This lookup notices the new file and closes the old one. */
+		__atomic_store_n(&watch.armed, true, __ATOMIC_RELEASE);
+		assert_int_equal(mod.getgrnam_r(i % 2 ? "role-one" : "role-two", &gr, buf,
+						sizeof(buf), &err),
+				 NSS_STATUS_SUCCESS);
+		__atomic_store_n(&watch.armed, false, __ATOMIC_RELEASE);
+		unlink(watch.link);
+	}
+	print_message("# %d closes of replaced snapshots, %d while libtdb listed them\n",
+		      watch.closes, watch.listed);
+	/* libtdb really does close before unlisting: the check below saw that window. */
+	assert_true(watch.listed >= 4);
+	assert_int_equal(watch.unpinned, 0);
+	assert_int_equal(watch.unlocked, 0);
+	nf_teardown(&env);
+}
 static atomic_bool done;
 static uint32_t gid_alpha, gid_beta;
 static char big_list[USERS * 8], small_list[OPS * 8];
@@ -239,6 +383,7 @@ static void test_publish_while_reading(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_close_unlisted_first),
 		cmocka_unit_test(test_publish_while_reading),
 	};
 

@@ -432,19 +432,36 @@ static unsigned char *read_file(const char *path, size_t *len)
 	return p;
 }
 
+/*
+ * Store header HDR as the last record, with file_size set to the file's
+ * final size as the writer does (the same-sized rewrite stays in place).
+ */
+static void store_header(struct tdb_context *tdb, const struct gr_snap_header *hdr)
+{
+	struct gr_snap_header h = *hdr;
+	unsigned char k = GR_SNAP_TAG_HEADER;
+	TDB_DATA key = { &k, 1 }, val = { (unsigned char *)&h, sizeof(h) };
+	struct stat st;
+
+	assert_int_equal(tdb_store(tdb, key, val, TDB_REPLACE), 0);
+	assert_int_equal(fstat(tdb_fd(tdb), &st), 0);
+	h.file_size = (uint64_t)st.st_size;
+	assert_int_equal(tdb_store(tdb, key, val, TDB_REPLACE), 0);
+	assert_int_equal(fstat(tdb_fd(tdb), &st), 0);
+	assert_int_equal(h.file_size, (uint64_t)st.st_size);
+}
+
 /* A valid TDB whose header record is HDR: right format, wrong contents. */
 static void write_tdb_header(const char *path, const struct gr_snap_header *hdr)
 {
 	char tmp[PATH_MAX + 8];
-	unsigned char k = GR_SNAP_TAG_HEADER;
-	TDB_DATA key = { &k, 1 }, val = { (unsigned char *)(uintptr_t)hdr, sizeof(*hdr) };
 	struct tdb_context *tdb;
 
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	unlink(tmp);
 	tdb = tdb_open(tmp, 131, TDB_INCOMPATIBLE_HASH, O_RDWR | O_CREAT, 0644);
 	assert_non_null(tdb);
-	assert_int_equal(tdb_store(tdb, key, val, TDB_REPLACE), 0);
+	store_header(tdb, hdr);
 	assert_int_equal(tdb_close(tdb), 0);
 	assert_int_equal(chmod(tmp, 0644), 0);
 	assert_int_equal(rename(tmp, path), 0);
@@ -509,9 +526,12 @@ static void test_corrupt(void **state)
 /*
  * A snapshot whose only group entry is NAME with member count N, claiming
  * MEMBERS_LEN bytes of names, of which the first BYTES of MEMBERS are stored.
+ * The N stored lengths (format v3) are those of the names found in MEMBERS,
+ * padded with 1 (LENS, when not NULL, gives them instead).
  */
-static void write_raw_group_len(const char *path, const char *name, uint32_t n,
-				const char *members, uint32_t members_len, uint32_t bytes)
+static void write_raw_group_lens(const char *path, const char *name, uint32_t n,
+				 const unsigned char *lens, const char *members,
+				 uint32_t members_len, uint32_t bytes)
 {
 	char tmp[PATH_MAX + 8];
 	unsigned char k[64], entry[256];
@@ -519,7 +539,8 @@ static void write_raw_group_len(const char *path, const char *name, uint32_t n,
 	struct gr_snap_entry_hdr eh;
 	struct tdb_context *tdb;
 	TDB_DATA key, val;
-	size_t nlen = strlen(name), len;
+	size_t nlen = strlen(name), len, off = 0;
+	uint32_t i;
 
 	memset(&hdr, 0, sizeof(hdr));
 	memcpy(hdr.magic, GR_SNAP_MAGIC, sizeof(GR_SNAP_MAGIC));
@@ -531,24 +552,33 @@ static void write_raw_group_len(const char *path, const char *name, uint32_t n,
 	eh.members_len = members_len;
 	memcpy(entry, &eh, sizeof(eh));
 	memcpy(entry + sizeof(eh), name, nlen + 1);
-	memcpy(entry + sizeof(eh) + nlen + 1, members, bytes);
-	len = sizeof(eh) + nlen + 1 + bytes;
+	for (i = 0; i < n; i++) {
+		size_t l = off < bytes ? strnlen(members + off, bytes - off) : 1;
+
+		entry[sizeof(eh) + nlen + 1 + i] = lens ? lens[i] : (unsigned char)l;
+		off += l + 1;
+	}
+	memcpy(entry + sizeof(eh) + nlen + 1 + n, members, bytes);
+	len = sizeof(eh) + nlen + 1 + n + bytes;
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	unlink(tmp);
 	tdb = tdb_open(tmp, 131, TDB_INCOMPATIBLE_HASH, O_RDWR | O_CREAT, 0644);
 	assert_non_null(tdb);
-	k[0] = GR_SNAP_TAG_HEADER;
-	key = (TDB_DATA){ k, 1 };
-	val = (TDB_DATA){ (unsigned char *)&hdr, sizeof(hdr) };
-	assert_int_equal(tdb_store(tdb, key, val, TDB_REPLACE), 0);
 	k[0] = GR_SNAP_TAG_NAME;
 	memcpy(k + 1, name, nlen);
 	key = (TDB_DATA){ k, 1 + nlen };
 	val = (TDB_DATA){ entry, len };
 	assert_int_equal(tdb_store(tdb, key, val, TDB_REPLACE), 0);
+	store_header(tdb, &hdr);
 	assert_int_equal(tdb_close(tdb), 0);
 	assert_int_equal(chmod(tmp, 0644), 0);
 	assert_int_equal(rename(tmp, path), 0);
+}
+
+static void write_raw_group_len(const char *path, const char *name, uint32_t n,
+				const char *members, uint32_t members_len, uint32_t bytes)
+{
+	write_raw_group_lens(path, name, n, NULL, members, members_len, bytes);
 }
 
 static void write_raw_group(const char *path, const char *name, uint32_t n, const char *members,
@@ -582,6 +612,24 @@ static void test_corrupt_entries(void **state)
 	/* Lengths beyond the record. */
 	write_raw_group_len(env->snap, "role-x", 1, "a\0", 200, 2);
 	assert_status(mod.getgrnam_r("role-x", &gr, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	/* Stored lengths (v3) that do not match the names: never trusted. */
+	write_raw_group_lens(env->snap, "role-x", 2, (const unsigned char *)"\1\3", "aa\0bb\0",
+			     6, 6);
+	assert_status(mod.getgrnam_r("role-x", &gr, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	write_raw_group_lens(env->snap, "role-x", 2, (const unsigned char *)"\2\4", "aa\0bb\0",
+			     6, 6);
+	assert_status(mod.getgrnam_r("role-x", &gr, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	write_raw_group_lens(env->snap, "role-x", 2, (const unsigned char *)"\0\5", "aa\0bb\0",
+			     6, 6);
+	assert_status(mod.getgrnam_r("role-x", &gr, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	/*
+	 * A file of another size than the header says (here: grown by a
+	 * page): not what the publisher wrote, though libtdb would read it.
+	 */
+	write_raw_group(env->snap, "role-x", 2, "aa\0bb\0", 6);
+	assert_lookup("role-x", "role-x:*:200000:aa bb");
+	assert_int_equal(nf_run("head -c 4096 /dev/zero >> '%s'", env->snap), 0);
+	assert_status(mod.getgrnam_r("role-x", &gr, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
 }
 
 /*
@@ -590,6 +638,7 @@ static void test_corrupt_entries(void **state)
  * process call every entry point on it.
  */
 static unsigned char *fuzz_good, *fuzz_bad;
+static size_t fuzz_len;
 
 static void exercise_child(void)
 {
@@ -975,6 +1024,180 @@ static void test_freshness(void **state)
 	assert_lookup("role-a", "role-a:*:200010:");
 }
 
+/* ---- hostile files: FIFOs, files changed in place, untrusted directories ---- */
+
+/*
+ * Run FN in a child with a watchdog: the alarm only detects a hang (a
+ * blocking open never returns), it times nothing.  Fails the test unless the
+ * child exits 0 -- a hang shows as SIGALRM, a crash as SIGBUS or SIGSEGV.
+ */
+static void in_child(const char *what, int (*fn)(struct nf_env *), struct nf_env *env)
+{
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* cmocka catches these to report a failure; here they must kill the child. */
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGSEGV, SIG_DFL);
+		alarm(20);
+		_exit(fn(env));
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("%s: child %s %d", what, WIFEXITED(st) ? "exited with" : "killed by signal",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
+/* Status of getgrnam_r(NAME); the child helpers use no cmocka asserts. */
+static enum nss_status status_of_name(const char *name)
+{
+	static char buf[8192];
+	struct group gr;
+	int err = 0;
+
+	return mod.getgrnam_r(name, &gr, buf, sizeof(buf), &err);
+}
+
+static int lookups_unavail(struct nf_env *env)
+{
+	static char buf[4096];
+	struct group gr;
+	gid_t *groups = malloc(4 * sizeof(*groups));
+	long int start = 0, size = 4;
+	int err = 0, bad = 0;
+
+	(void)env;
+	bad |= status_of_name("role-admin") != NSS_STATUS_UNAVAIL;
+	bad |= mod.getgrgid_r(200000, &gr, buf, sizeof(buf), &err) != NSS_STATUS_UNAVAIL;
+	bad |= !groups || mod.initgroups_dyn("alice", 1000, &start, &size, &groups, 0, &err) !=
+				  NSS_STATUS_UNAVAIL;
+	bad |= mod.setgrent(0) != NSS_STATUS_UNAVAIL;
+	mod.endgrent();
+	free(groups);
+	return bad;
+}
+
+static void test_fifo(void **state)
+{
+	struct nf_env *env = *state;
+	char conf[PATH_MAX + 16];
+	int st;
+
+	/* nss.tdb is a FIFO: refused at once (opening it used to wait for a writer). */
+	assert_int_equal(mkfifo(env->snap, 0644), 0);
+	in_child("nss.tdb is a FIFO", lookups_unavail, env);
+	assert_int_equal(unlink(env->snap), 0);
+	publish_basic(env);
+	assert_lookup("role-admin", "role-admin:*:200000:alice");
+
+	/* grouprole.conf is a FIFO: the module, and the CLI. */
+	snprintf(conf, sizeof(conf), "%s", env->conf);
+	assert_int_equal(unlink(conf), 0);
+	assert_int_equal(mkfifo(conf, 0644), 0);
+	publish_basic(env); /* a new snapshot makes the module read its config again */
+	in_child("grouprole.conf is a FIFO", lookups_unavail, env);
+	st = nf_run("timeout 20 %s --config '%s' role list >/dev/null 2>%s/err", GR_CTL_PATH, conf,
+		    env->dir);
+	assert_int_not_equal(st, 124); /* timeout(1): it hung */
+	assert_int_equal(st, 1);
+	assert_int_equal(nf_run("grep -q 'not a regular file' %s/err", env->dir), 0);
+}
+
+static int truncated_child(struct nf_env *env)
+{
+	static char buf[8192];
+	struct group gr;
+	enum nss_status s;
+	int err = 0, i, fd;
+
+	/* Open and map the snapshot, start an enumeration (its first chunk is a copy). */
+	if (status_of_name("g-001") != NSS_STATUS_SUCCESS || mod.setgrent(0) != NSS_STATUS_SUCCESS ||
+	    mod.getgrent_r(&gr, buf, sizeof(buf), &err) != NSS_STATUS_SUCCESS)
+		return 10;
+	/* What an admin restoring a backup does: truncate in place... */
+	if (truncate(env->snap, 0) < 0)
+		return 11;
+	/* ...and every later access: a reopen that finds nothing usable, never SIGBUS. */
+	for (i = 0; i < ENUM_N; i++) {
+		s = status_of_name(enum_names[i]);
+		if (s != NSS_STATUS_NOTFOUND && s != NSS_STATUS_UNAVAIL)
+			return 12;
+	}
+	/* The enumeration pinned the old mapping: it must end, not fault, at its next chunk. */
+	for (i = 1; i <= ENUM_N; i++) {
+		s = mod.getgrent_r(&gr, buf, sizeof(buf), &err);
+		if (s != NSS_STATUS_SUCCESS)
+			break;
+	}
+	if (s != NSS_STATUS_UNAVAIL || err != ESTALE)
+		return 13;
+	mod.endgrent();
+	/* `cp good nss.tdb`: the same inode, rewritten with another snapshot. */
+	fd = open(env->snap, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 || write(fd, fuzz_good, fuzz_len) != (ssize_t)fuzz_len || close(fd) < 0)
+		return 14;
+	if (status_of_name("role-admin") != NSS_STATUS_SUCCESS ||
+	    status_of_name("g-001") != NSS_STATUS_NOTFOUND)
+		return 15;
+	return 0;
+}
+
+static void test_changed_in_place(void **state)
+{
+	struct nf_env *env = *state;
+
+	publish_basic(env);
+	fuzz_good = read_file(env->snap, &fuzz_len);
+	publish_many(env);
+	in_child("nss.tdb truncated and rewritten in place", truncated_child, env);
+	free(fuzz_good);
+	fuzz_good = NULL;
+}
+
+static void test_unsafe_dir(void **state)
+{
+	struct nf_env *env = *state;
+	char real[PATH_MAX];
+
+	publish_basic(env);
+	assert_lookup("role-admin", "role-admin:*:200000:alice");
+	/* Group- or world-writable state directory: refused even in test mode. */
+	assert_int_equal(chmod(env->state, 0775), 0);
+	publish_basic(env); /* a new file, so the module opens again */
+	assert_all(NSS_STATUS_UNAVAIL);
+	assert_int_equal(chmod(env->state, 0757), 0);
+	publish_basic(env);
+	assert_all(NSS_STATUS_UNAVAIL);
+	assert_int_equal(chmod(env->state, 0755), 0);
+	publish_basic(env);
+	assert_lookup("role-admin", "role-admin:*:200000:alice");
+
+	/* A symlink to a sound directory is still refused (CLI and PAM refuse it). */
+	snprintf(real, sizeof(real), "%s/state.real", env->dir);
+	assert_int_equal(rename(env->state, real), 0);
+	assert_int_equal(symlink(real, env->state), 0);
+	publish_basic(env);
+	assert_all(NSS_STATUS_UNAVAIL);
+	assert_int_equal(unlink(env->state), 0);
+	assert_int_equal(rename(real, env->state), 0);
+
+	/* Owned by someone else: refused outside test mode, and in it unless ours. */
+	if (getuid() == 0) {
+		assert_int_equal(chown(env->state, 4242, 4242), 0);
+		publish_basic(env);
+		assert_all(NSS_STATUS_UNAVAIL);
+		nf_write_conf(env, "test_mode = no");
+		publish_basic(env);
+		assert_all(NSS_STATUS_UNAVAIL);
+		assert_int_equal(chown(env->state, 0, 0), 0);
+		publish_basic(env);
+		assert_lookup("role-admin", "role-admin:*:200000:alice");
+	}
+}
+
 /* The snapshot's descriptor must not leak into programs the caller executes. */
 static void test_cloexec(void **state)
 {
@@ -1073,6 +1296,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enumeration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enumeration_pinned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freshness, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fifo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_in_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsafe_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cloexec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grouprolectl_state, setup, teardown),
 	};

@@ -19,5 +19,5 @@ load nss_helpers
 		"$GR_BUILD/tests/nss_module"
 	echo "$output" | tail -n 40
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"PASSED  ] 16 test(s)"* ]]
+	[[ "$output" == *"PASSED  ] 19 test(s)"* ]]
 }

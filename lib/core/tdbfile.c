@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "core/tdbfile.h"
+
+/*
+ * Exported by programs (-Wl,--export-dynamic-symbol=gr_tdb_lock_v1); kept
+ * local by the modules' version scripts.  Default visibility so the linker
+ * can export it at all (lib/ is built with -fvisibility=hidden).
+ */
+__attribute__((visibility("default"))) pthread_mutex_t gr_tdb_lock_v1 =
+	PTHREAD_MUTEX_INITIALIZER;
+
+static pthread_mutex_t *list_lock = &gr_tdb_lock_v1;
+
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(list_lock);
+}
+
+static void atfork_release(void)
+{
+	pthread_mutex_unlock(list_lock);
+}
+
+/*
+ * At load time (program start, or dlopen of a module): find the mutex the
+ * program exports.  Only the copy that owns the mutex in use registers the
+ * fork handlers, so the mutex is never taken twice around one fork.  A PAM
+ * module's handlers (and its own mutex, when it uses its own) go away with
+ * it on dlclose: glibc drops the handlers of an unloaded object.
+ */
+__attribute__((constructor)) static void find_list_lock(void)
+{
+	pthread_mutex_t *m = dlsym(RTLD_DEFAULT, GR_TDB_LOCK_SYMBOL);
+
+	list_lock = m ? m : &gr_tdb_lock_v1;
+	if (list_lock == &gr_tdb_lock_v1)
+		pthread_atfork(atfork_prepare, atfork_release, atfork_release);
+}
+
+struct tdb_context *gr_tdb_open(const char *path, int hash_size, int tdb_flags, int open_flags,
+				mode_t mode, const struct tdb_logging_context *log)
+{
+	struct tdb_context *tdb;
+	int saved;
+
+	pthread_mutex_lock(list_lock);
+	errno = 0;
+	tdb = tdb_open_ex(path, hash_size, tdb_flags, open_flags, mode, log, NULL);
+	saved = errno;
+	pthread_mutex_unlock(list_lock);
+	errno = saved;
+	return tdb;
+}
+
+int gr_tdb_close(struct tdb_context *tdb)
+{
+	int saved = errno, pin = -1, r;
+
+	if (!tdb)
+		return 0;
+	/*
+	 * The pin keeps the inode allocated until libtdb has taken the context
+	 * off its list.  Should the dup fail (no descriptor left), the lock
+	 * still keeps every tdb_open that goes through gr_tdb_open waiting
+	 * until the list is consistent again.
+	 */
+	if (tdb_fd(tdb) >= 0)
+		pin = fcntl(tdb_fd(tdb), F_DUPFD_CLOEXEC, 0);
+	pthread_mutex_lock(list_lock);
+	r = tdb_close(tdb);
+	pthread_mutex_unlock(list_lock);
+	if (pin >= 0)
+		close(pin);
+	errno = saved;
+	return r;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GR_TDBFILE_H
+#define GR_TDBFILE_H
+
+/*
+ * Every tdb_open and tdb_close in lib/ goes through these two functions.
+ *
+ * Why: libtdb keeps one process-global list of open databases, without a
+ * lock.  tdb_open refuses (EBUSY) a file whose (st_dev, st_ino) is already
+ * in the list, and tdb_close closes its descriptor *before* it takes the
+ * context off the list.  Two consequences, both seen in
+ * tests/module/nss_concurrency.c:
+ *
+ *  - the NSS module closing a replaced snapshot frees its inode while the
+ *    stale entry is still listed; the publisher's next temporary file can
+ *    get that inode number and its tdb_open then fails with EBUSY;
+ *  - tdb_open and tdb_close running in two threads edit the list at the
+ *    same time, which can lose an entry or keep a freed one.
+ *
+ * gr_tdb_close therefore keeps a second descriptor on the file until
+ * tdb_close has returned (an inode that is still open cannot be reused), and
+ * both functions run under one process-wide mutex.
+ *
+ * One mutex for the whole process: the NSS and PAM modules each carry their
+ * own static copy of lib/ (their version scripts keep it local), so a plain
+ * static mutex would be one per copy.  A program that may load the modules
+ * exports the object GR_TDB_LOCK_SYMBOL (link with GR_TDB_LOCK_EXPORT, see
+ * tools/build.mk); every copy looks it up with dlsym(RTLD_DEFAULT) when it
+ * is loaded and uses the program's, falling back to its own when the
+ * program does not export one (sshd, su: single-threaded where they load
+ * us; each module's copy is then still serialized within itself and the
+ * descriptor pin still prevents the EBUSY).
+ *
+ * Lock order: a caller may hold its own locks (the NSS module's state mutex)
+ * around these calls; nothing here calls back out.  The copy whose mutex is
+ * in use takes it around fork() (pthread_atfork), so a child never inherits
+ * it locked.
+ */
+
+#include <sys/types.h>
+
+#include <tdb.h>
+
+#define GR_TDB_LOCK_SYMBOL "gr_tdb_lock_v1"
+
+/* tdb_open_ex under the process-wide lock; same arguments, same results. */
+struct tdb_context *gr_tdb_open(const char *path, int hash_size, int tdb_flags, int open_flags,
+				mode_t mode, const struct tdb_logging_context *log);
+
+/*
+ * tdb_close under the process-wide lock, with the file pinned by a second
+ * descriptor until libtdb has forgotten it.  Returns tdb_close's result;
+ * NULL is a no-op returning 0.  errno is preserved.
+ */
+int gr_tdb_close(struct tdb_context *tdb);
+
+#endif
