@@ -141,6 +141,7 @@ include tools/build.mk
 -include nss_grouprole/build.mk
 -include pam_grouprole/build.mk
 include tests/build.mk
+include tests/fuzz/build.mk
 -include bench/build.mk
 
 .PHONY: programs modules
@@ -168,6 +169,8 @@ deps:
 			missing="$$missing $${d##*:}"; \
 	done; \
 	command -v $(CC) >/dev/null 2>&1 || missing="$$missing gcc"; \
+	ls "$$(clang -print-runtime-dir 2>/dev/null)"/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || \
+		missing="$$missing clang libclang-rt-dev"; \
 	command -v make >/dev/null 2>&1 || missing="$$missing make"; \
 	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
 	if [ -z "$${missing% }" ]; then exit 0; fi; \
