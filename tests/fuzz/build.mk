@@ -8,9 +8,9 @@
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_SRCS := lib/scim/filter.c lib/scim/scim.c lib/core/escape.c lib/core/error.c \
+FUZZ_LIB_SRCS := lib/scim/filter.c lib/scim/patch.c lib/scim/scim.c lib/core/escape.c lib/core/error.c \
 	lib/core/safefile.c lib/core/config.c lib/core/names.c
-FUZZ_TARGETS := filter path
+FUZZ_TARGETS := filter path patch
 FUZZ_PROGS := $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) $(FLAGS_STAMP)
@@ -31,5 +31,6 @@ fuzz: deps
 		mkdir -p $(B)/fuzz/corpus-$$t && \
 		echo "== fuzz $$t for $(FUZZ_SECONDS) s" && \
 		$(B)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4200 \
+			-dict=tests/fuzz/$$t.dict \
 			$(B)/fuzz/corpus-$$t tests/fuzz/corpus/$$t || exit 1; \
 	done

@@ -11,6 +11,7 @@ run_fuzzer() {
 	work=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/fuzz.XXXXXX")
 	cp "$GR_SRCDIR/tests/fuzz/corpus/$name/"* "$work/"
 	run "$GR_BUILD/fuzz/fuzz_$name" -seed=1 -runs=$RUNS -max_len=512 \
+		-dict="$GR_SRCDIR/tests/fuzz/$name.dict" \
 		-artifact_prefix="$work/" "$work"
 	rm -rf "$work"
 	if [ "$status" -ne 0 ]; then
@@ -26,4 +27,8 @@ run_fuzzer() {
 
 @test "fuzz: SCIM PATCH path parser" {
 	run_fuzzer path
+}
+
+@test "fuzz: SCIM PATCH request bodies" {
+	run_fuzzer patch
 }
