@@ -73,6 +73,7 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 TDB_LIBS := $(or $(call pc_libs,tdb),-ltdb)
 JANSSON_LIBS := $(or $(call pc_libs,jansson),-ljansson)
 CMOCKA_LIBS := $(or $(call pc_libs,cmocka),-lcmocka)
+GNUTLS_LIBS := $(or $(call pc_libs,gnutls),-lgnutls)
 PAM_LIBS := -lpam
 
 ALL_CPPFLAGS = $(GR_CPPFLAGS) $(CPPFLAGS)
@@ -152,7 +153,7 @@ modules: $(MODULES)
 # Debian packages needed to build and test; each line: check, package.
 DEPS_PKGCONFIG := tdb:libtdb-dev jansson:libjansson-dev cmocka:libcmocka-dev \
 	pam:libpam0g-dev libpamtest:libpamtest0-dev pam_wrapper:libpam-wrapper \
-	nss_wrapper:libnss-wrapper
+	nss_wrapper:libnss-wrapper gnutls:libgnutls28-dev
 DEPS_PROGRAMS := pkg-config:pkg-config bats:bats tdbtool:tdb-tools valgrind:valgrind \
 	sshd:openssh-server ssh:openssh-client sudo:sudo unshare:util-linux \
 	script:bsdutils jq:jq

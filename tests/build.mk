@@ -8,7 +8,7 @@ UNIT_PROGS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(TESTUTIL_OBJS) $(LIBGR)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(TDB_LIBS) \
-		$(CMOCKA_LIBS) -ldl
+		$(GNUTLS_LIBS) $(CMOCKA_LIBS) -ldl
 
 # Tests may use test-only helpers from the lib tree and cmocka's headers.
 $(B)/tests/%.o: ALL_CPPFLAGS += $(call pc_cflags,cmocka) -Itests/unit
