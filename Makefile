@@ -153,7 +153,8 @@ modules: $(MODULES)
 # Debian packages needed to build and test; each line: check, package.
 DEPS_PKGCONFIG := tdb:libtdb-dev jansson:libjansson-dev cmocka:libcmocka-dev \
 	pam:libpam0g-dev libpamtest:libpamtest0-dev pam_wrapper:libpam-wrapper \
-	nss_wrapper:libnss-wrapper gnutls:libgnutls28-dev
+	nss_wrapper:libnss-wrapper gnutls:libgnutls28-dev libmicrohttpd:libmicrohttpd-dev \
+	libcurl:libcurl4-openssl-dev libsystemd:libsystemd-dev
 DEPS_PROGRAMS := pkg-config:pkg-config bats:bats tdbtool:tdb-tools valgrind:valgrind \
 	sshd:openssh-server ssh:openssh-client sudo:sudo unshare:util-linux \
 	script:bsdutils jq:jq

@@ -24,3 +24,16 @@ export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 export GR_SANITIZE := $(SANITIZE)
 endif
+
+# ---- integration tests (tests/integration/): servers over loopback ----
+MHD_LIBS := $(or $(call pc_libs,libmicrohttpd),-lmicrohttpd)
+CURL_LIBS := $(or $(call pc_libs,libcurl),-lcurl)
+INTEGRATION_PROGS := $(patsubst tests/integration/%.c,$(B)/tests/%,$(wildcard tests/integration/*.c))
+
+$(B)/tests/%: $(B)/tests/integration/%.o $(TESTUTIL_OBJS) $(LIBGR)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(MHD_LIBS) $(CURL_LIBS) $(GNUTLS_LIBS) \
+		$(JANSSON_LIBS) $(TDB_LIBS) $(CMOCKA_LIBS) -lpthread
+
+TEST_PROGS += $(INTEGRATION_PROGS)
+.SECONDARY: $(patsubst $(B)/tests/%,$(B)/tests/integration/%.o,$(INTEGRATION_PROGS))
