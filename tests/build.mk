@@ -26,7 +26,7 @@ export GR_SANITIZE := $(SANITIZE)
 endif
 
 # ---- integration tests (tests/integration/): servers over loopback ----
-MHD_LIBS := $(or $(call pc_libs,libmicrohttpd),-lmicrohttpd)
+
 CURL_LIBS := $(or $(call pc_libs,libcurl),-lcurl)
 INTEGRATION_PROGS := $(patsubst tests/integration/%.c,$(B)/tests/%,$(wildcard tests/integration/*.c))
 
@@ -37,3 +37,4 @@ $(B)/tests/%: $(B)/tests/integration/%.o $(TESTUTIL_OBJS) $(LIBGR)
 
 TEST_PROGS += $(INTEGRATION_PROGS)
 .SECONDARY: $(patsubst $(B)/tests/%,$(B)/tests/integration/%.o,$(INTEGRATION_PROGS))
+TEST_SCRIPTS += tests/integration/scimd.bats

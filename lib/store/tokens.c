@@ -341,6 +341,13 @@ int gr_token_verify(struct gr_store *st, const char *presented, int64_t now, jso
 	}
 	if (!equal_const_time(want, got, HASH_BYTES) || (expires && expires <= now))
 		goto out;
+	/* A SCIM token dies with its directory, even one deleted without revoking it. */
+	if (presented[2] == 's') {
+		const char *dir = json_string_value(json_object_get(rec, "directory"));
+
+		if (!dir || gr_key(key, sizeof(key), "dir/%s", dir) < 0 || !gr_store_exists(st, key))
+			goto out;
+	}
 	json_object_del(rec, "hash");
 	json_object_set_new(rec, "id", json_string(id));
 	*out = rec;
