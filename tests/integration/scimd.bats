@@ -180,3 +180,36 @@ wait_group() {
 	run "$GR_BUILD/grouprole-scimd" --config "$CONF" --listen nonsense
 	[ "$status" -eq 2 ]
 }
+
+@test "scimd: kill -9 during provisioning loses no change that was answered 2xx" {
+	# A provisioning run in the background records every id answered 201.
+	(
+		for i in $(seq 1 400); do
+			code=$(curl -s -m 10 -o "$WORK/c.$i" -w '%{http_code}' -X POST \
+				-H "Authorization: Bearer $OKTA_TOKEN" \
+				--data-binary "{\"userName\":\"u$i@meridian.example\"}" "$BASE/okta/Users") || break
+			[ "$code" = 201 ] && jq -r .id "$WORK/c.$i" >>"$WORK/acked"
+		done
+	) &
+	pusher=$!
+	# Kill the daemon once some requests have been answered, mid-run.
+	for _ in $(seq 200); do
+		[ "$(wc -l <"$WORK/acked" 2>/dev/null || echo 0)" -ge 25 ] && break
+		sleep 0.05
+	done
+	kill -KILL "$DAEMON"
+	wait "$DAEMON" || true
+	DAEMON=
+	wait "$pusher" || true
+	acked=$(wc -l <"$WORK/acked")
+	[ "$acked" -ge 25 ]
+	# The database opens cleanly and holds every acknowledged user.
+	start_daemon
+	while read -r id; do
+		scim GET "okta/Users/$id"
+		[ "$STATUS" = 200 ] || { echo "lost $id"; return 1; }
+	done <"$WORK/acked"
+	run ctl user list --json
+	[ "$status" -eq 0 ]
+	[ "$(jq length <<<"$output")" -ge "$acked" ]
+}
