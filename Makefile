@@ -73,6 +73,7 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 TDB_LIBS := $(or $(call pc_libs,tdb),-ltdb)
 JANSSON_LIBS := $(or $(call pc_libs,jansson),-ljansson)
 CMOCKA_LIBS := $(or $(call pc_libs,cmocka),-lcmocka)
+GNUTLS_LIBS := $(or $(call pc_libs,gnutls),-lgnutls)
 PAM_LIBS := -lpam
 
 ALL_CPPFLAGS = $(GR_CPPFLAGS) $(CPPFLAGS)
@@ -141,6 +142,7 @@ include tools/build.mk
 -include nss_grouprole/build.mk
 -include pam_grouprole/build.mk
 include tests/build.mk
+include tests/fuzz/build.mk
 -include bench/build.mk
 
 .PHONY: programs modules
@@ -151,7 +153,8 @@ modules: $(MODULES)
 # Debian packages needed to build and test; each line: check, package.
 DEPS_PKGCONFIG := tdb:libtdb-dev jansson:libjansson-dev cmocka:libcmocka-dev \
 	pam:libpam0g-dev libpamtest:libpamtest0-dev pam_wrapper:libpam-wrapper \
-	nss_wrapper:libnss-wrapper
+	nss_wrapper:libnss-wrapper gnutls:libgnutls28-dev libmicrohttpd:libmicrohttpd-dev \
+	libcurl:libcurl4-openssl-dev libsystemd:libsystemd-dev
 DEPS_PROGRAMS := pkg-config:pkg-config bats:bats tdbtool:tdb-tools valgrind:valgrind \
 	sshd:openssh-server ssh:openssh-client sudo:sudo unshare:util-linux \
 	script:bsdutils jq:jq
@@ -168,6 +171,8 @@ deps:
 			missing="$$missing $${d##*:}"; \
 	done; \
 	command -v $(CC) >/dev/null 2>&1 || missing="$$missing gcc"; \
+	ls "$$(clang -print-runtime-dir 2>/dev/null)"/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || \
+		missing="$$missing clang libclang-rt-dev"; \
 	command -v make >/dev/null 2>&1 || missing="$$missing make"; \
 	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
 	if [ -z "$${missing% }" ]; then exit 0; fi; \

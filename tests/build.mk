@@ -8,7 +8,7 @@ UNIT_PROGS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(TESTUTIL_OBJS) $(LIBGR)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(TDB_LIBS) \
-		$(CMOCKA_LIBS) -ldl
+		$(GNUTLS_LIBS) $(CMOCKA_LIBS) -ldl
 
 # Tests may use test-only helpers from the lib tree and cmocka's headers.
 $(B)/tests/%.o: ALL_CPPFLAGS += $(call pc_cflags,cmocka) -Itests/unit
@@ -24,3 +24,17 @@ export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 export GR_SANITIZE := $(SANITIZE)
 endif
+
+# ---- integration tests (tests/integration/): servers over loopback ----
+
+CURL_LIBS := $(or $(call pc_libs,libcurl),-lcurl)
+INTEGRATION_PROGS := $(patsubst tests/integration/%.c,$(B)/tests/%,$(wildcard tests/integration/*.c))
+
+$(B)/tests/%: $(B)/tests/integration/%.o $(TESTUTIL_OBJS) $(LIBGR)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(MHD_LIBS) $(CURL_LIBS) $(GNUTLS_LIBS) \
+		$(JANSSON_LIBS) $(TDB_LIBS) $(CMOCKA_LIBS) -lpthread
+
+TEST_PROGS += $(INTEGRATION_PROGS)
+.SECONDARY: $(patsubst $(B)/tests/%,$(B)/tests/integration/%.o,$(INTEGRATION_PROGS))
+TEST_SCRIPTS += tests/integration/scimd.bats

@@ -6,14 +6,29 @@ CTL := $(B)/grouprolectl
 # through NSS) export lib/'s tdb lock, so every copy of lib/ in the process
 # serializes tdb_open/tdb_close on one mutex (lib/core/tdbfile.h).
 GR_TDB_LOCK_EXPORT := -Wl,--export-dynamic-symbol=gr_tdb_lock_v1
-CTL_SRCS := tools/grouprolectl.c tools/ctl_commands.c tools/ctl_check.c tools/ctl_output.c
+CTL_SRCS := tools/grouprolectl.c tools/ctl_commands.c tools/ctl_check.c tools/ctl_output.c tools/ctl_token.c
 CTL_OBJS := $(patsubst %.c,$(B)/%.o,$(CTL_SRCS))
 
 $(CTL): $(CTL_OBJS) $(LIBGR)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(GR_TDB_LOCK_EXPORT) -pie -o $@ $(CTL_OBJS) $(LIBGR) \
-		$(JANSSON_LIBS) $(TDB_LIBS)
+		$(JANSSON_LIBS) $(TDB_LIBS) $(GNUTLS_LIBS)
 
 $(CTL_OBJS): ALL_CFLAGS += -fPIE
 
 PROGRAMS += $(CTL)
+
+# grouprole-scimd: the SCIM endpoint (lib/server, lib/scim, lib/http do the work).
+SCIMD := $(B)/grouprole-scimd
+SCIMD_OBJS := $(B)/tools/grouprole-scimd/main.o
+MHD_LIBS := $(or $(call pc_libs,libmicrohttpd),-lmicrohttpd)
+SYSTEMD_LIBS := $(or $(call pc_libs,libsystemd),-lsystemd)
+
+$(SCIMD): $(SCIMD_OBJS) $(LIBGR)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(GR_TDB_LOCK_EXPORT) -pie -o $@ $(SCIMD_OBJS) $(LIBGR) \
+		$(MHD_LIBS) $(GNUTLS_LIBS) $(SYSTEMD_LIBS) $(JANSSON_LIBS) $(TDB_LIBS) -lpthread
+
+$(SCIMD_OBJS): ALL_CFLAGS += -fPIE
+
+PROGRAMS += $(SCIMD)

@@ -37,8 +37,10 @@ struct ctl {
 	const char *opt_resource;
 	const char *opt_expires;
 	const char *opt_auto_membership;
+	const char *opt_scopes;
 	bool opt_bind;
 	bool opt_force;
+	bool opt_api;
 };
 
 /* A command: NOUN [SUB] VERB, its argument count, handler and usage line. */
@@ -65,6 +67,11 @@ struct ctl_cmd {
 };
 
 extern const struct ctl_cmd ctl_commands[];
+
+/* tools/ctl_token.c */
+int cmd_token_create(struct ctl *c, int argc, char **argv);
+int cmd_token_list(struct ctl *c, int argc, char **argv);
+int cmd_token_revoke(struct ctl *c, int argc, char **argv);
 
 /*
  * One-line error to stderr: "grouprolectl: MESSAGE", the whole message

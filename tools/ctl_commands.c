@@ -13,6 +13,7 @@
 
 #include "ctl.h"
 #include "core/escape.h"
+#include "store/tokens.h"
 #include "resolve/facts.h"
 #include "store/import.h"
 #include "store/orphans.h"
@@ -441,7 +442,8 @@ static int cmd_directory_delete(struct ctl *c, int argc, char **argv)
 	struct gr_err err;
 
 	gr_err_clear(&err);
-	if (gr_dir_delete(c->st, argv[0], &err) < 0)
+	if (gr_dir_delete(c->st, argv[0], &err) < 0 ||
+	    gr_token_revoke_directory(c->st, argv[0], &err) < 0)
 		return FAIL(c, &err);
 	return ctl_commit(c, &err);
 }
@@ -1534,5 +1536,9 @@ const struct ctl_cmd ctl_commands[] = {
 	{ { "user", "show" }, 1, 1, R, cmd_user_show, "user show USER [--directory NAME]" },
 	{ { "publish" }, 0, 0, CMD_OWNTXN | CMD_NO_CATCHUP, cmd_publish, "publish" },
 	{ { "check" }, 0, 0, R | CMD_NO_CATCHUP, cmd_check, "check" },
+	{ { "token", "create" }, 0, 0, CMD_OWNTXN | CMD_LAZY, cmd_token_create,
+	  "token create --directory NAME | --api --scopes S1,S2 [--expires TIME] [--description TEXT]" },
+	{ { "token", "list" }, 0, 0, R, cmd_token_list, "token list [--directory NAME]" },
+	{ { "token", "revoke" }, 1, 1, W, cmd_token_revoke, "token revoke ID" },
 	{ { NULL }, 0, 0, 0, NULL, NULL },
 };

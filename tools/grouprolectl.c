@@ -32,7 +32,8 @@ static void usage(FILE *f, const char *prog)
 /* Per-command options; which ones a command takes is checked from its usage line. */
 enum {
 	OPT_DIRECTORY = 1000, OPT_NAME, OPT_DESCRIPTION, OPT_PRIORITY, OPT_UNIX_GROUP, OPT_GID,
-	OPT_RESOURCE, OPT_EXPIRES, OPT_AUTO_MEMBERSHIP, OPT_BIND, OPT_FORCE, OPT_JSON,
+	OPT_RESOURCE, OPT_EXPIRES, OPT_AUTO_MEMBERSHIP, OPT_BIND, OPT_FORCE, OPT_SCOPES, OPT_API,
+	OPT_JSON,
 };
 
 static const struct option cmd_options[] = {
@@ -47,6 +48,8 @@ static const struct option cmd_options[] = {
 	{ "auto-membership", required_argument, NULL, OPT_AUTO_MEMBERSHIP },
 	{ "bind", no_argument, NULL, OPT_BIND },
 	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "scopes", required_argument, NULL, OPT_SCOPES },
+	{ "api", no_argument, NULL, OPT_API },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ NULL, 0, NULL, 0 },
 };
@@ -88,6 +91,8 @@ static int parse_cmd_options(struct ctl *c, const struct ctl_cmd *cmd, int *argc
 		case OPT_AUTO_MEMBERSHIP: c->opt_auto_membership = optarg; break;
 		case OPT_BIND: c->opt_bind = true; break;
 		case OPT_FORCE: c->opt_force = true; break;
+		case OPT_SCOPES: c->opt_scopes = optarg; break;
+		case OPT_API: c->opt_api = true; break;
 		}
 	}
 	*argc -= optind;

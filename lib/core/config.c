@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,14 @@ void gr_config_defaults(struct gr_config *cfg)
 	cfg->hash_size = 131071;
 	cfg->unknown = GR_UNKNOWN_IGNORE;
 	cfg->fail = GR_FAIL_DEFAULT;
+	/* Loopback until the admin configures TLS or a proxy: nothing listens on the network by default. */
+	strcpy(cfg->scim_listen, "127.0.0.1:9636");
+	cfg->scim_max_body = 4u << 20; /* a 10,000-member group push fits */
+	cfg->scim_threads = 4;
+	cfg->scim_max_connections = 128;
+	cfg->scim_per_ip = 32;
+	cfg->scim_timeout = 30;
+	cfg->scim_max_results = 1000;
 }
 
 const char *gr_config_default_path(void)
@@ -132,6 +141,67 @@ static bool valid_prefix(const char *s)
 			return false;
 	}
 	return true;
+}
+
+/* The numeric limits of grouprole-scimd: key, bounds, field. */
+static const struct {
+	const char *key;
+	uint32_t min, max;
+	size_t offset;
+} daemon_numbers[] = {
+	{ "scim_max_body", 1024, 64u << 20, offsetof(struct gr_config, scim_max_body) },
+	{ "scim_threads", 1, 64, offsetof(struct gr_config, scim_threads) },
+	{ "scim_max_connections", 1, 10000, offsetof(struct gr_config, scim_max_connections) },
+	{ "scim_per_ip", 1, 10000, offsetof(struct gr_config, scim_per_ip) },
+	{ "scim_timeout", 1, 3600, offsetof(struct gr_config, scim_timeout) },
+	{ "scim_max_results", 1, 10000, offsetof(struct gr_config, scim_max_results) },
+};
+
+static int set_daemon_key(struct gr_config *cfg, const char *key, const char *v,
+			  struct gr_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(daemon_numbers) / sizeof(daemon_numbers[0]); i++) {
+		uint32_t n;
+
+		if (strcmp(key, daemon_numbers[i].key))
+			continue;
+		if (parse_u32(v, daemon_numbers[i].min, daemon_numbers[i].max, &n) < 0)
+			return gr_err_set(err, -GR_E_CONFIG, "%s: must be a number from %u to %u", key,
+					  daemon_numbers[i].min, daemon_numbers[i].max);
+		*(uint32_t *)((char *)cfg + daemon_numbers[i].offset) = n;
+		return 0;
+	}
+	if (!strcmp(key, "scim_listen")) {
+		/* Checked fully when the daemon binds; here only its shape and size. */
+		if (!v[0] || strlen(v) >= sizeof(cfg->scim_listen) ||
+		    strspn(v, "0123456789abcdefABCDEF.:[]") != strlen(v) || !strchr(v, ':'))
+			return gr_err_set(err, -GR_E_CONFIG,
+					  "scim_listen: expected ADDR:PORT or [ADDR]:PORT (numeric)");
+		strcpy(cfg->scim_listen, v);
+	} else if (!strcmp(key, "tls_cert") || !strcmp(key, "tls_key")) {
+		char *dst = key[4] == 'c' ? cfg->tls_cert : cfg->tls_key;
+
+		if (v[0] && (v[0] != '/' || strlen(v) >= PATH_MAX))
+			return gr_err_set(err, -GR_E_CONFIG, "%s: must be an absolute path", key);
+		strcpy(dst, v);
+	} else if (!strcmp(key, "insecure_http")) {
+		if (parse_bool(v, &cfg->insecure_http) < 0)
+			return gr_err_set(err, -GR_E_CONFIG, "%s: expected yes or no", key);
+	} else if (!strcmp(key, "public_url")) {
+		size_t n = strlen(v);
+
+		if (v[0] && (n >= sizeof(cfg->public_url) ||
+			     (strncmp(v, "https://", 8) && strncmp(v, "http://", 7)) ||
+			     strpbrk(v, " \t\"<>\\") || v[n - 1] == '/'))
+			return gr_err_set(err, -GR_E_CONFIG,
+					  "public_url: expected https://HOST[:PORT][/PATH] without a trailing /");
+		strcpy(cfg->public_url, v);
+	} else {
+		return gr_err_set(err, -GR_E_CONFIG, "unknown key '%s'", key);
+	}
+	return 0;
 }
 
 int gr_config_set(struct gr_config *cfg, const char *key, const char *v,
@@ -241,6 +311,9 @@ int gr_config_set(struct gr_config *cfg, const char *key, const char *v,
 			cfg->fail = GR_FAIL_CLOSED;
 		else
 			return gr_err_set(err, -GR_E_CONFIG, "fail: expected open or closed");
+	} else if (!strncmp(key, "scim_", 5) || !strcmp(key, "tls_cert") || !strcmp(key, "tls_key") ||
+		   !strcmp(key, "insecure_http") || !strcmp(key, "public_url")) {
+		return set_daemon_key(cfg, key, v, err);
 	} else {
 		return gr_err_set(err, -GR_E_CONFIG, "unknown key '%s'", key);
 	}

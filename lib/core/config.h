@@ -67,6 +67,19 @@ struct gr_config {
 	bool debug;
 	bool quiet;
 
+	/* grouprole-scimd. */
+	char scim_listen[64];            /* "127.0.0.1:8636" */
+	char tls_cert[PATH_MAX];         /* "" = plain HTTP (loopback or insecure_http only) */
+	char tls_key[PATH_MAX];
+	bool insecure_http;              /* plain HTTP on a non-loopback address (behind a TLS proxy) */
+	char public_url[256];            /* base of meta.location; "" = from the request's Host */
+	uint32_t scim_max_body;          /* bytes of one request body */
+	uint32_t scim_threads;
+	uint32_t scim_max_connections;
+	uint32_t scim_per_ip;
+	uint32_t scim_timeout;           /* seconds a connection may stay idle */
+	uint32_t scim_max_results;       /* largest page of a list */
+
 	/* Where this configuration came from, for messages. */
 	char path[PATH_MAX];
 };

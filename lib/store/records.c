@@ -785,6 +785,12 @@ int gr_group_put(struct gr_store *st, const char *dir, const json_t *scim, unsig
 		goto out;
 
 	rec = json_pack("{s:s,s:s}", "id", id, "displayName", name);
+	/* SCIM's "meta" (created, version) travels with the group; import sends none. */
+	if (rec && json_is_object(gr_scim_get(scim, "meta")) &&
+	    json_object_set(rec, "meta", gr_scim_get(scim, "meta")) < 0) {
+		r = gr_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
 	if (!rec || (ext && json_object_set_new(rec, "externalId", json_string(ext)) < 0)) {
 		r = gr_err_set(err, -ENOMEM, "out of memory");
 		goto out;

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "core/escape.h"
+#include "core/names.h"
+#include "scim/service.h"
+#include "server/app.h"
+#include "store/tokens.h"
+
+#define SCIM_PREFIX "/scim/v2/"
+#define SCIM_TYPE "application/scim+json"
+
+struct route {
+	const char *method;      /* NULL: any */
+	const char *path;
+	bool prefix;             /* PATH is a prefix */
+	void (*fn)(struct gr_app *app, const struct gr_http_request_view *req,
+		   struct gr_http_response *resp);
+};
+
+static void set_json(struct gr_http_response *resp, unsigned status, json_t *body)
+{
+	resp->status = status;
+	resp->content_type = SCIM_TYPE;
+	if (body) {
+		resp->body = json_dumps(body, JSON_COMPACT);
+		resp->len = resp->body ? strlen(resp->body) : 0;
+		json_decref(body);
+	}
+}
+
+static void scim_error(struct gr_http_response *resp, unsigned status, const char *type,
+		       const char *detail)
+{
+	set_json(resp, status, gr_scim_error_body(status, type, detail));
+}
+
+static void set_text(struct gr_http_response *resp, unsigned status, const char *type,
+		     char *body, size_t len)
+{
+	resp->status = status;
+	resp->content_type = type;
+	resp->body = body;
+	resp->len = len;
+}
+
+static void health(struct gr_app *app, const struct gr_http_request_view *req,
+		   struct gr_http_response *resp)
+{
+	struct gr_err err = { 0 };
+	uint64_t gen = 0;
+	char *msg = NULL;
+	int r, n;
+
+	pthread_mutex_lock(&app->store_lock);
+	r = gr_store_read_lock(app->st, &err);
+	if (r == 0) {
+		r = gr_store_generation(app->st, &gen, &err);
+		gr_store_read_unlock(app->st);
+	}
+	pthread_mutex_unlock(&app->store_lock);
+	n = r == 0 ? asprintf(&msg, "ok generation=%llu\n", (unsigned long long)gen)
+		   : asprintf(&msg, "store unavailable\n");
+	set_text(resp, r == 0 ? 200 : 503, "text/plain; charset=utf-8", n > 0 ? msg : NULL,
+		 n > 0 ? (size_t)n : 0);
+}
+
+static void metrics(struct gr_app *app, const struct gr_http_request_view *req,
+		    struct gr_http_response *resp)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f) {
+		resp->status = 500;
+		return;
+	}
+	gr_metrics_render(app->metrics, f);
+	fclose(f);
+	set_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len);
+}
+
+/* The directory of a /scim/v2/{directory}/... path into DIR, and the rest. */
+static const char *scim_directory(const char *path, char *dir, size_t len)
+{
+	const char *p = path + strlen(SCIM_PREFIX), *slash = strchr(p, '/');
+	size_t n = slash ? (size_t)(slash - p) : strlen(p);
+
+	if (n == 0 || n >= len)
+		return NULL;
+	memcpy(dir, p, n);
+	dir[n] = '\0';
+	if (!gr_valid_slug(dir))
+		return NULL;
+	return slash ? slash + 1 : "";
+}
+
+/* "Bearer TOKEN" (scheme case-insensitive), or NULL. */
+static const char *bearer(const struct gr_http_request_view *req)
+{
+	const char *h = gr_http_header(req, "Authorization");
+
+	if (!h || strncasecmp(h, "Bearer ", 7))
+		return NULL;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return h;
+}
+
+/* The absolute base URL of DIR's SCIM endpoint for meta.location and Location. */
+static void base_url(const struct gr_app *app, const struct gr_http_request_view *req,
+		     const char *dir, char *out, size_t len)
+{
+	const char *host = gr_http_header(req, "Host");
+
+	if (app->cfg.public_url[0]) {
+		snprintf(out, len, "%s" SCIM_PREFIX "%s", app->cfg.public_url, dir);
+		return;
+	}
+	/* The Host header is the client's word: keep it only when it looks like a host. */
+	if (!host || !host[0] || strlen(host) > 255 ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") !=
+		    strlen(host))
+		host = app->cfg.scim_listen;
+	snprintf(out, len, "%s://%s" SCIM_PREFIX "%s", app->tls ? "https" : "http", host, dir);
+}
+
+static void scim(struct gr_app *app, const struct gr_http_request_view *req,
+		 struct gr_http_response *resp)
+{
+	char dir[GR_NAME_MAX + 1], base[600];
+	const char *rest = scim_directory(req->path, dir, sizeof(dir)), *token = bearer(req);
+	struct gr_scim_query q = {
+		.filter = gr_http_query(req, "filter"),
+		.attributes = gr_http_query(req, "attributes"),
+		.excluded_attributes = gr_http_query(req, "excludedAttributes"),
+		.start_index = gr_http_query(req, "startIndex"),
+		.count = gr_http_query(req, "count"),
+		.if_match = gr_http_header(req, "If-Match"),
+		.if_none_match = gr_http_header(req, "If-None-Match"),
+	};
+	struct gr_scim_reply reply = { 0 };
+	struct gr_err err = { 0 };
+	json_t *tok = NULL;
+	const char *tdir;
+	bool allowed = false;
+	int r;
+
+	if (!rest) {
+		scim_error(resp, 404, NULL, "no such endpoint");
+		return;
+	}
+	if (req->too_large) {
+		char detail[96];
+
+		snprintf(detail, sizeof(detail), "the body is larger than %u bytes", app->cfg.scim_max_body);
+		scim_error(resp, 413, NULL, detail);
+		return;
+	}
+	base_url(app, req, dir, base, sizeof(base));
+	pthread_mutex_lock(&app->store_lock);
+	r = gr_store_read_lock(app->st, &err);
+	if (r == 0) {
+		r = gr_token_verify(app->st, token, (int64_t)time(NULL), &tok, &err);
+		gr_store_read_unlock(app->st);
+	}
+	if (r == 0) {
+		tdir = json_string_value(json_object_get(tok, "directory"));
+		allowed = tdir && !strcmp(json_string_value(json_object_get(tok, "kind")), "scim") &&
+			  !strcmp(tdir, dir);
+	}
+	json_decref(tok);
+	if (!allowed) {
+		pthread_mutex_unlock(&app->store_lock);
+		if (r != 0 && r != -EACCES) {
+			app->log(LOG_ERR, "token check failed: %s", gr_err_msg(&err));
+			scim_error(resp, 503, NULL, "the directory is unavailable");
+			return;
+		}
+		gr_metrics_auth_failure(app->metrics);
+		scim_error(resp, 401, NULL, "a valid bearer token for this directory is required");
+		gr_http_add_header(resp, "WWW-Authenticate", "Bearer realm=\"grouprole\"");
+		return;
+	}
+	{
+		struct gr_scim_service svc = {
+			.st = app->st, .dir = dir, .base = base, .now = (int64_t)time(NULL),
+			.max_results = app->cfg.scim_max_results, .max_members = 10000,
+			.patch = { .max_operations = 1000, .max_members = 1000 },
+		};
+
+		r = gr_scim_serve(&svc, req->method, rest, &q, req->body, req->len, &reply);
+	}
+	pthread_mutex_unlock(&app->store_lock);
+	if (r < 0)
+		app->log(LOG_ERR, "directory %s: store failure: %s", dir, gr_strerror(r));
+	if (reply.changed)
+		gr_publisher_kick(app->pub);
+	if (reply.etag[0])
+		gr_http_add_header(resp, "ETag", reply.etag);
+	if (reply.location[0])
+		gr_http_add_header(resp, "Location", reply.location);
+	set_json(resp, reply.status, reply.body);
+	reply.body = NULL;
+	gr_scim_reply_clear(&reply);
+}
+
+static const struct route routes[] = {
+	{ "GET", "/healthz", false, health },
+	{ "GET", "/metrics", false, metrics },
+	{ NULL, SCIM_PREFIX, true, scim },
+};
+
+void gr_app_handle(void *vapp, const struct gr_http_request_view *req,
+		   struct gr_http_response *resp)
+{
+	struct gr_app *app = vapp;
+	size_t i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *rt = &routes[i];
+
+		if (rt->prefix ? strncmp(req->path, rt->path, strlen(rt->path))
+			       : strcmp(req->path, rt->path))
+			continue;
+		if (rt->method && strcmp(rt->method, req->method)) {
+			scim_error(resp, 405, NULL, "method not allowed");
+			gr_http_add_header(resp, "Allow", rt->method);
+			return;
+		}
+		rt->fn(app, req, resp);
+		return;
+	}
+	scim_error(resp, 404, NULL, "no such endpoint");
+}
+
+void gr_app_log_request(void *vapp, const struct gr_http_request_view *req,
+			const struct gr_http_response *resp, double seconds)
+{
+	struct gr_app *app = vapp;
+	char dir[GR_NAME_MAX + 1] = "", path[160], method[24];
+	bool is_scim = !strncmp(req->path, SCIM_PREFIX, strlen(SCIM_PREFIX)) &&
+		       scim_directory(req->path, dir, sizeof(dir));
+
+	gr_metrics_request(app->metrics, is_scim ? dir : NULL, req->method, resp->status, seconds);
+	/* Paths and methods are the client's bytes: escaped.  Never a header, never a token. */
+	app->log(resp->status >= 500 ? LOG_ERR : LOG_INFO,
+		 "client=%s directory=%s method=%s path=\"%s\" status=%u time_ms=%.1f", req->client,
+		 dir[0] ? dir : "-", gr_esc(method, sizeof(method), req->method, GR_ESC_LOG),
+		 gr_esc(path, sizeof(path), req->path, GR_ESC_LOG), resp->status, seconds * 1000);
+}

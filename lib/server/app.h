@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GR_APP_H
+#define GR_APP_H
+
+#include <pthread.h>
+#include <stdarg.h>
+
+#include "core/config.h"
+#include "http/server.h"
+#include "server/metrics.h"
+#include "server/publisher.h"
+#include "store/store.h"
+
+/*
+ * grouprole-scimd's request handling: a table of routes, bearer-token
+ * authentication, the SCIM service of each directory, /healthz and
+ * /metrics.  libtdb is entered only under STORE_LOCK: the HTTP pool runs
+ * handlers on several threads, and libtdb is not thread-safe.
+ *
+ *   GET  /healthz                      200 "ok" while the store answers
+ *   GET  /metrics                      Prometheus text
+ *   *    /scim/v2/{directory}/...      SCIM 2.0, with a SCIM token of that directory
+ *
+ * Every refusal of a token is the same 401, whatever was wrong, and says
+ * nothing about other directories.
+ */
+
+struct gr_app {
+	struct gr_config cfg;
+	struct gr_store *st;
+	pthread_mutex_t store_lock;
+	struct gr_publisher *pub;
+	struct gr_metrics *metrics;
+	bool tls;
+	/* One line to the daemon's log (syslog priority, printf format). */
+	void (*log)(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+};
+
+/* gr_http_handler_fn and gr_http_log_fn for the HTTP layer; APP is a struct gr_app. */
+void gr_app_handle(void *app, const struct gr_http_request_view *req,
+		   struct gr_http_response *resp);
+void gr_app_log_request(void *app, const struct gr_http_request_view *req,
+			const struct gr_http_response *resp, double seconds);
+
+#endif

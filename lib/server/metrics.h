@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GR_METRICS_H
+#define GR_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * The daemon's counters, rendered in the Prometheus text exposition format
+ * for GET /metrics.  Thread-safe (one mutex; every update is a few
+ * additions).  Label values are directory names (slugs), methods and
+ * status codes: nothing that needs escaping, nothing secret.
+ */
+
+struct gr_metrics;
+
+struct gr_metrics *gr_metrics_new(void);
+void gr_metrics_free(struct gr_metrics *m);
+
+/* One answered request: DIRECTORY may be NULL (not a SCIM path). */
+void gr_metrics_request(struct gr_metrics *m, const char *directory, const char *method,
+			unsigned status, double seconds);
+void gr_metrics_auth_failure(struct gr_metrics *m);
+/* A publish finished: the time from the oldest commit it covers to the snapshot being in place. */
+void gr_metrics_published(struct gr_metrics *m, double commit_to_published, int64_t when,
+			  int ok);
+
+/* Write everything to F. */
+void gr_metrics_render(struct gr_metrics *m, FILE *f);
+
+#endif

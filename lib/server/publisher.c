@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "publish/publish.h"
+#include "server/publisher.h"
+
+extern char **environ;
+
+struct gr_publisher {
+	struct gr_store *st;
+	pthread_mutex_t *store_lock;
+	struct gr_metrics *metrics;
+	unsigned coalesce_ms;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;      /* kicks, stop, and "published up to" for flush */
+	uint64_t kicked, done;    /* kick counter and the counter the last publish covered */
+	struct timespec first_kick; /* of the oldest kick not yet published */
+	bool stopping;
+	int64_t next_expiry;
+	uint64_t attempts;        /* publishes tried, for flush */
+	int last_result;
+	char last_msg[512];
+};
+
+static double since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* nscd caches group lookups: tell it to forget them, when it runs. */
+static void flush_nscd(void)
+{
+	static const char *const nscd[] = { "/usr/sbin/nscd", "/sbin/nscd" };
+	struct stat sb;
+	size_t i;
+
+	if (stat("/var/run/nscd/socket", &sb) < 0 && stat("/run/nscd/socket", &sb) < 0)
+		return;
+	for (i = 0; i < sizeof(nscd) / sizeof(nscd[0]); i++) {
+		char *argv[] = { (char *)nscd[i], (char *)"-i", (char *)"group", NULL };
+		pid_t pid;
+		int status;
+
+		if (access(nscd[i], X_OK) < 0)
+			continue;
+		if (posix_spawn(&pid, nscd[i], NULL, NULL, argv, environ) == 0)
+			waitpid(pid, &status, 0);
+		return;
+	}
+}
+
+static void *run(void *arg)
+{
+	struct gr_publisher *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		struct gr_publish_stats stats = { 0 };
+		struct gr_err err = { 0 };
+		struct timespec first;
+		uint64_t covering;
+		int r;
+
+		while (p->kicked == p->done && !p->stopping) {
+			if (p->next_expiry > 0) {
+				struct timespec until = { .tv_sec = (time_t)p->next_expiry };
+
+				/* The expiry is wall-clock time: wait on the realtime clock for it. */
+				if (pthread_cond_timedwait(&p->cond, &p->lock, &until) == ETIMEDOUT &&
+				    time(NULL) >= p->next_expiry) {
+					p->kicked++;
+					clock_gettime(CLOCK_MONOTONIC, &p->first_kick);
+				}
+			} else {
+				pthread_cond_wait(&p->cond, &p->lock);
+			}
+		}
+		if (p->kicked == p->done && p->stopping)
+			break;
+		if (p->coalesce_ms && !p->stopping) {
+			pthread_mutex_unlock(&p->lock);
+			usleep(p->coalesce_ms * 1000);
+			pthread_mutex_lock(&p->lock);
+		}
+		covering = p->kicked;
+		first = p->first_kick;
+		pthread_mutex_unlock(&p->lock);
+
+		pthread_mutex_lock(p->store_lock);
+		r = gr_publish(p->st, &stats, &err);
+		pthread_mutex_unlock(p->store_lock);
+		if (r == 0)
+			flush_nscd();
+		if (p->metrics)
+			gr_metrics_published(p->metrics, since(&first), (int64_t)time(NULL), r == 0);
+
+		pthread_mutex_lock(&p->lock);
+		p->last_result = r;
+		p->attempts++;
+		snprintf(p->last_msg, sizeof(p->last_msg), "%s", r == 0 ? "" : gr_err_msg(&err));
+		if (r == 0)
+			p->next_expiry = stats.next_expiry;
+		p->done = covering;
+		if (p->kicked != p->done)
+			p->first_kick = first; /* kicks during the publish wait since at least then */
+		pthread_cond_broadcast(&p->cond);
+		if (r < 0 && p->stopping)
+			break; /* stopping: the snapshot stays as it was; the next start publishes */
+		if (r < 0) {
+			/* A failed publish (a full disk) is tried again, not forgotten; not in a tight loop. */
+			struct timespec retry;
+
+			clock_gettime(CLOCK_REALTIME, &retry);
+			retry.tv_sec += 1;
+			p->done = covering - 1;
+			pthread_cond_timedwait(&p->cond, &p->lock, &retry);
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+int gr_publisher_start(struct gr_store *st, pthread_mutex_t *store_lock, struct gr_metrics *m,
+		       unsigned coalesce_ms, struct gr_publisher **out)
+{
+	struct gr_publisher *p = calloc(1, sizeof(*p));
+	pthread_condattr_t ca;
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	p->st = st;
+	p->store_lock = store_lock;
+	p->metrics = m;
+	p->coalesce_ms = coalesce_ms;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_REALTIME);
+	pthread_cond_init(&p->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	/* Publish once at start: the snapshot may be older than the store (a crash, a full disk). */
+	p->kicked = 1;
+	clock_gettime(CLOCK_MONOTONIC, &p->first_kick);
+	r = pthread_create(&p->thread, NULL, run, p);
+	if (r) {
+		pthread_cond_destroy(&p->cond);
+		pthread_mutex_destroy(&p->lock);
+		free(p);
+		return -r;
+	}
+	*out = p;
+	return 0;
+}
+
+void gr_publisher_kick(struct gr_publisher *p)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->kicked == p->done)
+		clock_gettime(CLOCK_MONOTONIC, &p->first_kick);
+	p->kicked++;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void gr_publisher_flush(struct gr_publisher *p)
+{
+	uint64_t want, tried;
+
+	pthread_mutex_lock(&p->lock);
+	want = p->kicked;
+	tried = p->attempts;
+	/* Until what was kicked is published, or an attempt made after this call failed. */
+	while (p->done < want && !(p->attempts > tried && p->last_result < 0))
+		pthread_cond_wait(&p->cond, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void gr_publisher_stop(struct gr_publisher *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stopping = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+int gr_publisher_last(struct gr_publisher *p, char *msg, size_t len)
+{
+	int r;
+
+	pthread_mutex_lock(&p->lock);
+	r = p->last_result;
+	snprintf(msg, len, "%s", p->last_msg);
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}

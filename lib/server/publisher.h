@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GR_PUBLISHER_H
+#define GR_PUBLISHER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "server/metrics.h"
+#include "store/store.h"
+
+/*
+ * The daemon's publishing thread.  Every commit kicks it; kicks that arrive
+ * while it waits or works are coalesced into one publish, so a burst of
+ * SCIM requests costs one rebuild.  It also wakes when the snapshot's
+ * earliest assignment expiry passes, so an expired assignment leaves NSS
+ * without a timer.  The store is shared with the request threads: the
+ * publisher takes STORE_LOCK around gr_publish.
+ */
+
+struct gr_publisher;
+
+/*
+ * Start the thread.  COALESCE_MS: how long to wait after the first kick for
+ * more (0 publishes at once).  Returns 0 or -errno.
+ */
+int gr_publisher_start(struct gr_store *st, pthread_mutex_t *store_lock, struct gr_metrics *m,
+		       unsigned coalesce_ms, struct gr_publisher **out);
+
+/* A commit happened now: publish soon. */
+void gr_publisher_kick(struct gr_publisher *p);
+
+/* Wait until everything kicked before this call is published (tests, shutdown). */
+void gr_publisher_flush(struct gr_publisher *p);
+
+/* Publish what is pending, stop the thread, free P. */
+void gr_publisher_stop(struct gr_publisher *p);
+
+/* The last publish's result: 0 or a negative code, and its message (copied into MSG). */
+int gr_publisher_last(struct gr_publisher *p, char *msg, size_t len);
+
+#endif

@@ -1,0 +1,215 @@
+#!/usr/bin/env bats
+# grouprole-scimd end to end over loopback: a real daemon, real curl, the
+# effects read back through grouprolectl and through the NSS module (with
+# nss_wrapper, as getent sees it).  Every wait is bounded; none is a timing
+# assertion.
+
+load ../module/nss_helpers
+
+SCIM_USER='urn:ietf:params:scim:schemas:core:2.0:User'
+
+setup() {
+	setup_nss_state
+	ctl directory create okta >/dev/null
+	ctl directory create entra >/dev/null
+	ctl role create admin --priority 10 >/dev/null
+	OKTA_TOKEN=$(ctl token create --directory okta --description "okta push" | tail -n 1)
+	ENTRA_TOKEN=$(ctl token create --directory entra | tail -n 1)
+	start_daemon
+}
+
+teardown() {
+	stop_daemon
+	teardown_nss_state
+}
+
+start_daemon() {
+	LOG=$WORK/scimd.log
+	"$GR_BUILD/grouprole-scimd" --config "$CONF" --listen 127.0.0.1:0 2>"$LOG" &
+	DAEMON=$!
+	PORT=
+	for _ in $(seq 100); do
+		PORT=$(sed -n 's/.*listening on .*, port \([0-9]*\)$/\1/p' "$LOG")
+		[ -n "$PORT" ] && break
+		kill -0 "$DAEMON" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -n "$PORT" ] || { cat "$LOG"; return 1; }
+	BASE=http://127.0.0.1:$PORT/scim/v2
+}
+
+stop_daemon() {
+	if [ -n "${DAEMON:-}" ] && kill -0 "$DAEMON" 2>/dev/null; then
+		kill -TERM "$DAEMON"
+		wait "$DAEMON" || true
+	fi
+	DAEMON=
+}
+
+# scim METHOD PATH [BODY] [TOKEN]: sets STATUS and BODY.
+scim() {
+	local out
+	out=$(curl -s -m 20 -o "$WORK/body" -w '%{http_code}' -X "$1" \
+		-H "Authorization: Bearer ${4-$OKTA_TOKEN}" \
+		${3:+-H 'Content-Type: application/scim+json' --data-binary "$3"} "$BASE/$2")
+	STATUS=$out
+	BODY=$(cat "$WORK/body")
+}
+
+# Until the NSS module shows role-admin with exactly MEMBERS (bounded: 10 s).
+wait_group() {
+	local want=$1 got
+	for _ in $(seq 100); do
+		got=$(nw getent group role-admin 2>/dev/null | cut -d: -f4)
+		[ "$got" = "$want" ] && return 0
+		sleep 0.1
+	done
+	echo "role-admin members: '$got', want '$want'"
+	return 1
+}
+
+@test "scimd: Okta provisioning reaches getent without anyone running a command" {
+	scim GET "okta/Users?filter=userName%20eq%20%22alice.nguyen%40meridian.example%22"
+	[ "$STATUS" = 200 ]
+	[ "$(jq -r .totalResults <<<"$BODY")" = 0 ]
+	scim POST okta/Users "{\"schemas\":[\"$SCIM_USER\"],\"userName\":\"alice.nguyen@meridian.example\",\"active\":true,\"password\":\"x\"}"
+	[ "$STATUS" = 201 ]
+	uid=$(jq -r .id <<<"$BODY")
+	[ "$(jq -r .password <<<"$BODY")" = null ]
+	scim POST okta/Groups '{"displayName":"SRE","members":[{"value":"'"$uid"'"}]}'
+	[ "$STATUS" = 201 ]
+	gid=$(jq -r .id <<<"$BODY")
+	ctl group roles assign SRE admin --directory okta >/dev/null
+	wait_group alice.nguyen
+	run ctl user show alice.nguyen
+	[[ "$output" == *admin* ]]
+	# Deactivation by PATCH: the role is gone from NSS, the user stays readable.
+	scim PATCH "okta/Users/$uid" '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}'
+	[ "$STATUS" = 200 ]
+	[ "$(jq -r .active <<<"$BODY")" = false ]
+	wait_group ""
+	scim GET "okta/Users/$uid"
+	[ "$STATUS" = 200 ]
+	[ "$(jq -r '.groups[0].display' <<<"$BODY")" = SRE ]
+	# Reactivation brings it back; deleting the group takes it away.
+	scim PATCH "okta/Users/$uid" '{"Operations":[{"op":"Replace","path":"active","value":"True"}]}'
+	[ "$STATUS" = 200 ]
+	wait_group alice.nguyen
+	scim DELETE "okta/Groups/$gid"
+	[ "$STATUS" = 204 ]
+	wait_group ""
+}
+
+@test "scimd: a token reaches its own directory only, and every refusal looks the same" {
+	scim GET okta/Users "" ""
+	[ "$STATUS" = 401 ]
+	first=$BODY
+	scim GET okta/Users "" "$ENTRA_TOKEN"
+	[ "$STATUS" = 401 ]
+	[ "$BODY" = "$first" ]
+	scim GET nosuchdir/Users "" "$OKTA_TOKEN"
+	[ "$STATUS" = 401 ]
+	[ "$BODY" = "$first" ]
+	scim GET okta/Users "" "grs_0000000000000000_$(printf '0%.0s' $(seq 64))"
+	[ "$STATUS" = 401 ]
+	[ "$BODY" = "$first" ]
+	[ "$(jq -r .schemas[0] <<<"$BODY")" = urn:ietf:params:scim:api:messages:2.0:Error ]
+	run curl -s -m 10 -D - -o /dev/null "$BASE/okta/Users"
+	[[ "$output" == *"WWW-Authenticate: Bearer realm=\"grouprole\""* ]]
+	scim GET entra/Users "" "$ENTRA_TOKEN"
+	[ "$STATUS" = 200 ]
+	# Rotation: a second token works beside the first; revoking the first leaves the second.
+	second=$(ctl token create --directory okta | tail -n 1)
+	scim GET okta/Users "" "$second"
+	[ "$STATUS" = 200 ]
+	id=$(cut -d_ -f2 <<<"$OKTA_TOKEN")
+	ctl token revoke "$id" >/dev/null
+	scim GET okta/Users
+	[ "$STATUS" = 401 ]
+	scim GET okta/Users "" "$second"
+	[ "$STATUS" = 200 ]
+	# The daemon's log never holds a token.
+	! grep -q "$second" "$LOG"
+	! grep -q "${OKTA_TOKEN#grs_*_}" "$LOG"
+	run curl -s -m 10 "http://127.0.0.1:$PORT/metrics"
+	[[ "$output" == *"grouprole_auth_failures_total 6"* ]]
+}
+
+@test "scimd: errors are SCIM errors with the right status and scimType" {
+	scim GET "okta/Users?filter=userName%20eq"
+	[ "$STATUS" = 400 ]
+	[ "$(jq -r .scimType <<<"$BODY")" = invalidFilter ]
+	scim POST okta/Users '{"userName":'
+	[ "$STATUS" = 400 ]
+	[ "$(jq -r .scimType <<<"$BODY")" = invalidSyntax ]
+	scim GET okta/Nope
+	[ "$STATUS" = 404 ]
+	scim DELETE okta/Users/does-not-exist
+	[ "$STATUS" = 404 ]
+	head -c 5000000 /dev/zero | tr '\0' ' ' >"$WORK/big"
+	STATUS=$(curl -s -m 20 -o "$WORK/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $OKTA_TOKEN" \
+		--data-binary @"$WORK/big" "$BASE/okta/Users")
+	[ "$STATUS" = 413 ]
+	# Okta posts without a Content-Type.
+	STATUS=$(curl -s -m 20 -o "$WORK/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $OKTA_TOKEN" \
+		-H 'Content-Type:' --data-binary '{"userName":"bob.okafor@meridian.example"}' "$BASE/okta/Users")
+	[ "$STATUS" = 201 ]
+	scim POST okta/Users '{"userName":"BOB.OKAFOR@meridian.example"}'
+	[ "$STATUS" = 409 ]
+	[ "$(jq -r .scimType <<<"$BODY")" = uniqueness ]
+	run curl -s -m 10 "http://127.0.0.1:$PORT/healthz"
+	[[ "$output" == "ok generation="* ]]
+}
+
+@test "scimd: SIGHUP keeps serving, SIGTERM stops cleanly after publishing" {
+	kill -HUP "$DAEMON"
+	scim POST okta/Users '{"userName":"frank.rossi@meridian.example"}'
+	[ "$STATUS" = 201 ]
+	kill -TERM "$DAEMON"
+	wait "$DAEMON"
+	DAEMON=
+	grep -q "stopping" "$LOG"
+	run ctl user show frank.rossi
+	[ "$status" -eq 0 ]
+}
+
+@test "scimd: plain HTTP on a non-loopback address is refused" {
+	run "$GR_BUILD/grouprole-scimd" --config "$CONF" --listen 0.0.0.0:0
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"refusing plain HTTP on 0.0.0.0:0"* ]]
+	run "$GR_BUILD/grouprole-scimd" --config "$CONF" --listen nonsense
+	[ "$status" -eq 2 ]
+}
+
+@test "scimd: kill -9 during provisioning loses no change that was answered 2xx" {
+	# A provisioning run in the background records every id answered 201.
+	(
+		for i in $(seq 1 400); do
+			code=$(curl -s -m 10 -o "$WORK/c.$i" -w '%{http_code}' -X POST \
+				-H "Authorization: Bearer $OKTA_TOKEN" \
+				--data-binary "{\"userName\":\"u$i@meridian.example\"}" "$BASE/okta/Users") || break
+			[ "$code" = 201 ] && jq -r .id "$WORK/c.$i" >>"$WORK/acked"
+		done
+	) &
+	pusher=$!
+	# Kill the daemon once some requests have been answered, mid-run.
+	for _ in $(seq 200); do
+		[ "$(wc -l <"$WORK/acked" 2>/dev/null || echo 0)" -ge 25 ] && break
+		sleep 0.05
+	done
+	kill -KILL "$DAEMON"
+	wait "$DAEMON" || true
+	DAEMON=
+	wait "$pusher" || true
+	acked=$(wc -l <"$WORK/acked")
+	[ "$acked" -ge 25 ]
+	# The database opens cleanly and holds every acknowledged user.
+	start_daemon
+	while read -r id; do
+		scim GET "okta/Users/$id"
+		[ "$STATUS" = 200 ] || { echo "lost $id"; return 1; }
+	done <"$WORK/acked"
+	run ctl user list --json
+	[ "$status" -eq 0 ]
+	[ "$(jq length <<<"$output")" -ge "$acked" ]
+}
