@@ -12,6 +12,7 @@
 #include "resolve/facts.h"
 #include "publish/publish.h"
 #include "core/safefile.h"
+#include "publish/loginsnap.h"
 #include "publish/snapshot.h"
 
 struct login_entry {
@@ -33,6 +34,7 @@ struct pub {
 	const struct gr_role *roles;
 	size_t n_roles;
 	int64_t next_expiry;
+	struct gr_login_writer *login; /* login.tdb for the PAM module */
 };
 
 static int collect_login(const char *key, const unsigned char *val, size_t len, void *ctx)
@@ -76,6 +78,7 @@ static void pub_free(struct pub *p)
 		for (i = 0; i < p->n_roles; i++)
 			free(p->members[i].logins);
 	free(p->members);
+	gr_login_writer_abort(p->login);
 }
 
 static int add_member(struct member_list *m, const char *login)
@@ -105,6 +108,9 @@ static int resolve_all(struct gr_store *st, struct gr_context *ctx, struct pub *
 		return gr_err_set(err, r, "out of memory");
 	if (r < 0)
 		return r;
+	r = gr_login_writer_open(gr_store_config(st), p->n_users, &p->login, err);
+	if (r < 0)
+		return r;
 	for (i = 0; i < p->n_users; i++) {
 		struct login_entry *e = &p->users[i];
 		struct gr_resolution res;
@@ -123,6 +129,13 @@ static int resolve_all(struct gr_store *st, struct gr_context *ctx, struct pub *
 			return gr_err_set(err, r, "out of memory");
 		}
 		stats->users++;
+		r = gr_login_writer_add(p->login, ctx, e->login, e->ref, slash + 1,
+					gr_facts_input(f), &res);
+		if (r < 0) {
+			gr_resolution_free(&res);
+			gr_facts_free(f);
+			return gr_err_set(err, r, "cannot write login snapshot: %s", gr_strerror(r));
+		}
 		if (res.n_roles) {
 			e->gids = calloc(res.n_roles, sizeof(*e->gids));
 			if (!e->gids)
@@ -299,6 +312,10 @@ int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_er
 		goto out;
 	stats->next_expiry = p.next_expiry;
 	r = write_snapshot(cfg, &p, stats, err);
+	if (r == 0) {
+		r = gr_login_writer_install(p.login, stats->generation, NULL, err);
+		p.login = NULL;
+	}
 out:
 	pub_free(&p);
 	gr_context_free(ctx);
