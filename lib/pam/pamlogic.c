@@ -504,7 +504,7 @@ int gr_pam_evaluate(const struct gr_config *cfg, enum gr_pam_phase phase, const 
 		const char *mode = gr_pam_fail_closed(cfg) ? "fail=closed" : "fail=open";
 		char buf[sizeof(err.msg) + 64];
 
-		snprintf(buf, sizeof(buf), "database unavailable (%s): %s", mode,
+		snprintf(buf, sizeof(buf), "login snapshot unavailable (%s): %s", mode,
 			 why ? why : "unknown error");
 		out->line = format_line(cfg, user, out->decision, buf, NULL);
 	} else {

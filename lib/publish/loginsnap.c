@@ -41,7 +41,7 @@ int gr_login_context(const struct gr_config *cfg, char *buf, size_t len)
 			return -ENAMETOOLONG;
 		o += (size_t)k;
 	}
-	k = snprintf(buf + o, len - o, "\nstate_dir=%s\n", cfg->state_dir);
+	k = snprintf(buf + o, len - o, "\n");
 	if (k < 0 || (size_t)k >= len - o)
 		return -ENAMETOOLONG;
 	return (int)(o + (size_t)k);

@@ -75,11 +75,15 @@ struct gr_login_header {
 
 /*
  * The host context a resolution depends on besides directory.tdb, as one
- * canonical string: "organization=ORG\nresources=R1 R2\nstate_dir=DIR\n",
- * resources sorted, so the order they are listed in does not matter.  The
- * publisher stores it; the PAM module compares it with its own
- * configuration (its arguments may override the file's).  Returns the
- * length, or -ENAMETOOLONG when BUF is too small.
+ * canonical string: "organization=ORG\nresources=R1 R2\n", resources
+ * sorted, so the order they are listed in does not matter.  The publisher
+ * stores it; the PAM module compares it with its own configuration (its
+ * arguments may override the file's) and refuses a snapshot resolved for
+ * another organization or other resources.  state_dir is deliberately not
+ * part of it: the module reads the snapshot of its own state_dir, which only
+ * a publisher of that directory writes, and a state directory restored from
+ * a backup under another path must keep working.  Returns the length, or
+ * -ENAMETOOLONG when BUF is too small.
  */
 int gr_login_context(const struct gr_config *cfg, char *buf, size_t len);
 
