@@ -398,6 +398,7 @@ static void capture_stop(struct captured *c)
 	fflush(stderr);
 	dup2(saved_stderr, 2);
 	close(saved_stderr);
+	saved_stderr = -1;
 	memset(c, 0, sizeof(*c));
 	snprintf(path, sizeof(path), "%s/stderr.log", g_dir);
 	f = fopen(path, "re");
@@ -757,7 +758,8 @@ static void hang_detected(int sig)
 	static const char msg[] = "pam_module: a login waited on the stopped writer (hang)\n";
 
 	(void)sig;
-	if (write(2, msg, sizeof(msg) - 1) < 0) {
+	/* stderr may be redirected into the capture file just now. */
+	if (write(saved_stderr >= 0 ? saved_stderr : 2, msg, sizeof(msg) - 1) < 0) {
 		/* nothing left to report with */
 	}
 	_exit(1);
