@@ -262,8 +262,8 @@ void gr_login_writer_abort(struct gr_login_writer *w)
 	writer_free(w);
 }
 
-int gr_login_writer_install(struct gr_login_writer *w, uint64_t generation,
-			    int *dir_sync_error, struct gr_err *err)
+int gr_login_writer_finish(struct gr_login_writer *w, uint64_t generation,
+			   struct gr_err *err)
 {
 	struct gr_login_header hdr;
 	unsigned char k[1] = { GR_LOGIN_TAG_HEADER };
@@ -279,31 +279,35 @@ int gr_login_writer_install(struct gr_login_writer *w, uint64_t generation,
 	hdr.next_expiry = w->next_expiry;
 	hdr.context_len = (uint32_t)w->context_len;
 	rec = malloc(sizeof(hdr) + w->context_len);
-	if (!rec) {
-		r = gr_err_set(err, -ENOMEM, "out of memory");
-		goto fail;
-	}
+	if (!rec)
+		return gr_err_set(err, -ENOMEM, "out of memory");
 	memcpy(rec, &hdr, sizeof(hdr));
 	memcpy(rec + sizeof(hdr), w->context, w->context_len);
 	r = store(w, k, 1, rec, sizeof(hdr) + w->context_len);
 	free(rec);
-	if (r < 0) {
-		r = gr_err_set(err, r, "cannot write login snapshot: %s", gr_strerror(r));
-		goto fail;
-	}
-	if (fsync(tdb_fd(w->tdb)) < 0) {
-		r = gr_err_set(err, -errno, "cannot sync login snapshot: %s", strerror(errno));
-		goto fail;
-	}
+	if (r < 0)
+		return gr_err_set(err, r, "cannot write login snapshot: %s", gr_strerror(r));
+	if (fsync(tdb_fd(w->tdb)) < 0)
+		return gr_err_set(err, -errno, "cannot sync login snapshot: %s", strerror(errno));
 	r = tdb_close(w->tdb);
 	w->tdb = NULL;
-	if (r != 0) {
-		r = gr_err_set(err, -GR_E_IO, "cannot write login snapshot %s", w->tmp);
-		goto fail;
+	if (r != 0)
+		return gr_err_set(err, -GR_E_IO, "cannot write login snapshot %s", w->tmp);
+	return 0;
+}
+
+int gr_login_writer_install(struct gr_login_writer *w, int *dir_sync_error, struct gr_err *err)
+{
+	int r;
+
+	if (w->tdb) {
+		gr_login_writer_abort(w);
+		return gr_err_set(err, -EINVAL, "login snapshot installed before it was finished");
 	}
 	if (rename(w->tmp, w->path) < 0) {
 		r = gr_err_set(err, -errno, "cannot install %s: %s", w->path, strerror(errno));
-		goto fail;
+		gr_login_writer_abort(w);
+		return r;
 	}
 	/* As for nss.tdb: once renamed, the snapshot is what readers see. */
 	r = gr_fsync_parent(w->path);
@@ -311,9 +315,6 @@ int gr_login_writer_install(struct gr_login_writer *w, uint64_t generation,
 		*dir_sync_error = r;
 	writer_free(w);
 	return 0;
-fail:
-	gr_login_writer_abort(w);
-	return r;
 }
 
 /* ---- reader ---- */

@@ -111,14 +111,22 @@ int gr_login_writer_add(struct gr_login_writer *w, const struct gr_context *ctx,
 			const struct gr_resolve_input *in, const struct gr_resolution *res);
 
 /*
- * Write the header (GENERATION, now, CFG's host context), fsync, and rename
- * the file to state_dir/login.tdb, then fsync the directory (a failure of
- * that last step only sets *DIR_SYNC_ERROR, when not NULL: the snapshot is
- * in place).  Always frees W; on failure the temporary file is removed and
- * the previous snapshot stays.
+ * Write the header (GENERATION, now, CFG's host context), fsync and close the
+ * temporary file.  Does not free W.  The publisher finishes this file before
+ * it installs nss.tdb, so that the write and sync failures (a full disk) all
+ * happen while neither snapshot has changed; only renames remain after.
  */
-int gr_login_writer_install(struct gr_login_writer *w, uint64_t generation,
-			    int *dir_sync_error, struct gr_err *err);
+int gr_login_writer_finish(struct gr_login_writer *w, uint64_t generation,
+			   struct gr_err *err);
+
+/*
+ * Rename the finished file to state_dir/login.tdb, then fsync the directory
+ * (a failure of that last step only sets *DIR_SYNC_ERROR, when not NULL: the
+ * snapshot is in place).  Always frees W; on failure the temporary file is
+ * removed and the previous snapshot stays.
+ */
+int gr_login_writer_install(struct gr_login_writer *w, int *dir_sync_error,
+			    struct gr_err *err);
 
 /* Give up: remove the temporary file and free W (NULL is fine). */
 void gr_login_writer_abort(struct gr_login_writer *w);

@@ -311,9 +311,12 @@ int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_er
 	if (r < 0)
 		goto out;
 	stats->next_expiry = p.next_expiry;
-	r = write_snapshot(cfg, &p, stats, err);
+	/* login.tdb is written and synced first: after nss.tdb only renames remain. */
+	r = gr_login_writer_finish(p.login, stats->generation, err);
+	if (r == 0)
+		r = write_snapshot(cfg, &p, stats, err);
 	if (r == 0) {
-		r = gr_login_writer_install(p.login, stats->generation, NULL, err);
+		r = gr_login_writer_install(p.login, NULL, err);
 		p.login = NULL;
 	}
 out:

@@ -288,8 +288,10 @@ int pf_write_login(const char *conf, const struct pf_login *users, size_t n,
 		if (r < 0)
 			gr_err_set(err, r, "cannot add %s", u->login);
 	}
+	if (r == 0)
+		r = gr_login_writer_finish(w, 1, err);
 	if (r == 0) {
-		r = gr_login_writer_install(w, 1, NULL, err);
+		r = gr_login_writer_install(w, NULL, err);
 		w = NULL;
 	}
 	gr_login_writer_abort(w);
