@@ -260,7 +260,7 @@ static void measure_beside_writer(const struct gr_config *cfg, pam_handle_t *pam
 	printf("| %-52s | %9.1f | %9.1f | %9.1f |\n",
 	       "acct_mgmt + open_session beside a 100k-user commit", v[n / 2] / 1000.0,
 	       v[n * 99 / 100] / 1000.0, v[n / 2] / fetch_floor);
-	printf("\n(beside the writer: %zu logins over %d import+publish rounds in %.1f s; "
+	printf("\n(beside the writer: %zu logins over %d commits of 100k users in %.1f s; "
 	       "p99.9 %.1f us, worst %.1f us)\n", n, rounds - 1, (bench_now_ns() - t0) / 1e9,
 	       v[n * 999 / 1000] / 1000.0, worst / 1000.0);
 	free(v);

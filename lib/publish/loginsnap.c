@@ -394,11 +394,15 @@ static int try_open(const struct gr_config *cfg, const char *path, struct gr_log
 	}
 	/*
 	 * libtdb opens by path: compare what it opened with what was checked.
-	 * O_RDONLY makes libtdb take no locks at all and map the file; the file
-	 * never changes in place (it is replaced by rename), so that is safe.
+	 * O_RDONLY makes libtdb take no locks at all; the file never changes in
+	 * place (it is replaced by rename), so that is safe.  TDB_NOMMAP: one
+	 * login reads a header and one record, and mapping the file only to
+	 * unmap it again cost 10x the whole open here (page-table setup and
+	 * teardown for a 35 MB mapping: 128 us against 13 us with pread).  It
+	 * also turns a file truncated in place into a read error, not SIGBUS.
 	 */
 	errno = 0;
-	s->tdb = tdb_open(path, 0, TDB_INCOMPATIBLE_HASH, O_RDONLY, 0);
+	s->tdb = tdb_open(path, 0, TDB_INCOMPATIBLE_HASH | TDB_NOMMAP, O_RDONLY, 0);
 	if (!s->tdb) {
 		r = errno == ENOENT ? -EAGAIN
 				    : gr_err_set(err, -GR_E_CORRUPT, "%s: not a login snapshot",
