@@ -2,12 +2,12 @@
 /*
  * pam_grouprole.so: enterprise roles at login.
  *
- *   account   resolve the user's roles from directory.tdb and decide
- *   session   resolve again, export GROUPROLE_ROLES; log the end on close
+ *   account   look the user's roles up in the published login.tdb and decide
+ *   session   look up again, export GROUPROLE_ROLES; log the end on close
  *   auth      setcred only, which succeeds and changes nothing
  *
  * The entry points only talk to PAM: the arguments, the decision and the log
- * line come from lib/pamlogic.c, which the unit tests drive directly.  There
+ * line come from lib/pam/pamlogic.c, which the unit tests drive directly.  There
  * is deliberately no pam_sm_authenticate: the module proves nothing about who
  * the user is, and listing it in an "auth" stack then fails (libpam reports
  * the missing symbol) instead of silently succeeding.

@@ -28,6 +28,7 @@
 
 #include "ctl.h"
 #include "core/escape.h"
+#include "publish/loginsnap.h"
 #include "publish/publish.h"
 #include "publish/snapshot.h"
 #include "store/orphans.h"
@@ -104,6 +105,33 @@ static void check_snapshot(struct ctl *c, struct findings *f, uint64_t gen)
 		json_array_append_new(f->problems,
 			json_string("an assignment in the snapshot has expired since it was published (run 'grouprolectl publish')"));
 	gr_snap_close(snap);
+}
+
+/* login.tdb, what PAM decides from: present, readable, built for this host, current. */
+static void check_login_snapshot(struct ctl *c, struct findings *f, uint64_t gen)
+{
+	struct gr_login_snap *snap = NULL;
+	struct gr_err err;
+	int r;
+
+	gr_err_clear(&err);
+	r = gr_login_snap_open(&c->cfg, &snap, &err);
+	if (r == -ENOENT) {
+		json_array_append_new(f->problems, json_string(
+			"login snapshot login.tdb: missing, PAM applies fail= (run 'grouprolectl publish')"));
+		return;
+	}
+	if (r < 0) {
+		json_array_append_new(f->problems,
+			json_sprintf("login snapshot: %s (PAM applies fail=)", gr_err_msg(&err)));
+		return;
+	}
+	if (gr_login_snap_header(snap)->generation != gen)
+		json_array_append_new(f->problems,
+			json_sprintf("login snapshot is from generation %" PRIu64
+				     ", the directory is at %" PRIu64 " (run 'grouprolectl publish')",
+				     gr_login_snap_header(snap)->generation, gen));
+	gr_login_snap_close(snap);
 }
 
 static void check_temp_files(struct ctl *c, struct findings *f)
@@ -207,6 +235,7 @@ int cmd_check(struct ctl *c, int argc, char **argv)
 	}
 	gr_store_generation(c->st, &gen, NULL);
 	check_snapshot(c, &f, gen);
+	check_login_snapshot(c, &f, gen);
 	check_temp_files(c, &f);
 
 	np = json_array_size(f.problems);

@@ -9,11 +9,10 @@
 
 #include <security/pam_appl.h>
 
-#include "resolve/facts.h"
+#include "core/escape.h"
+#include "core/names.h"
 #include "pam/pamlogic.h"
-#include "resolve/resolve.h"
-#include "store/roles.h"
-#include "store/store.h"
+#include "publish/loginsnap.h"
 
 /* A log line stays readable and below what syslog daemons accept (8 KiB). */
 #define LINE_MAX_BYTES 4000
@@ -154,174 +153,105 @@ enum gr_pam_decision gr_pam_decide(const struct gr_config *cfg, bool db_ok, bool
 	return GR_PAM_ALLOW;
 }
 
-/* ---- reading the directory ---- */
+/* ---- reading the login snapshot ---- */
 
+/*
+ * Everything a decision needs comes from state_dir/login.tdb, which the
+ * publisher writes after each commit and replaces by rename.  It is opened
+ * read-only: libtdb takes no locks on such a handle, so no writer of
+ * directory.tdb -- stopped inside a commit, or committing a large import --
+ * can make a login wait.  directory.tdb itself is never opened here.
+ */
 struct lookup {
-	struct gr_store *st;
-	struct gr_context *ctx;
-	struct gr_facts *f;
-	struct gr_resolve_input in;
-	struct gr_role_ref *catalog;
-	struct gr_resolution res;
-	bool resolved;
-	unsigned long long generation;
+	struct gr_login_user *u; /* NULL: not in the directory */
+	bool resolved;           /* the snapshot was read */
+	bool system;             /* a local system account: directory entry ignored */
+	uint64_t generation;
+	int64_t created;
 };
 
 static void lookup_free(struct lookup *lk)
 {
-	gr_resolution_free(&lk->res);
-	free(lk->catalog);
-	gr_facts_free(lk->f);
-	gr_context_free(lk->ctx);
-	gr_store_close(lk->st); /* drops the read lock */
+	gr_login_user_free(lk->u);
 	memset(lk, 0, sizeof(*lk));
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /*
- * Every role slug the user's facts name, sorted and unique, so the catalog
- * needs one fetch per named role instead of a walk over the whole database.
- * gr_resolve only asks the catalog whether a role exists and its priority,
- * so this catalog gives exactly the result the full one would.
+ * A directory entry never speaks for a local system account (root, daemons):
+ * a deactivated "root@corp.example" must not lock root out, nor hand roles to
+ * a service account.  The publisher should not map such names at all; this
+ * is the second line.  An NSS failure counts as "system", as names.h asks.
  */
-static int named_slugs(const struct gr_resolve_input *in, const char ***out, size_t *n_out)
+static bool system_account(const char *user)
 {
-	const char **s;
-	size_t n = 0, cap = 1, i, j;
+	unsigned long lo, hi;
 
-	for (i = 0; i < in->n_groups; i++)
-		cap += in->groups[i].n_tenant_roles + in->groups[i].n_org_roles;
-	cap += in->n_attr_values + in->n_assignments;
-	s = calloc(cap, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	for (i = 0; i < in->n_groups; i++) {
-		for (j = 0; j < in->groups[i].n_tenant_roles; j++)
-			s[n++] = in->groups[i].tenant_roles[j];
-		for (j = 0; j < in->groups[i].n_org_roles; j++)
-			s[n++] = in->groups[i].org_roles[j];
-	}
-	for (i = 0; i < in->n_attr_values; i++)
-		s[n++] = in->attr_values[i];
-	for (i = 0; i < in->n_assignments; i++)
-		s[n++] = in->assignments[i].role;
-	if (in->default_role)
-		s[n++] = in->default_role;
-	for (i = j = 0; i < n; i++)
-		if (s[i])
-			s[j++] = s[i];
-	n = j;
-	if (n > 1)
-		qsort(s, n, sizeof(*s), cmp_str);
-	for (i = j = 0; i < n; i++)
-		if (j == 0 || strcmp(s[j - 1], s[i]))
-			s[j++] = s[i];
-	*out = s;
-	*n_out = j;
-	return 0;
-}
-
-static int build_catalog(struct lookup *lk, struct gr_err *err)
-{
-	const char **slugs = NULL;
-	struct gr_role role;
-	size_t n = 0, i, k = 0;
-	int r;
-
-	r = named_slugs(&lk->in, &slugs, &n);
-	if (r < 0)
-		return gr_err_set(err, r, "out of memory");
-	lk->catalog = calloc(n ? n : 1, sizeof(*lk->catalog));
-	if (!lk->catalog) {
-		r = gr_err_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		struct gr_err sub;
-
-		gr_err_clear(&sub);
-		r = gr_role_get(lk->st, slugs[i], &role, &sub);
-		/* Deleted roles and names that are no slug drop out, as in gr_resolve. */
-		if (r == -GR_E_NOTFOUND || r == -GR_E_INVALID)
-			continue;
-		if (r < 0) {
-			r = gr_err_set(err, r, "%s", gr_err_msg(&sub));
-			goto out;
-		}
-		lk->catalog[k].slug = slugs[i];
-		lk->catalog[k].priority = role.priority;
-		k++;
-	}
-	r = 0;
-	lk->in.catalog = lk->catalog;
-	lk->in.n_catalog = k;
-out:
-	free(slugs);
-	return r;
+	if (gr_reserved_user_name(user))
+		return true;
+	gr_login_defs_uid_range(GR_LOGIN_DEFS, &lo, &hi);
+	return gr_login_is_system(user, lo, hi) != 0;
 }
 
 static int lookup_user(const struct gr_config *cfg, const char *user, struct lookup *lk,
 		       struct gr_err *err)
 {
-	uint64_t gen = 0;
+	struct gr_login_snap *snap = NULL;
 	int r;
 
-	r = gr_store_open(cfg, GR_STORE_READ, &lk->st, err);
-	if (r == -ENOENT && !err->msg[0])
-		gr_err_set(err, r, "%s/%s: no such file", cfg->state_dir, GR_STORE_FILE);
+	r = gr_login_snap_open(cfg, &snap, err);
 	if (r < 0)
 		return r;
-	/*
-	 * One shared lock for the whole lookup, so every fact comes from the same
-	 * committed state; writers wait only while we read.
-	 */
-	r = gr_store_read_lock(lk->st, err);
+	lk->generation = gr_login_snap_header(snap)->generation;
+	lk->created = gr_login_snap_header(snap)->created;
+	r = gr_login_snap_lookup(snap, user, &lk->u, err);
+	gr_login_snap_close(snap);
+	if (r == -ENOENT)
+		r = 0;
 	if (r < 0)
 		return r;
-	r = gr_store_generation(lk->st, &gen, err);
-	if (r < 0)
-		return r;
-	lk->generation = gen;
-	r = gr_context_load_host(lk->st, &lk->ctx, err);
-	if (r < 0)
-		return r;
-	r = gr_facts_load_login(lk->st, lk->ctx, user, &lk->f, err);
-	if (r < 0)
-		return r;
-	lk->in = *gr_facts_input(lk->f);
-	r = build_catalog(lk, err);
-	if (r < 0)
-		return r;
-	r = gr_resolve(&lk->in, &lk->res);
-	if (r < 0)
-		return gr_err_set(err, r, "out of memory");
+	if (lk->u && system_account(user)) {
+		gr_login_user_free(lk->u);
+		lk->u = NULL;
+		lk->system = true;
+	}
+	/* Assignments that expired since the publish no longer count. */
+	if (lk->u)
+		gr_login_user_expire(lk->u, (int64_t)time(NULL));
 	lk->resolved = true;
 	return 0;
 }
 
 /* ---- formatting ---- */
 
-void gr_pam_put_escaped(FILE *f, const char *s, size_t max)
+/*
+ * Every field is key="value", every value escaped by gr_esc_put (GR_ESC_LOG:
+ * printable ASCII only, '"', '\\' and every other byte as \xNN), so nothing
+ * a user name or the directory holds can end a field, add one, or start a
+ * line.
+ */
+static void put_field(FILE *f, const char *key, const char *value, size_t max)
 {
-	size_t i;
+	fprintf(f, "%s%s=\"", ftell(f) > 0 ? " " : "", key);
+	gr_esc_put(f, value, max, GR_ESC_LOG);
+	fputc('"', f);
+}
 
-	if (!s)
-		return;
-	for (i = 0; s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
+/*
+ * One directory string inside a list value (from=, groups=): escaped as
+ * above, and the list separators ',' and ';' as well, so a group named
+ * "x; admin: group y" cannot add a reason inside the quotes either.
+ */
+static void put_item(FILE *f, const char *s)
+{
+	char buf[FIELD_MAX * 4 + 8];
+	const char *p;
 
-		if (i >= max) {
-			fputs("...", f);
-			return;
-		}
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
-			fprintf(f, "\\x%02x", c);
+	gr_esc(buf, sizeof(buf), s ? s : "", GR_ESC_LOG);
+	for (p = buf; *p; p++) {
+		if (*p == ',' || *p == ';')
+			fprintf(f, "\\x%02x", (unsigned char)*p);
 		else
-			fputc(c, f);
+			fputc(*p, f);
 	}
 }
 
@@ -343,26 +273,26 @@ static void put_provenance(FILE *f, const struct gr_provenance *p)
 	switch (p->kind) {
 	case GR_SRC_GROUP:
 		fputs("group ", f);
-		gr_pam_put_escaped(f, p->detail, FIELD_MAX);
+		put_item(f, p->detail);
 		break;
 	case GR_SRC_ORG_GROUP:
 		fputs("group ", f);
-		gr_pam_put_escaped(f, p->detail, FIELD_MAX);
+		put_item(f, p->detail);
 		fputs(" in organization ", f);
-		gr_pam_put_escaped(f, p->context, FIELD_MAX);
+		put_item(f, p->context);
 		break;
 	case GR_SRC_ATTRIBUTE:
 		fputs("attribute ", f);
-		gr_pam_put_escaped(f, p->context, FIELD_MAX);
+		put_item(f, p->context);
 		fputs(" = ", f);
-		gr_pam_put_escaped(f, p->detail, FIELD_MAX);
+		put_item(f, p->detail);
 		break;
 	case GR_SRC_DEFAULT:
 		fputs("default role", f);
 		break;
 	case GR_SRC_ASSIGNMENT:
 		fputs("assignment on ", f);
-		gr_pam_put_escaped(f, p->detail, FIELD_MAX);
+		put_item(f, p->detail);
 		if (p->expires) {
 			fputs(" until ", f);
 			put_time(f, p->expires);
@@ -371,7 +301,7 @@ static void put_provenance(FILE *f, const struct gr_provenance *p)
 	}
 }
 
-static char *roles_csv(const struct gr_resolution *res)
+static char *roles_csv(const struct gr_login_user *u)
 {
 	char *buf = NULL;
 	size_t len = 0, i;
@@ -379,8 +309,8 @@ static char *roles_csv(const struct gr_resolution *res)
 
 	if (!f)
 		return NULL;
-	for (i = 0; i < res->n_roles; i++)
-		fprintf(f, "%s%s", i ? "," : "", res->roles[i].slug);
+	for (i = 0; u && i < u->n_roles; i++)
+		fprintf(f, "%s%s", i ? "," : "", u->roles[i].slug);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
@@ -388,23 +318,20 @@ static char *roles_csv(const struct gr_resolution *res)
 	return buf;
 }
 
-static const char *reason_text(enum gr_pam_decision d)
+static const char *reason_text(enum gr_pam_decision d, bool system)
 {
 	switch (d) {
-	case GR_PAM_IGNORE_UNKNOWN: return "not in the directory";
-	case GR_PAM_DENY_UNKNOWN: return "not in the directory (unknown=deny)";
+	case GR_PAM_IGNORE_UNKNOWN:
+		return system ? "local system account, its directory entry is ignored"
+			      : "not in the directory";
+	case GR_PAM_DENY_UNKNOWN:
+		return system ? "local system account, its directory entry is ignored "
+				"(unknown=deny)"
+			      : "not in the directory (unknown=deny)";
 	case GR_PAM_DENY_INACTIVE: return "deactivated in the directory";
 	case GR_PAM_NO_USER: return "no user name";
 	default: return NULL;
 	}
-}
-
-static void put_required(FILE *f, const struct gr_config *cfg)
-{
-	unsigned i;
-
-	for (i = 0; i < cfg->n_require_role; i++)
-		fprintf(f, "%s%s", i ? "," : "", cfg->require_role[i]);
 }
 
 /* Cut an over-long line where it stands rather than lose it. */
@@ -422,56 +349,75 @@ static char *finish_line(FILE *f, char **buf)
 static char *format_line(const struct gr_config *cfg, const char *user,
 			 enum gr_pam_decision d, const char *why, const struct lookup *lk)
 {
-	char *buf = NULL;
-	size_t len = 0, i, j;
-	FILE *f = open_memstream(&buf, &len);
-	const char *reason = reason_text(d);
+	char *buf = NULL, *list = NULL;
+	size_t len = 0, llen = 0, i, j;
+	FILE *f = open_memstream(&buf, &len), *l;
+	const struct gr_login_user *u = lk && lk->resolved ? lk->u : NULL;
 
 	if (!f)
 		return NULL;
-	fputs("user=", f);
-	gr_pam_put_escaped(f, user && user[0] ? user : "?", GR_UNIX_NAME_MAX * 2);
-	fprintf(f, " result=%s", gr_pam_decision_name(d));
-	if (d == GR_PAM_DENY_ROLE) {
-		fputs(" reason=\"holds none of the required roles (", f);
-		put_required(f, cfg);
-		fputs(")\"", f);
-	} else if (why) {
-		fputs(" reason=\"", f);
-		gr_pam_put_escaped(f, why, 512);
-		fputs("\"", f);
-	} else if (reason) {
-		fprintf(f, " reason=\"%s\"", reason);
+	put_field(f, "user", user && user[0] ? user : "?", GR_UNIX_NAME_MAX * 2);
+	put_field(f, "result", gr_pam_decision_name(d), FIELD_MAX);
+	l = open_memstream(&list, &llen);
+	if (!l) {
+		fclose(f);
+		free(buf);
+		return NULL;
 	}
-	if (lk && lk->resolved && lk->in.known && d == GR_PAM_DENY_INACTIVE) {
-		/* No roles to show: the groups say what the account still belongs to. */
-		fputs(" directory=", f);
-		gr_pam_put_escaped(f, gr_facts_dir(lk->f), FIELD_MAX);
-		fputs(" groups=\"", f);
-		for (i = 0; i < lk->in.n_groups; i++) {
-			if (i)
-				fputs(", ", f);
-			gr_pam_put_escaped(f, lk->in.groups[i].name, FIELD_MAX);
+	if (d == GR_PAM_DENY_ROLE) {
+		fputs("holds none of the required roles (", l);
+		for (i = 0; i < cfg->n_require_role; i++)
+			fprintf(l, "%s%s", i ? "," : "", cfg->require_role[i]);
+		fputs(")", l);
+	} else if (why) {
+		fputs(why, l);
+	} else if (reason_text(d, lk && lk->system)) {
+		fputs(reason_text(d, lk && lk->system), l);
+	}
+	fflush(l);
+	if (llen)
+		put_field(f, "reason", list, 512);
+	fclose(l);
+	free(list);
+	list = NULL;
+	if (u) {
+		put_field(f, "directory", u->dir, FIELD_MAX);
+		/* The list values are built escaped item by item, then written as they are. */
+		l = open_memstream(&list, &llen);
+		if (!l) {
+			fclose(f);
+			free(buf);
+			return NULL;
 		}
-		fputs("\"", f);
-	} else if (lk && lk->resolved && lk->in.known) {
-		fputs(" directory=", f);
-		gr_pam_put_escaped(f, gr_facts_dir(lk->f), FIELD_MAX);
-		fputs(" roles=\"", f);
-		for (i = 0; i < lk->res.n_roles; i++)
-			fprintf(f, "%s%s", i ? "," : "", lk->res.roles[i].slug);
-		fputs("\" from=\"", f);
-		for (i = 0; i < lk->res.n_roles; i++) {
-			const struct gr_resolved_role *rr = &lk->res.roles[i];
-
-			fprintf(f, "%s%s: ", i ? "; " : "", rr->slug);
-			for (j = 0; j < rr->n_prov; j++) {
-				if (j)
-					fputs(", ", f);
-				put_provenance(f, &rr->prov[j]);
+		if (d == GR_PAM_DENY_INACTIVE) {
+			/* No roles to show: the groups say what the account still belongs to. */
+			for (i = 0; i < u->n_groups; i++) {
+				fputs(i ? ", " : "", l);
+				put_item(l, u->groups[i]);
 			}
+			fclose(l);
+			fprintf(f, " groups=\"%s\"", list);
+		} else {
+			for (i = 0; i < u->n_roles; i++) {
+				fputs(i ? "," : "", l);
+				put_item(l, u->roles[i].slug);
+			}
+			fclose(l);
+			fprintf(f, " roles=\"%s\" from=\"", list);
+			for (i = 0; i < u->n_roles; i++) {
+				const struct gr_login_role *rr = &u->roles[i];
+
+				fputs(i ? "; " : "", f);
+				put_item(f, rr->slug);
+				fputs(": ", f);
+				for (j = 0; j < rr->n_prov; j++) {
+					fputs(j ? ", " : "", f);
+					put_provenance(f, &rr->prov[j]);
+				}
+			}
+			fputc('"', f);
 		}
-		fputs("\"", f);
+		free(list);
 	}
 	return finish_line(f, &buf);
 }
@@ -530,25 +476,26 @@ int gr_pam_evaluate(const struct gr_config *cfg, enum gr_pam_phase phase, const 
 		db_ok = lr == 0;
 		if (!db_ok)
 			why = gr_err_msg(&err);
-		if (db_ok && lk.res.n_roles) {
-			slugs = calloc(lk.res.n_roles, sizeof(*slugs));
+		if (db_ok && lk.u && lk.u->n_roles) {
+			slugs = calloc(lk.u->n_roles, sizeof(*slugs));
 			if (!slugs) {
 				/* No sound decision without the role list: fail as configured. */
 				db_ok = false;
 				why = "out of memory";
 				r = -ENOMEM;
 			}
-			for (i = 0; slugs && i < lk.res.n_roles; i++)
-				slugs[i] = lk.res.roles[i].slug;
+			for (i = 0; slugs && i < lk.u->n_roles; i++)
+				slugs[i] = lk.u->roles[i].slug;
 		}
-		out->decision = gr_pam_decide(cfg, db_ok, lk.resolved && lk.in.known,
-					      lk.res.inactive, slugs, db_ok ? lk.res.n_roles : 0);
+		out->decision = gr_pam_decide(cfg, db_ok, lk.resolved && lk.u,
+					      lk.u && !lk.u->active, slugs,
+					      db_ok && lk.u ? lk.u->n_roles : 0);
 	}
 	out->pam_code = gr_pam_code(phase, out->decision);
 	out->priority = priority_of(out->decision);
 	out->resolved = db_ok;
 	if (db_ok) {
-		out->roles = roles_csv(&lk.res);
+		out->roles = roles_csv(lk.u);
 		if (!out->roles)
 			r = -ENOMEM;
 	}
@@ -557,7 +504,7 @@ int gr_pam_evaluate(const struct gr_config *cfg, enum gr_pam_phase phase, const 
 		const char *mode = gr_pam_fail_closed(cfg) ? "fail=closed" : "fail=open";
 		char buf[sizeof(err.msg) + 64];
 
-		snprintf(buf, sizeof(buf), "database unavailable (%s): %s", mode,
+		snprintf(buf, sizeof(buf), "login snapshot unavailable (%s): %s", mode,
 			 why ? why : "unknown error");
 		out->line = format_line(cfg, user, out->decision, buf, NULL);
 	} else {
@@ -586,14 +533,20 @@ int gr_pam_evaluate(const struct gr_config *cfg, enum gr_pam_phase phase, const 
 		FILE *f = open_memstream(&dbg, &dlen);
 
 		if (f) {
-			fputs("debug: config=", f);
-			gr_pam_put_escaped(f, cfg->path, FIELD_MAX);
-			fputs(" state_dir=", f);
-			gr_pam_put_escaped(f, cfg->state_dir, FIELD_MAX);
-			fprintf(f, " generation=%llu catalog=%zu previous=\"", lk.generation,
-				lk.in.n_catalog);
-			gr_pam_put_escaped(f, previous ? previous : "", FIELD_MAX);
-			fprintf(f, "\" elapsed_us=%.0f", elapsed_us(&t0));
+			char num[64];
+
+			fputs("debug:", f);
+			put_field(f, "config", cfg->path, FIELD_MAX);
+			put_field(f, "state_dir", cfg->state_dir, FIELD_MAX);
+			snprintf(num, sizeof(num), "%llu", (unsigned long long)lk.generation);
+			put_field(f, "generation", num, FIELD_MAX);
+			fputs(" published=\"", f);
+			if (lk.created)
+				put_time(f, lk.created);
+			fputc('"', f);
+			put_field(f, "previous", previous ? previous : "", FIELD_MAX);
+			snprintf(num, sizeof(num), "%.0f", elapsed_us(&t0));
+			put_field(f, "elapsed_us", num, FIELD_MAX);
 			out->debug = finish_line(f, &dbg);
 		}
 	}
@@ -636,14 +589,10 @@ int gr_pam_close(const struct gr_config *cfg, const char *user, const char *role
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return -ENOMEM;
-	fputs("user=", f);
-	gr_pam_put_escaped(f, user && user[0] ? user : "?", GR_UNIX_NAME_MAX * 2);
-	fputs(" result=closed", f);
-	if (roles) {
-		fputs(" roles=\"", f);
-		gr_pam_put_escaped(f, roles, LINE_MAX_BYTES / 2);
-		fputs("\"", f);
-	}
+	put_field(f, "user", user && user[0] ? user : "?", GR_UNIX_NAME_MAX * 2);
+	put_field(f, "result", "closed", FIELD_MAX);
+	if (roles)
+		put_field(f, "roles", roles, LINE_MAX_BYTES / 2);
 	out->line = finish_line(f, &buf);
 	return out->line ? 0 : -ENOMEM;
 }

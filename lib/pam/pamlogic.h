@@ -20,7 +20,8 @@
  * again, for applications that never call pam_acct_mgmt):
  *
  *   arguments or config file not understood   CONFIG_ERROR   PAM_SERVICE_ERR
- *   directory.tdb missing or unreadable        FAIL_OPEN      PAM_IGNORE
+ *   login snapshot missing, unreadable,        FAIL_OPEN      PAM_IGNORE
+ *     unsafe, or built for another host context
  *     (fail=open, the default without          FAIL_CLOSED    PAM_AUTHINFO_UNAVAIL
  *      require_role; fail=closed, the default with it)
  *   user not in the directory, require_role    DENY_ROLE      PAM_PERM_DENIED
@@ -95,7 +96,7 @@ struct gr_pam_outcome {
 	int pam_code;
 	bool log;       /* log LINE (false: nothing worth a line, or quiet) */
 	int priority;   /* syslog priority of LINE */
-	char *line;     /* "user=alice decision=allow roles=..." */
+	char *line;     /* user="alice" result="allow" roles="..." ... */
 	bool resolved;  /* the database was read: ROLES is the truth */
 	char *roles;    /* comma-separated slugs, "" for none */
 	char *summary;  /* "DECISION ROLES", remembered between account and session */
@@ -106,9 +107,9 @@ struct gr_pam_outcome {
  * Decide for USER (may be NULL) in PHASE with the configuration CFG (already
  * read by gr_pam_config).  PREVIOUS is the summary this PAM handle's account
  * phase stored (NULL when there was none); an open session whose decision
- * and roles match it does not log again, so a login logs one line.  Opens
- * directory.tdb read-only under a shared lock and closes it again; never
- * writes.  Always fills OUT; returns 0, or -ENOMEM when OUT's strings could
+ * and roles match it does not log again, so a login logs one line.  Reads
+ * only state_dir/login.tdb (lib/publish/loginsnap.h), opened read-only
+ * without locks and closed again; never opens directory.tdb, never writes.  Always fills OUT; returns 0, or -ENOMEM when OUT's strings could
  * not all be built.
  */
 int gr_pam_evaluate(const struct gr_config *cfg, enum gr_pam_phase phase, const char *user,
@@ -121,19 +122,12 @@ int gr_pam_config_failure(enum gr_pam_phase phase, const char *user, const struc
 			  struct gr_pam_outcome *out);
 
 /*
- * The line for the end of a session: "user=alice roles=admin,dev".  ROLES
+ * The line for the end of a session: user="alice" result="closed" roles="admin,dev".  ROLES
  * is what the open session exported (may be NULL).
  */
 int gr_pam_close(const struct gr_config *cfg, const char *user, const char *roles,
 		 struct gr_pam_outcome *out);
 
 void gr_pam_outcome_free(struct gr_pam_outcome *out);
-
-/*
- * Append S to the stream F for a log line: bytes below 0x20, DEL, '"' and
- * '\\' become \xNN, so directory data cannot forge lines or fields; at most
- * MAX bytes of S are used ("..." marks a cut).
- */
-void gr_pam_put_escaped(FILE *f, const char *s, size_t max);
 
 #endif

@@ -14,6 +14,7 @@
 #include "publish/publish.h"
 #include "core/names.h"
 #include "core/safefile.h"
+#include "publish/loginsnap.h"
 #include "store/records.h"
 #include "publish/snapshot.h"
 
@@ -36,6 +37,7 @@ struct pub {
 	const struct gr_role *roles;
 	size_t n_roles;
 	int64_t next_expiry;
+	struct gr_login_writer *login; /* login.tdb for the PAM module */
 };
 
 static int collect_login(const char *key, const unsigned char *val, size_t len, void *ctx)
@@ -79,6 +81,7 @@ static void pub_free(struct pub *p)
 		for (i = 0; i < p->n_roles; i++)
 			free(p->members[i].logins);
 	free(p->members);
+	gr_login_writer_abort(p->login);
 }
 
 static int add_member(struct member_list *m, const char *login)
@@ -109,6 +112,9 @@ static int resolve_all(struct gr_store *st, struct gr_context *ctx, struct pub *
 		return gr_err_set(err, r, "out of memory");
 	if (r < 0)
 		return r;
+	r = gr_login_writer_open(gr_store_config(st), p->n_users, &p->login, err);
+	if (r < 0)
+		return r;
 	for (i = 0; i < p->n_users; i++) {
 		struct login_entry *e = &p->users[i];
 		struct gr_resolution res;
@@ -133,6 +139,13 @@ static int resolve_all(struct gr_store *st, struct gr_context *ctx, struct pub *
 			return gr_err_set(err, r, "out of memory");
 		}
 		stats->users++;
+		r = gr_login_writer_add(p->login, ctx, e->login, e->ref, slash + 1,
+					gr_facts_input(f), &res);
+		if (r < 0) {
+			gr_resolution_free(&res);
+			gr_facts_free(f);
+			return gr_err_set(err, r, "cannot write login snapshot: %s", gr_strerror(r));
+		}
 		if (res.n_roles) {
 			e->gids = calloc(res.n_roles, sizeof(*e->gids));
 			if (!e->gids)
@@ -433,7 +446,14 @@ int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_er
 	if (r < 0)
 		goto out;
 	stats->next_expiry = p.next_expiry;
-	r = write_snapshot(cfg, &p, stats, err);
+	/* login.tdb is written and synced first: after nss.tdb only renames remain. */
+	r = gr_login_writer_finish(p.login, stats->generation, err);
+	if (r == 0)
+		r = write_snapshot(cfg, &p, stats, err);
+	if (r == 0) {
+		r = gr_login_writer_install(p.login, NULL, err);
+		p.login = NULL;
+	}
 out:
 	gr_login_rules_free(&lr);
 	pub_free(&p);

@@ -28,7 +28,9 @@ struct gr_publish_stats {
  * reflects an older state than one already published.  The new file is
  * written in full under a temporary name, fsynced, made 0644 and renamed
  * into place, then the directory is fsynced.  On any failure (a full disk,
- * say) the temporary file is removed and the previous snapshot stays.
+ * say) the temporary file is removed and the previous snapshot stays.  The
+ * PAM module's snapshot, state_dir/login.tdb (0600), is built from the same
+ * resolution and installed the same way after nss.tdb (lib/publish/loginsnap.h).
  *
  * STATS may be NULL.  Must not be called inside a transaction that has
  * uncommitted changes: it publishes what is committed.

@@ -172,3 +172,17 @@ users_with_unmappable() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "created role everyone: group users, gid $gid (bound to the host group)" ]
 }
+
+@test "check: a missing or stale login snapshot (what PAM reads) is a problem" {
+	rm "$STATE/login.tdb"
+	run ctl check
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "problem: login snapshot login.tdb: missing, PAM applies fail= (run 'grouprolectl publish')" ]
+	ctl publish >/dev/null
+	run ctl check
+	[ "$status" -eq 0 ]
+	chmod 644 "$STATE/login.tdb"
+	run ctl check
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" == "problem: login snapshot: "* ]]
+}

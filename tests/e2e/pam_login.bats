@@ -70,10 +70,10 @@ SESSION_PROBE+='; printf "GROUPS=%s\n" "$(id -Gn | tr " " "\n" | sort | tr "\n" 
 	run log_since
 	echo "$output"
 	[ "$(grep -c 'pam_grouprole(sshd:account): ' <<<"$output")" -eq 1 ]
-	want='pam_grouprole(sshd:account): user=alice result=allow directory=okta '
+	want='pam_grouprole(sshd:account): user="alice" result="allow" directory="okta" '
 	want+='roles="admin,dev" from="admin: group Engineering; dev: group Staff"'
 	grep -qF "$want" <<<"$output"
-	want='pam_grouprole(sshd:session): user=alice result=closed roles="admin,dev"'
+	want='pam_grouprole(sshd:session): user="alice" result="closed" roles="admin,dev"'
 	grep -qF "$want" <<<"$output"
 	[ "$(grep -c 'pam_grouprole(' <<<"$output")" -eq 2 ]
 }
@@ -96,7 +96,7 @@ SESSION_PROBE+='; printf "GROUPS=%s\n" "$(id -Gn | tr " " "\n" | sort | tr "\n" 
 	# Known to nobody, holding nothing: an empty list.
 	grep -qx 'ROLES=' <<<"$output"
 	run log_since
-	want='pam_grouprole(sshd:account): user=root result=ignore reason="not in the directory"'
+	want='pam_grouprole(sshd:account): user="root" result="ignore" reason="not in the directory"'
 	grep -qF "$want" <<<"$output"
 }
 
@@ -136,8 +136,8 @@ SESSION_PROBE+='; printf "GROUPS=%s\n" "$(id -Gn | tr " " "\n" | sort | tr "\n" 
 		[[ "$via_ssh" == *"role-admin role-dev"* ]]
 	fi
 	run log_since
-	grep -qF 'pam_grouprole(su-l:account): user=alice result=allow' <<<"$output"
-	grep -qF 'pam_grouprole(login:account): user=alice result=allow' <<<"$output"
+	grep -qF 'pam_grouprole(su-l:account): user="alice" result="allow"' <<<"$output"
+	grep -qF 'pam_grouprole(login:account): user="alice" result="allow"' <<<"$output"
 }
 
 @test "deactivated in the directory: ssh and su - are refused, the log says why" {
@@ -150,8 +150,8 @@ SESSION_PROBE+='; printf "GROUPS=%s\n" "$(id -Gn | tr " " "\n" | sort | tr "\n" 
 	run log_since
 	echo "$output"
 	directory
-	want='user=alice result=deny reason="deactivated in the directory"'
-	grep -qF "pam_grouprole(sshd:account): $want directory=okta groups=\"Engineering, Staff\"" \
+	want='user="alice" result="deny" reason="deactivated in the directory"'
+	grep -qF "pam_grouprole(sshd:account): $want directory=\"okta\" groups=\"Engineering, Staff\"" \
 		<<<"$output"
 	grep -qF "pam_grouprole(su-l:account): $want" <<<"$output"
 	grep -qF 'Access denied for user alice by PAM account configuration' "$E2E_DIR/sshd.log"
@@ -171,7 +171,7 @@ SESSION_PROBE+='; printf "GROUPS=%s\n" "$(id -Gn | tr " " "\n" | sort | tr "\n" 
 		[[ " $output " != *"role-admin"* ]]
 	fi
 	run log_since
-	want='pam_grouprole(sshd:account): user=alice result=allow directory=okta roles="dev" '
+	want='pam_grouprole(sshd:account): user="alice" result="allow" directory="okta" roles="dev" '
 	want+='from="dev: group Staff"'
 	grep -qF "$want" <<<"$output"
 }
@@ -226,10 +226,10 @@ SESSION_PROBE+='; printf "GROUPS=%s\n" "$(id -Gn | tr " " "\n" | sort | tr "\n" 
 	[[ "$alice_output" == *"ROLES=admin,dev"* ]]
 	[ "$bob_status" -ne 0 ]
 	[ "$dave_status" -ne 0 ]
-	want='result=deny reason="holds none of the required roles (admin)"'
-	grep -qF "pam_grouprole(sshd:account): user=bob $want directory=okta roles=\"dev\"" \
+	want='result="deny" reason="holds none of the required roles (admin)"'
+	grep -qF "pam_grouprole(sshd:account): user=\"bob\" $want directory=\"okta\" roles=\"dev\"" \
 		<<<"$output"
-	grep -qF "pam_grouprole(sshd:account): user=dave $want" <<<"$output"
+	grep -qF "pam_grouprole(sshd:account): user=\"dave\" $want" <<<"$output"
 	# Back to the plain service: bob logs in again.
 	run ssh_as bob true
 	[ "$status" -eq 0 ]

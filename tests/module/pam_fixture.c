@@ -12,6 +12,8 @@
 
 #include "core/config.h"
 #include "store/import.h"
+#include "publish/loginsnap.h"
+#include "publish/publish.h"
 #include "pam_fixture.h"
 #include "store/records.h"
 #include "store/roles.h"
@@ -132,6 +134,9 @@ int pf_build_small(const char *conf, struct gr_err *err)
 		r = gr_assign_add(st, &erin, "auditor", "host:web1", PF_EXPIRY, err);
 	if (r == 0)
 		r = gr_store_commit(st, err);
+	/* The PAM module decides from what is published, as after grouprolectl. */
+	if (r == 0)
+		r = gr_publish(st, NULL, err);
 out:
 	json_decref(users);
 	json_decref(groups);
@@ -160,6 +165,8 @@ int pf_set_active(const char *conf, const char *id, int active, struct gr_err *e
 		if (!strcmp(json_string_value(json_object_get(u, "id")), id))
 			json_object_set_new(u, "active", json_boolean(active));
 	r = gr_import_directory(st, "okta", users, groups, true, NULL, NULL, err);
+	if (r == 0)
+		r = gr_publish(st, NULL, err);
 out:
 	json_decref(users);
 	json_decref(groups);
@@ -184,6 +191,8 @@ int pf_group_role(const char *conf, const char *group_name, const char *slug, in
 		r = map_role(st, NULL, g.id, slug, add, err);
 	if (r == 0)
 		r = gr_store_commit(st, err);
+	if (r == 0)
+		r = gr_publish(st, NULL, err);
 	gr_store_close(st);
 	return r;
 }
@@ -231,4 +240,61 @@ static int rm_one(const char *path, const struct stat *sb, int type, struct FTW 
 void pf_rm_rf(const char *path)
 {
 	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int pf_write_login(const char *conf, const struct pf_login *users, size_t n,
+		   struct gr_err *err)
+{
+	struct gr_config cfg;
+	struct gr_login_writer *w = NULL;
+	size_t i, j, k;
+	int r;
+
+	r = gr_config_load(&cfg, conf, false, err);
+	if (r == 0)
+		r = gr_login_writer_open(&cfg, n, &w, err);
+	for (i = 0; r == 0 && i < n; i++) {
+		const struct pf_login *u = &users[i];
+		struct gr_in_group groups[4];
+		struct gr_resolved_role roles[4];
+		struct gr_resolve_input in;
+		struct gr_resolution res;
+
+		memset(&in, 0, sizeof(in));
+		memset(&res, 0, sizeof(res));
+		memset(groups, 0, sizeof(groups));
+		memset(roles, 0, sizeof(roles));
+		in.known = true;
+		in.active = !u->inactive;
+		for (j = 0; j < 4 && u->groups[j]; j++)
+			groups[j].name = u->groups[j];
+		in.groups = groups;
+		in.n_groups = j;
+		res.inactive = u->inactive;
+		for (j = 0; j < 4 && u->roles[j].slug; j++) {
+			roles[j].slug = u->roles[j].slug;
+			for (k = 0; k < 4 && u->roles[j].prov[k].detail; k++) {
+				struct gr_provenance *p = &roles[j].prov[k];
+
+				p->kind = (enum gr_source)u->roles[j].prov[k].kind;
+				p->detail = u->roles[j].prov[k].detail;
+				p->context = u->roles[j].prov[k].context;
+				p->expires = u->roles[j].prov[k].expires;
+			}
+			roles[j].n_prov = k;
+		}
+		res.roles = roles;
+		res.n_roles = j;
+		r = gr_login_writer_add(w, NULL, u->login, "okta", u->login, &in, &res);
+		if (r < 0)
+			gr_err_set(err, r, "cannot add %s", u->login);
+	}
+	if (r == 0)
+		r = gr_login_writer_finish(w, 1, err);
+	if (r == 0) {
+		r = gr_login_writer_install(w, NULL, err);
+		w = NULL;
+	}
+	gr_login_writer_abort(w);
+	return r;
 }

@@ -18,7 +18,9 @@
  * (0), which nobody holds.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/gr_error.h"
 
@@ -27,7 +29,10 @@
 /* Write a grouprole.conf (mode 0600) naming STATE_DIR, plus EXTRA lines (may be NULL). */
 int pf_write_conf(const char *path, const char *state_dir, const char *extra);
 
-/* Build the directory above in the state_dir of config file CONF. */
+/*
+ * Build the directory above in the state_dir of config file CONF and publish
+ * it (nss.tdb, login.tdb).  Every change below publishes too.
+ */
 int pf_build_small(const char *conf, struct gr_err *err);
 
 /*
@@ -45,5 +50,34 @@ int pf_copy_file(const char *src, const char *dst, unsigned mode);
 
 /* Remove every file below PATH and PATH itself (test clean-up). */
 void pf_rm_rf(const char *path);
+
+
+/*
+ * Hand-made login snapshots, for what the publisher cannot produce on
+ * demand: assignments that expired after the publish, system accounts in the
+ * directory, hostile names.  Written with the publisher's own writer
+ * (lib/publish/loginsnap.h) into the state_dir of CONF.
+ */
+struct pf_prov {
+	int kind;           /* enum gr_source */
+	const char *detail; /* group name, resource, attribute value */
+	const char *context;
+	int64_t expires;
+};
+
+struct pf_role {
+	const char *slug;
+	struct pf_prov prov[4];
+};
+
+struct pf_login {
+	const char *login;
+	bool inactive;
+	const char *groups[4];
+	struct pf_role roles[4];
+};
+
+int pf_write_login(const char *conf, const struct pf_login *users, size_t n,
+		   struct gr_err *err);
 
 #endif

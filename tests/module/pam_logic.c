@@ -23,6 +23,8 @@
 #include "store/records.h"
 #include "resolve/resolve.h"
 #include "store/store.h"
+#include "publish/publish.h"
+#include <sys/stat.h>
 
 #define tu_ok(expr, errp)                                                                 \
 	do {                                                                               \
@@ -298,43 +300,122 @@ static void test_fail_mode(void **state)
 
 /* ---- log lines ---- */
 
-static char *escaped(const char *s, size_t max)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	gr_pam_put_escaped(f, s, max);
-	fclose(f);
-	return buf;
-}
-
+/* Every field is key="value", escaped: a user name cannot add or end one. */
 static void test_escaping(void **state)
 {
 	static const struct {
-		const char *in;
-		size_t max;
-		const char *out;
+		const char *user;
+		const char *line;
 	} t[] = {
-		{ "alice", 64, "alice" },
-		{ "a\nb", 64, "a\\x0ab" },
-		{ "say \"hi\"", 64, "say \\x22hi\\x22" },
-		{ "back\\slash", 64, "back\\x5cslash" },
-		{ "tab\there\x7f", 64, "tab\\x09here\\x7f" },
-		{ "Ünïcode stays", 64, "Ünïcode stays" },
-		{ "abcdefgh", 4, "abcd..." },
-		{ "abcd", 4, "abcd" },
-		{ "", 4, "" },
+		{ "alice", "user=\"alice\" result=\"closed\" roles=\"dev\"" },
+		{ "a b=\"c\" result=allow", "user=\"a b=\\x22c\\x22 result=allow\" result=\"closed\" "
+					    "roles=\"dev\"" },
+		{ "jos\xc3\xa9\nx", "user=\"jos\\xc3\\xa9\\x0ax\" result=\"closed\" roles=\"dev\"" },
+		{ "back\\slash\x7f\t", "user=\"back\\x5cslash\\x7f\\x09\" result=\"closed\" "
+				       "roles=\"dev\"" },
+		{ "", "user=\"?\" result=\"closed\" roles=\"dev\"" },
 	};
+	struct gr_config cfg;
+	struct gr_pam_outcome out;
 	size_t i;
 
 	(void)state;
+	gr_config_defaults(&cfg);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		char *got = escaped(t[i].in, t[i].max);
+		assert_int_equal(gr_pam_close(&cfg, t[i].user, "dev", &out), 0);
+		assert_string_equal(out.line, t[i].line);
+		gr_pam_outcome_free(&out);
+	}
+}
 
-		assert_string_equal(got, t[i].out);
-		free(got);
+/*
+ * Directory data in the decision line: a group name that tries to close
+ * from="..." and open fields of its own, list separators inside names,
+ * UTF-8 and controls; assignments that expired after the publish; system
+ * accounts that the directory names.
+ */
+#define T_PAST 1000000000LL /* 2001-09-09T01:46:40Z */
+#define GRP GR_SRC_GROUP
+#define ASG GR_SRC_ASSIGNMENT
+
+static const struct pf_login crafted[] = {
+	{ "mallory", false, { NULL },
+	  { { "dev", { { GRP, "x\" decision=allow from=\"y", NULL, 0 } } },
+	    { "ops", { { GRP, "a, b; admin: group c", NULL, 0 },
+		       { GR_SRC_ORG_GROUP, "Jos\xc3\xa9\n", "acme", 0 } } } } },
+	{ "eve", true, { "\xc3\x9cn\xc3\xaf\"x", "Staff, EMEA" }, { { NULL } } },
+	{ "erin", false, { NULL },
+	  { { "auditor", { { ASG, "host:web1", NULL, T_PAST } } },
+	    { "dev", { { ASG, "host:web1", NULL, T_PAST }, { GRP, "Staff", NULL, 0 } } },
+	    { "ops", { { ASG, "host:web1", NULL, PF_EXPIRY } } } } },
+	{ "root", false, { NULL }, { { "admin", { { GRP, "Engineering", NULL, 0 } } } } },
+	{ "daemon", true, { "Engineering" }, { { NULL } } },
+};
+
+static void test_decision_lines(void **state)
+{
+	static const struct {
+		const char *user;
+		const char *args; /* one extra argument, or NULL */
+		const char *line;
+		const char *roles;
+	} t[] = {
+		{ "mallory", NULL,
+		  "user=\"mallory\" result=\"allow\" directory=\"okta\" roles=\"dev,ops\" "
+		  "from=\"dev: group x\\x22 decision=allow from=\\x22y; "
+		  "ops: group a\\x2c b\\x3b admin: group c, group Jos\\xc3\\xa9\\x0a in organization "
+		  "acme\"", "dev,ops" },
+		{ "eve", NULL,
+		  "user=\"eve\" result=\"deny\" reason=\"deactivated in the directory\" "
+		  "directory=\"okta\" groups=\"\\xc3\\x9cn\\xc3\\xaf\\x22x, Staff\\x2c EMEA\"", "" },
+		/* Expired since the publish: auditor goes, dev keeps its group. */
+		{ "erin", NULL,
+		  "user=\"erin\" result=\"allow\" directory=\"okta\" roles=\"dev,ops\" "
+		  "from=\"dev: group Staff; ops: assignment on host:web1 until "
+		  "2099-01-01T00:00:00Z\"", "dev,ops" },
+		{ "erin", "require_role=auditor",
+		  "user=\"erin\" result=\"deny\" reason=\"holds none of the required roles "
+		  "(auditor)\" directory=\"okta\" roles=\"dev,ops\" from=\"dev: group Staff; "
+		  "ops: assignment on host:web1 until 2099-01-01T00:00:00Z\"", "dev,ops" },
+		/* System accounts: never granted, never denied by directory data. */
+		{ "root", NULL,
+		  "user=\"root\" result=\"ignore\" reason=\"local system account, its directory "
+		  "entry is ignored\"", "" },
+		{ "daemon", NULL,
+		  "user=\"daemon\" result=\"ignore\" reason=\"local system account, its directory "
+		  "entry is ignored\"", "" },
+		{ "jos\xc3\xa9\nx", NULL,
+		  "user=\"jos\\xc3\\xa9\\x0ax\" result=\"ignore\" reason=\"not in the directory\"",
+		  "" },
+	};
+	char conf[PATH_MAX], state_dir[PATH_MAX];
+	struct gr_config cfg;
+	struct gr_err err;
+	size_t i;
+
+	(void)state;
+	snprintf(conf, sizeof(conf), "%s/crafted.conf", g_dir);
+	snprintf(state_dir, sizeof(state_dir), "%s/crafted-state", g_dir);
+	assert_int_equal(mkdir(state_dir, 0700), 0);
+	assert_int_equal(pf_write_conf(conf, state_dir,
+				       "organization = acme\nresources = host:web1"), 0);
+	tu_ok(pf_write_login(conf, crafted, sizeof(crafted) / sizeof(crafted[0]), &err), &err);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct gr_pam_outcome out;
+		const char *argv[2];
+		char arg[PATH_MAX + 8];
+		int argc = 0;
+
+		snprintf(arg, sizeof(arg), "config=%s", conf);
+		argv[argc++] = arg;
+		if (t[i].args)
+			argv[argc++] = t[i].args;
+		tu_ok(gr_pam_config(&cfg, argc, argv, &err), &err);
+		assert_int_equal(gr_pam_evaluate(&cfg, GR_PAM_ACCOUNT, t[i].user, NULL, &out), 0);
+		if (strcmp(out.line, t[i].line))
+			fail_msg("%s:\n got  %s\n want %s", t[i].user, out.line, t[i].line);
+		assert_string_equal(out.roles, t[i].roles);
+		gr_pam_outcome_free(&out);
 	}
 }
 
@@ -349,7 +430,7 @@ static void test_no_user(void **state)
 	assert_int_equal(out.decision, GR_PAM_NO_USER);
 	assert_int_equal(out.pam_code, PAM_USER_UNKNOWN);
 	assert_int_equal(out.priority, LOG_NOTICE);
-	assert_string_equal(out.line, "user=? result=deny reason=\"no user name\"");
+	assert_string_equal(out.line, "user=\"?\" result=\"deny\" reason=\"no user name\"");
 	assert_false(out.resolved);
 	gr_pam_outcome_free(&out);
 
@@ -369,12 +450,12 @@ static void test_config_failure_line(void **state)
 	assert_int_equal(out.pam_code, PAM_SERVICE_ERR);
 	assert_int_equal(out.priority, LOG_ERR);
 	assert_true(out.log);
-	assert_string_equal(out.line, "user=bob result=config-error reason=\"configuration error, "
-				      "refusing: argument 'x=\\x221\\x22': unknown key 'x'\"");
+	assert_string_equal(out.line, "user=\"bob\" result=\"config-error\" reason=\"configuration "
+				      "error, refusing: argument 'x=\\x221\\x22': unknown key 'x'\"");
 	gr_pam_outcome_free(&out);
 	assert_int_equal(gr_pam_config_failure(GR_PAM_OPEN_SESSION, NULL, &err, &out), 0);
 	assert_int_equal(out.pam_code, PAM_SESSION_ERR);
-	assert_non_null(strstr(out.line, "user=? "));
+	assert_non_null(strstr(out.line, "user=\"?\" "));
 	gr_pam_outcome_free(&out);
 }
 
@@ -387,19 +468,19 @@ static void test_close_line(void **state)
 	gr_config_defaults(&cfg);
 	assert_int_equal(gr_pam_close(&cfg, "alice", "admin,dev", &out), 0);
 	assert_int_equal(out.pam_code, PAM_SUCCESS);
-	assert_string_equal(out.line, "user=alice result=closed roles=\"admin,dev\"");
+	assert_string_equal(out.line, "user=\"alice\" result=\"closed\" roles=\"admin,dev\"");
 	assert_true(out.log);
 	gr_pam_outcome_free(&out);
 	cfg.quiet = true;
 	assert_int_equal(gr_pam_close(&cfg, "alice", NULL, &out), 0);
-	assert_string_equal(out.line, "user=alice result=closed");
+	assert_string_equal(out.line, "user=\"alice\" result=\"closed\"");
 	assert_false(out.log);
 	gr_pam_outcome_free(&out);
 }
 
 /*
- * The module resolves with a catalog of only the roles a user's records name;
- * it must give what the full catalog gives (grouprolectl user show, publish).
+ * The module decides from the published login snapshot; it must give what a
+ * full resolution from directory.tdb gives (grouprolectl user show).
  */
 static char *reference_roles(const struct gr_config *cfg, const char *login)
 {
@@ -442,6 +523,7 @@ static void set_policy(const struct gr_config *cfg, bool multiple, const char *d
 	snprintf(pol.default_role, sizeof(pol.default_role), "%s", def);
 	tu_ok(gr_policy_put(st, &pol, &err), &err);
 	tu_ok(gr_store_commit(st, &err), &err);
+	tu_ok(gr_publish(st, NULL, &err), &err);
 	gr_store_close(st);
 }
 
@@ -491,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test(test_fail_mode),
 		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_decision_lines),
 		cmocka_unit_test(test_no_user),
 		cmocka_unit_test(test_config_failure_line),
 		cmocka_unit_test(test_close_line),
