@@ -9,7 +9,7 @@
  * or 0 when the bytes are not valid UTF-8 (overlong forms, surrogates and
  * values past U+10FFFF included).
  */
-static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
+size_t gr_utf8_char(const unsigned char *s, uint32_t *cp)
 {
 	uint32_t c;
 	size_t n, i;
@@ -48,6 +48,11 @@ static int dangerous_cp(uint32_t cp)
 	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
 	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
 	       cp == 0xfeff;
+}
+
+int gr_codepoint_is_control(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f || dangerous_cp(cp);
 }
 
 /* Where escaped output goes: a stream, or a bounded buffer. */
@@ -95,7 +100,7 @@ static void escape_to(struct sink *k, const char *s, size_t max, enum gr_esc_mod
 			i++;
 			continue;
 		}
-		if (mode == GR_ESC_TERM && c >= 0x80 && (n = utf8_seq(&u[i], &cp)) > 0) {
+		if (mode == GR_ESC_TERM && c >= 0x80 && (n = gr_utf8_char(&u[i], &cp)) > 0) {
 			if (i + n > max) {
 				emit(k, "...", 3);
 				return;
@@ -159,7 +164,7 @@ int gr_esc_clean(const char *s, enum gr_esc_mode mode)
 			i++;
 			continue;
 		}
-		if (mode == GR_ESC_TERM && c >= 0x80 && (n = utf8_seq(&u[i], &cp)) > 0 &&
+		if (mode == GR_ESC_TERM && c >= 0x80 && (n = gr_utf8_char(&u[i], &cp)) > 0 &&
 		    !dangerous_cp(cp)) {
 			i += n;
 			continue;

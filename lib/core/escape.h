@@ -3,6 +3,7 @@
 #define GR_ESCAPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /*
@@ -44,5 +45,15 @@ const char *gr_esc(char *buf, size_t size, const char *s, enum gr_esc_mode mode)
 
 /* Does S need no escaping at all in MODE? */
 int gr_esc_clean(const char *s, enum gr_esc_mode mode);
+
+/*
+ * The building blocks, for validators: the length (1-4) of the valid UTF-8
+ * sequence at S with its code point in *CP, or 0 when it is not valid UTF-8
+ * (overlong forms and surrogates included); and whether code point CP is a
+ * control a terminal acts on or shows wrongly (C0, DEL, C1, bidi controls,
+ * line and paragraph separators, BOM).
+ */
+size_t gr_utf8_char(const unsigned char *s, uint32_t *cp);
+int gr_codepoint_is_control(uint32_t cp);
 
 #endif

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/config.h"
+#include "core/escape.h"
 #include "core/names.h"
 
 static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
@@ -167,36 +168,6 @@ int gr_login_map(const struct gr_config *cfg, const char *value, char *out, size
 	return gr_login_from_username(value, (int)cfg->username_mode, out, outlen, err);
 }
 
-/* Length of the valid UTF-8 sequence at S with its code point in *CP, or 0. */
-static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
-{
-	size_t n, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
 bool gr_valid_text(const char *s, size_t max)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -206,10 +177,8 @@ bool gr_valid_text(const char *s, size_t max)
 	if (!s || strlen(s) > max)
 		return false;
 	while (u[i]) {
-		n = utf8_seq(u + i, &cp);
-		if (!n || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
-		    cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
-		    (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)
+		n = gr_utf8_char(u + i, &cp);
+		if (!n || gr_codepoint_is_control(cp))
 			return false;
 		i += n;
 	}

@@ -105,24 +105,12 @@ static const char *canonical(const char *name)
 	return name;
 }
 
-/* Remove every key of OBJ equal to NAME ignoring case. */
-static void del_ci(json_t *obj, const char *name)
-{
-	const char *k;
-	json_t *v;
-	void *tmp;
-
-	json_object_foreach_safe(obj, tmp, k, v)
-		if (!strcasecmp(k, name))
-			json_object_del(obj, k);
-}
-
 /* Set NAME (canonical spelling) in OBJ to V, stealing the reference. */
 static int set_ci(json_t *obj, const char *name, json_t *v)
 {
 	if (!v)
 		return -ENOMEM;
-	del_ci(obj, name);
+	gr_scim_del(obj, name);
 	return json_object_set_new(obj, canonical(name), v) == 0 ? 0 : -ENOMEM;
 }
 
@@ -333,7 +321,7 @@ static int patch_value_path(struct ctx *c, enum mode mode, const struct gr_scim_
 		matched++;
 		if (mode == OP_REMOVE) {
 			if (pp->sub)
-				del_ci(e, pp->sub);
+				gr_scim_del(e, pp->sub);
 			else
 				json_array_remove(arr, i);
 			continue;
@@ -345,7 +333,7 @@ static int patch_value_path(struct ctx *c, enum mode mode, const struct gr_scim_
 	}
 	if (mode == OP_REMOVE) {
 		if (arr && json_array_size(arr) == 0)
-			del_ci(holder, pp->path.attr);
+			gr_scim_del(holder, pp->path.attr);
 		return 0; /* removing what is not there is done already */
 	}
 	if (matched)
@@ -422,7 +410,7 @@ static int check_mutability(struct ctx *c, const struct gr_scim_path *path, cons
 		return fail(c, GR_SCIM_PATCH_MUTABILITY,
 			    "\"groups\" is read-only: change membership through the Group");
 	if (!c->is_group && !strcasecmp(a, "password")) {
-		del_ci(c->res, "password");
+		gr_scim_del(c->res, "password");
 		return 1; /* never stored */
 	}
 	return 0;
@@ -451,10 +439,10 @@ static int patch_path(struct ctx *c, enum mode mode, const struct gr_scim_patch_
 			size_t i;
 
 			if (json_is_object(cur))
-				del_ci(cur, path->sub);
+				gr_scim_del(cur, path->sub);
 			for (i = 0; json_is_array(cur) && i < json_array_size(cur); i++)
 				if (json_is_object(json_array_get(cur, i)))
-					del_ci(json_array_get(cur, i), path->sub);
+					gr_scim_del(json_array_get(cur, i), path->sub);
 			return 0;
 		}
 		if (mode == OP_REMOVE && value && json_is_array(cur)) {
@@ -469,10 +457,10 @@ static int patch_path(struct ctx *c, enum mode mode, const struct gr_scim_patch_
 						break;
 					}
 			if (json_array_size(cur) == 0)
-				del_ci(holder, path->attr);
+				gr_scim_del(holder, path->attr);
 			return 0;
 		}
-		del_ci(holder, path->attr);
+		gr_scim_del(holder, path->attr);
 		return 0;
 	}
 	holder = container(c, path, true);

@@ -173,17 +173,6 @@ static json_t *holder(json_t *res, const struct gr_scim_path *path)
 	return gr_scim_get(res, path->uri);
 }
 
-static void del_ci(json_t *obj, const char *name)
-{
-	const char *k;
-	json_t *v;
-	void *tmp;
-
-	json_object_foreach_safe(obj, tmp, k, v)
-		if (!strcasecmp(k, name))
-			json_object_del(obj, k);
-}
-
 /* Copy PATH (and only it) from SRC into DST. */
 static int copy_path(json_t *dst, json_t *src, const struct gr_scim_path *path)
 {
@@ -295,9 +284,9 @@ int gr_scim_project(json_t *res, const char *attributes, const char *excluded)
 		h = holder(res, &pp.path);
 		if (json_is_object(h) && !(h == res && always_returned(pp.path.attr))) {
 			if (!pp.path.sub)
-				del_ci(h, pp.path.attr);
+				gr_scim_del(h, pp.path.attr);
 			else if (json_is_object(v = gr_scim_get(h, pp.path.attr)))
-				del_ci(v, pp.path.sub);
+				gr_scim_del(v, pp.path.sub);
 		}
 		gr_scim_patch_path_clear(&pp);
 	}

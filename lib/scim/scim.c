@@ -22,6 +22,19 @@ json_t *gr_scim_get(const json_t *obj, const char *name)
 	return NULL;
 }
 
+void gr_scim_del(json_t *obj, const char *name)
+{
+	const char *k;
+	json_t *v;
+	void *tmp;
+
+	if (!json_is_object(obj))
+		return;
+	json_object_foreach_safe(obj, tmp, k, v)
+		if (!strcasecmp(k, name))
+			json_object_del(obj, k);
+}
+
 const char *gr_scim_str(const json_t *obj, const char *name)
 {
 	return json_string_value(gr_scim_get(obj, name));

@@ -27,6 +27,9 @@
  */
 json_t *gr_scim_get(const json_t *obj, const char *name);
 
+/* Delete every key of OBJ equal to NAME ignoring case (a client may send "Meta" and "meta"). */
+void gr_scim_del(json_t *obj, const char *name);
+
 /*
  * Check a SCIM User resource.  REQUIRE_ID: the resource must carry "id" (a
  * document being imported) rather than receive one.  On success the core

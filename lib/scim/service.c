@@ -462,18 +462,6 @@ static int parse_body(struct req *rq, const char *body, size_t len, json_t **out
 	return 1;
 }
 
-/* Delete every key of OBJ equal to NAME ignoring case. */
-static void drop(json_t *obj, const char *name)
-{
-	const char *k;
-	json_t *v;
-	void *tmp;
-
-	json_object_foreach_safe(obj, tmp, k, v)
-		if (!strcasecmp(k, name))
-			json_object_del(obj, k);
-}
-
 /*
  * Make a client's resource storable: our id, no password, no read-only
  * attributes, the schema URN, booleans as booleans, meta carried over from
@@ -483,17 +471,17 @@ static int prepare(struct req *rq, json_t *res, const char *id, const json_t *ol
 {
 	json_t *active = gr_scim_get(res, "active");
 
-	drop(res, "id");
-	drop(res, "password");
-	drop(res, "meta");
-	drop(res, "groups");
+	gr_scim_del(res, "id");
+	gr_scim_del(res, "password");
+	gr_scim_del(res, "meta");
+	gr_scim_del(res, "groups");
 	if (json_is_string(active)) {
 		const char *s = json_string_value(active);
 
 		if (!strcasecmp(s, "true") || !strcasecmp(s, "false")) {
 			bool b = !strcasecmp(s, "true");
 
-			drop(res, "active");
+			gr_scim_del(res, "active");
 			json_object_set_new(res, "active", json_boolean(b));
 		}
 	}
@@ -528,6 +516,32 @@ static int check_resource(struct req *rq, json_t *res)
 	return 1;
 }
 
+/*
+ * The write of this request is done (R is its result): cancel on failure,
+ * else commit.  A 2xx may follow only a commit that is on disk: one that
+ * libtdb applied but could not confirm (GR_E_UNSYNCED) is a 503, and the
+ * publisher still runs, since the change is what readers see.
+ */
+static int finish_write(struct req *rq, int r, const struct gr_err *werr)
+{
+	struct gr_err err = { 0 };
+
+	if (r < 0) {
+		gr_store_cancel(rq->svc->st);
+		return reply_store_error(rq, r, werr);
+	}
+	r = gr_store_commit(rq->svc->st, &err);
+	if (r == -GR_E_UNSYNCED) {
+		rq->reply->changed = true;
+		return reply_error(rq, 503, NULL, "the change was applied but the disk did not "
+						  "confirm it; read it back before retrying");
+	}
+	if (r < 0)
+		return reply_store_error(rq, r, &err);
+	rq->reply->changed = true;
+	return 1;
+}
+
 /* Store RES (prepared and checked) in the open transaction and commit. */
 static int store_and_commit(struct req *rq, json_t *res, const char *id, unsigned status)
 {
@@ -537,14 +551,8 @@ static int store_and_commit(struct req *rq, json_t *res, const char *id, unsigne
 
 	r = rq->is_group ? gr_group_put(svc->st, svc->dir, res, 0, &err)
 			 : gr_user_put(svc->st, svc->dir, res, NULL, &err);
-	if (r < 0) {
-		gr_store_cancel(svc->st);
-		return reply_store_error(rq, r, &err);
-	}
-	r = gr_store_commit(svc->st, &err);
-	if (r < 0 && r != -GR_E_UNSYNCED)
-		return reply_store_error(rq, r, &err);
-	rq->reply->changed = true;
+	if ((r = finish_write(rq, r, &err)) <= 0)
+		return r;
 	return reply_resource(rq, id, status);
 }
 
@@ -732,14 +740,8 @@ static int delete(struct req *rq, const char *id)
 	json_decref(old);
 	r = rq->is_group ? gr_group_delete(svc->st, svc->dir, id, &err)
 			 : gr_user_delete(svc->st, svc->dir, id, &err);
-	if (r < 0) {
-		gr_store_cancel(svc->st);
-		return reply_store_error(rq, r, &err);
-	}
-	r = gr_store_commit(svc->st, &err);
-	if (r < 0 && r != -GR_E_UNSYNCED)
-		return reply_store_error(rq, r, &err);
-	rq->reply->changed = true;
+	if ((r = finish_write(rq, r, &err)) <= 0)
+		return r;
 	rq->reply->status = 204;
 	return 0;
 }
