@@ -7,6 +7,7 @@ BENCH_GEN := $(B)/bench/bench_gen.o
 $(B)/bench/%.o: ALL_CPPFLAGS += -Ibench
 -include bench/nss.mk
 -include bench/pam.mk
+-include bench/scim.mk
 
 $(B)/bench/bench_store: $(B)/bench/bench_store.o $(BENCH_GEN) $(LIBGR)
 	$(call msg,LD,$@)

@@ -27,6 +27,7 @@ struct gr_publisher {
 	bool stopping;
 	int64_t next_expiry;
 	uint64_t attempts;        /* publishes tried, for flush */
+	double last_seconds;      /* how long the last publish took */
 	int last_result;
 	char last_msg[512];
 };
@@ -69,7 +70,7 @@ static void *run(void *arg)
 	for (;;) {
 		struct gr_publish_stats stats = { 0 };
 		struct gr_err err = { 0 };
-		struct timespec first;
+		struct timespec first, started;
 		uint64_t covering;
 		int r;
 
@@ -89,15 +90,26 @@ static void *run(void *arg)
 		}
 		if (p->kicked == p->done && p->stopping)
 			break;
-		if (p->coalesce_ms && !p->stopping) {
+		if (!p->stopping) {
+			/*
+			 * Gather kicks for COALESCE_MS, or for as long as the last
+			 * publish took if that was longer: a publish holds the store
+			 * lock, so requests keep at least half of the time however big
+			 * the directory grows, and a burst still costs one rebuild.
+			 */
+			double wait = p->last_seconds > p->coalesce_ms / 1000.0 ? p->last_seconds
+										 : p->coalesce_ms / 1000.0;
+
 			pthread_mutex_unlock(&p->lock);
-			usleep(p->coalesce_ms * 1000);
+			if (wait > 0)
+				usleep((useconds_t)(wait * 1e6));
 			pthread_mutex_lock(&p->lock);
 		}
 		covering = p->kicked;
 		first = p->first_kick;
 		pthread_mutex_unlock(&p->lock);
 
+		clock_gettime(CLOCK_MONOTONIC, &started);
 		pthread_mutex_lock(p->store_lock);
 		r = gr_publish(p->st, &stats, &err);
 		pthread_mutex_unlock(p->store_lock);
@@ -109,6 +121,7 @@ static void *run(void *arg)
 		pthread_mutex_lock(&p->lock);
 		p->last_result = r;
 		p->attempts++;
+		p->last_seconds = since(&started);
 		snprintf(p->last_msg, sizeof(p->last_msg), "%s", r == 0 ? "" : gr_err_msg(&err));
 		if (r == 0)
 			p->next_expiry = stats.next_expiry;
