@@ -6,7 +6,7 @@ CTL := $(B)/grouprolectl
 # through NSS) export lib/'s tdb lock, so every copy of lib/ in the process
 # serializes tdb_open/tdb_close on one mutex (lib/core/tdbfile.h).
 GR_TDB_LOCK_EXPORT := -Wl,--export-dynamic-symbol=gr_tdb_lock_v1
-CTL_SRCS := tools/grouprolectl.c tools/ctl_commands.c tools/ctl_check.c tools/ctl_output.c tools/ctl_token.c
+CTL_SRCS := tools/grouprolectl.c tools/ctl_commands.c tools/ctl_check.c tools/ctl_output.c tools/ctl_token.c tools/ctl_status.c
 CTL_OBJS := $(patsubst %.c,$(B)/%.o,$(CTL_SRCS))
 
 $(CTL): $(CTL_OBJS) $(LIBGR)

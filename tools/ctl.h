@@ -72,6 +72,8 @@ extern const struct ctl_cmd ctl_commands[];
 int cmd_token_create(struct ctl *c, int argc, char **argv);
 int cmd_token_list(struct ctl *c, int argc, char **argv);
 int cmd_token_revoke(struct ctl *c, int argc, char **argv);
+/* tools/ctl_status.c */
+int cmd_status(struct ctl *c, int argc, char **argv);
 
 /*
  * One-line error to stderr: "grouprolectl: MESSAGE", the whole message

@@ -1540,5 +1540,6 @@ const struct ctl_cmd ctl_commands[] = {
 	  "token create --directory NAME | --api --scopes S1,S2 [--expires TIME] [--description TEXT]" },
 	{ { "token", "list" }, 0, 0, R, cmd_token_list, "token list [--directory NAME]" },
 	{ { "token", "revoke" }, 1, 1, W, cmd_token_revoke, "token revoke ID" },
+	{ { "status" }, 0, 0, CMD_LAZY | CMD_NO_CATCHUP, cmd_status, "status" },
 	{ { NULL }, 0, 0, 0, NULL, NULL },
 };

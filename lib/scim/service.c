@@ -5,6 +5,7 @@
  * store's record operations.  Discovery documents are in discovery.c.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,7 +273,11 @@ static int by_string(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Parse a non-negative paging number; DEF when absent, -1 when malformed. */
+/*
+ * A paging number: DEF when absent, -1 when it is not a number.  RFC 7644
+ * 3.4.2.4 makes a negative count 0 and a startIndex below 1 be 1: clamped
+ * to 0 here, and startIndex to 1 by the caller.
+ */
 static long paging(const char *s, long def)
 {
 	char *end;
@@ -282,9 +287,11 @@ static long paging(const char *s, long def)
 		return def;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || *end)
+	if (errno == ERANGE && end != s && !*end)
+		return v < 0 ? 0 : LONG_MAX;
+	if (errno || *end || end == s)
 		return -1;
-	return v;
+	return v < 0 ? 0 : v;
 }
 
 /*
@@ -817,6 +824,9 @@ int gr_scim_serve(struct gr_scim_service *svc, const char *method, const char *p
 	first[n] = '\0';
 	if (slash && slash[1] == '\0')
 		slash = NULL; /* "Users/" is "Users" */
+	if (!strcmp(first, "Bulk"))
+		return reply_error(&rq, 501, NULL, "bulk operations are not supported "
+						   "(see /ServiceProviderConfig)");
 	if (!strcmp(first, "Users") || !strcmp(first, "Groups")) {
 		rq.is_group = first[0] == 'G';
 		if (slash && strchr(slash + 1, '/'))

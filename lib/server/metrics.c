@@ -112,6 +112,17 @@ void gr_metrics_published(struct gr_metrics *m, double lag, int64_t when, int ok
 	pthread_mutex_unlock(&m->lock);
 }
 
+void gr_metrics_totals(struct gr_metrics *m, uint64_t *requests, uint64_t *auth_failures,
+		       uint64_t *publishes, uint64_t *publish_failures)
+{
+	pthread_mutex_lock(&m->lock);
+	*requests = m->latency.n;
+	*auth_failures = m->auth_failures;
+	*publishes = m->publishes;
+	*publish_failures = m->publish_failures;
+	pthread_mutex_unlock(&m->lock);
+}
+
 static void render_histogram(FILE *f, const char *name, const char *help, const struct histogram *h)
 {
 	uint64_t cum = 0;

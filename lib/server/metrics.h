@@ -26,6 +26,10 @@ void gr_metrics_auth_failure(struct gr_metrics *m);
 void gr_metrics_published(struct gr_metrics *m, double commit_to_published, int64_t when,
 			  int ok);
 
+/* Totals for a status line: requests answered, token refusals, publishes and failed ones. */
+void gr_metrics_totals(struct gr_metrics *m, uint64_t *requests, uint64_t *auth_failures,
+		       uint64_t *publishes, uint64_t *publish_failures);
+
 /* Write everything to F. */
 void gr_metrics_render(struct gr_metrics *m, FILE *f);
 

@@ -28,6 +28,8 @@ struct gr_publisher {
 	int64_t next_expiry;
 	uint64_t attempts;        /* publishes tried, for flush */
 	double last_seconds;      /* how long the last publish took */
+	gr_published_fn after;
+	void *after_ctx;
 	int last_result;
 	char last_msg[512];
 };
@@ -117,6 +119,8 @@ static void *run(void *arg)
 			flush_nscd();
 		if (p->metrics)
 			gr_metrics_published(p->metrics, since(&first), (int64_t)time(NULL), r == 0);
+		if (p->after)
+			p->after(p->after_ctx, r, r == 0 ? "" : gr_err_msg(&err), &stats, since(&started));
 
 		pthread_mutex_lock(&p->lock);
 		p->last_result = r;
@@ -146,7 +150,8 @@ static void *run(void *arg)
 }
 
 int gr_publisher_start(struct gr_store *st, pthread_mutex_t *store_lock, struct gr_metrics *m,
-		       unsigned coalesce_ms, struct gr_publisher **out)
+		       unsigned coalesce_ms, gr_published_fn after, void *after_ctx,
+		       struct gr_publisher **out)
 {
 	struct gr_publisher *p = calloc(1, sizeof(*p));
 	pthread_condattr_t ca;
@@ -158,6 +163,8 @@ int gr_publisher_start(struct gr_store *st, pthread_mutex_t *store_lock, struct 
 	p->store_lock = store_lock;
 	p->metrics = m;
 	p->coalesce_ms = coalesce_ms;
+	p->after = after;
+	p->after_ctx = after_ctx;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_REALTIME);

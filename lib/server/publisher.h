@@ -21,11 +21,22 @@
 struct gr_publisher;
 
 /*
+ * Called on the publishing thread after every publish attempt: R is its
+ * result (0 or a negative code, MSG the sentence), STATS what was
+ * published, SECONDS how long it took.
+ */
+struct gr_publish_stats;
+typedef void (*gr_published_fn)(void *ctx, int r, const char *msg,
+				const struct gr_publish_stats *stats, double seconds);
+
+/*
  * Start the thread.  COALESCE_MS: how long to wait after the first kick for
- * more (0 publishes at once).  Returns 0 or -errno.
+ * more (0 publishes at once).  AFTER (may be NULL) is told of every publish.
+ * Returns 0 or -errno.
  */
 int gr_publisher_start(struct gr_store *st, pthread_mutex_t *store_lock, struct gr_metrics *m,
-		       unsigned coalesce_ms, struct gr_publisher **out);
+		       unsigned coalesce_ms, gr_published_fn after, void *after_ctx,
+		       struct gr_publisher **out);
 
 /* A commit happened now: publish soon. */
 void gr_publisher_kick(struct gr_publisher *p);

@@ -213,3 +213,26 @@ wait_group() {
 	[ "$status" -eq 0 ]
 	[ "$(jq length <<<"$output")" -ge "$acked" ]
 }
+
+@test "scimd: grouprolectl status shows what the daemon is doing, and when it stopped" {
+	scim POST okta/Users '{"userName":"bob.okafor@meridian.example"}'
+	[ "$STATUS" = 201 ]
+	# The publish that follows updates the status file (bounded wait).
+	for _ in $(seq 100); do
+		run ctl status --json
+		[ "$(jq -r '.last_publish.generation // 0' <<<"$output")" -ge 5 ] && break
+		sleep 0.1
+	done
+	run ctl status --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '[.running, .state, .pid, .listen] | @tsv' <<<"$output")" = "true	running	$DAEMON	127.0.0.1:$PORT" ]
+	[ "$(jq -r .last_publish.ok <<<"$output")" = true ]
+	run ctl status
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "grouprole-scimd: running (pid $DAEMON, since "*"), http on 127.0.0.1:$PORT" ]]
+	[[ "${lines[3]}" == "last publish: "*", ok, generation "* ]]
+	stop_daemon
+	run ctl status
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "grouprole-scimd: not running" ]
+}

@@ -338,6 +338,13 @@ static void test_list_paging_and_filters(void **state)
 		q.start_index = "x";
 		assert_int_equal(callq(fx, "GET", "Users", &q, NULL, &r), 400);
 		gr_scim_reply_clear(&r);
+		/* A negative count is 0 and a startIndex below 1 is 1 (RFC 7644 3.4.2.4). */
+		q.start_index = "-5";
+		q.count = "-1";
+		assert_int_equal(callq(fx, "GET", "Users", &q, NULL, &r), 200);
+		assert_int_equal(json_integer_value(json_object_get(r.body, "startIndex")), 1);
+		assert_int_equal(json_array_size(json_object_get(r.body, "Resources")), 0);
+		gr_scim_reply_clear(&r);
 		/* count=0: only the total. */
 		q.start_index = NULL;
 		q.count = "0";
@@ -392,6 +399,9 @@ static void test_bad_requests_change_nothing(void **state)
 	assert_int_equal(call(fx, "GET", "Nope", NULL, NULL, &r), 404);
 	gr_scim_reply_clear(&r);
 	assert_int_equal(call(fx, "POST", "ServiceProviderConfig", NULL, "{}", &r), 405);
+	gr_scim_reply_clear(&r);
+	assert_int_equal(call(fx, "POST", "Bulk", NULL, "{}", &r), 501);
+	assert_error(&r, 501, NULL);
 	gr_scim_reply_clear(&r);
 	after = tu_dump(fx->st, NULL);
 	assert_string_equal(before, after);

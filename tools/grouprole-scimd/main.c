@@ -26,7 +26,9 @@
 
 #include "core/config.h"
 #include "http/server.h"
+#include "publish/publish.h"
 #include "server/app.h"
+#include "server/status.h"
 #include "store/store.h"
 
 static bool use_syslog;
@@ -54,6 +56,62 @@ static void logline(int priority, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* What `grouprolectl status` shows; written at start, after each publish and at exit. */
+struct status {
+	struct gr_app *app;
+	pthread_mutex_t lock;
+	int64_t started;
+	const char *state;
+	int64_t last_time;
+	int last_result;
+	char last_msg[256];
+	double last_seconds;
+	uint64_t last_generation;
+};
+
+static void write_status(struct status *s)
+{
+	uint64_t requests = 0, auth = 0, pubs = 0, pub_fail = 0;
+	struct gr_err err = { 0 };
+	json_t *v;
+
+	gr_metrics_totals(s->app->metrics, &requests, &auth, &pubs, &pub_fail);
+	pthread_mutex_lock(&s->lock);
+	v = json_pack("{s:I, s:I, s:s, s:b, s:s, s:I, s:I, s:I, s:I}", "pid", (json_int_t)getpid(),
+		      "started", (json_int_t)s->started, "listen", s->app->cfg.scim_listen, "tls",
+		      s->app->tls, "state", s->state, "requests", (json_int_t)requests,
+		      "auth_failures", (json_int_t)auth, "publishes", (json_int_t)pubs,
+		      "publish_failures", (json_int_t)pub_fail);
+	if (v && s->last_time)
+		json_object_set_new(v, "last_publish",
+				    json_pack("{s:I, s:b, s:f, s:I, s:s}", "time",
+					      (json_int_t)s->last_time, "ok", s->last_result == 0,
+					      "seconds", s->last_seconds, "generation",
+					      (json_int_t)s->last_generation, "error", s->last_msg));
+	pthread_mutex_unlock(&s->lock);
+	if (v && gr_status_write(&s->app->cfg, v, &err) < 0)
+		logline(LOG_WARNING, "grouprole-scimd: %s", gr_err_msg(&err));
+	json_decref(v);
+}
+
+static void on_published(void *ctx, int r, const char *msg, const struct gr_publish_stats *stats,
+			 double seconds)
+{
+	struct status *s = ctx;
+
+	pthread_mutex_lock(&s->lock);
+	s->last_time = (int64_t)time(NULL);
+	s->last_result = r;
+	s->last_seconds = seconds;
+	snprintf(s->last_msg, sizeof(s->last_msg), "%s", msg);
+	if (r == 0)
+		s->last_generation = stats->generation;
+	pthread_mutex_unlock(&s->lock);
+	if (r < 0)
+		logline(LOG_ERR, "grouprole-scimd: publish failed (the old snapshots stay): %s", msg);
+	write_status(s);
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: grouprole-scimd [--config FILE] [--listen ADDR:PORT] [--syslog]\n", f);
@@ -68,12 +126,13 @@ int main(int argc, char **argv)
 	};
 	const char *config = NULL, *listen_arg = NULL;
 	struct gr_app app = { .log = logline };
+	struct status status = { .app = &app, .state = "running" };
 	struct gr_http_server *srv = NULL;
 	struct sockaddr_storage sa;
 	struct gr_err err = { 0 };
 	sigset_t sigs;
 	unsigned salen;
-	int opt, sig, r, status = 1;
+	int opt, sig, r, exit_code = 1;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
@@ -127,7 +186,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	app.metrics = gr_metrics_new();
-	if (!app.metrics || gr_publisher_start(app.st, &app.store_lock, app.metrics, 20, &app.pub) < 0) {
+	pthread_mutex_init(&status.lock, NULL);
+	status.started = (int64_t)time(NULL);
+	if (!app.metrics || gr_publisher_start(app.st, &app.store_lock, app.metrics, 20, on_published,
+					       &status, &app.pub) < 0) {
 		logline(LOG_ERR, "grouprole-scimd: cannot start the publisher");
 		goto out;
 	}
@@ -151,6 +213,15 @@ int main(int argc, char **argv)
 	}
 	logline(LOG_INFO, "grouprole-scimd: listening on %s (%s), port %u", app.cfg.scim_listen,
 		app.tls ? "https" : "http", gr_http_port(srv));
+	{
+		/* Port 0 asked for any port: from here on, say which one it is. */
+		char *colon = strrchr(app.cfg.scim_listen, ':');
+
+		if (colon && !strcmp(colon, ":0"))
+			snprintf(colon, sizeof(app.cfg.scim_listen) - (size_t)(colon - app.cfg.scim_listen),
+				 ":%u", gr_http_port(srv));
+	}
+	write_status(&status);
 	sd_notifyf(0, "READY=1\nSTATUS=listening on %s", app.cfg.scim_listen);
 
 	for (;;) {
@@ -175,16 +246,18 @@ int main(int argc, char **argv)
 	}
 	sd_notify(0, "STOPPING=1");
 	logline(LOG_INFO, "grouprole-scimd: stopping");
-	status = 0;
+	exit_code = 0;
 out:
 	/* Requests in progress finish, then the last change is published. */
 	gr_http_stop(srv);
 	if (app.pub) {
 		gr_publisher_flush(app.pub);
 		gr_publisher_stop(app.pub);
+		status.state = "stopped";
+		write_status(&status);
 	}
 	gr_metrics_free(app.metrics);
 	gr_store_close(app.st);
 	pthread_mutex_destroy(&app.store_lock);
-	return status;
+	return exit_code;
 }
