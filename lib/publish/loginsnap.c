@@ -485,29 +485,31 @@ struct cursor {
 	int bad;
 };
 
+/* Copy N bytes out of the record (unaligned); past the end sets BAD and yields zeros. */
+static void get(struct cursor *c, void *out, size_t n)
+{
+	memset(out, 0, n);
+	if (c->bad || (size_t)(c->end - c->p) < n) {
+		c->bad = 1;
+		return;
+	}
+	memcpy(out, c->p, n);
+	c->p += n;
+}
+
 static uint32_t get_u32(struct cursor *c)
 {
-	uint32_t v = 0;
+	uint32_t v;
 
-	if (c->bad || (size_t)(c->end - c->p) < sizeof(v)) {
-		c->bad = 1;
-		return 0;
-	}
-	memcpy(&v, c->p, sizeof(v));
-	c->p += sizeof(v);
+	get(c, &v, sizeof(v));
 	return v;
 }
 
 static int64_t get_i64(struct cursor *c)
 {
-	int64_t v = 0;
+	int64_t v;
 
-	if (c->bad || (size_t)(c->end - c->p) < sizeof(v)) {
-		c->bad = 1;
-		return 0;
-	}
-	memcpy(&v, c->p, sizeof(v));
-	c->p += sizeof(v);
+	get(c, &v, sizeof(v));
 	return v;
 }
 
