@@ -9,6 +9,10 @@
 # without reporting a failing case (a crash, a sanitizer report) counts as one
 # failure.  The last line is always "N passed, N failed, N skipped".
 set -u
+# The tests write UTF-8 (hostile names, bidi controls) with bash's $'\u...':
+# that needs a UTF-8 locale whatever the caller's is.  C.UTF-8 is built into
+# glibc, and sorts like C.
+export LC_ALL=C.UTF-8
 build=$1
 shift
 logs="$build/test-logs"
