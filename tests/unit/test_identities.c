@@ -95,6 +95,7 @@ static void write_defs(struct fx *fx, unsigned long lo, unsigned long hi)
 
 static int fx_setup(void **state)
 {
+	fake_accounts = false; /* a failed case may have left it set */
 	struct fx *fx = calloc(1, sizeof(*fx));
 
 	assert_non_null(fx);
