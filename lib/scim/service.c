@@ -28,6 +28,12 @@ struct req {
 	bool is_group;
 };
 
+void gr_scim_list_cache_clear(struct gr_scim_list_cache *c)
+{
+	json_decref(c->ids);
+	memset(c, 0, sizeof(*c));
+}
+
 json_t *gr_scim_error_body(unsigned status, const char *scim_type, const char *detail)
 {
 	char st[8];
@@ -340,6 +346,8 @@ static int list(struct req *rq)
 	long start = paging(q->start_index, 1), count = paging(q->count, (long)svc->max_results);
 	char prefix[GR_KEY_MAX];
 	size_t i, n, first, kept = 0;
+	uint64_t gen = 0;
+	bool cached = false;
 	int r = 0;
 
 	if (!ids)
@@ -356,7 +364,20 @@ static int list(struct req *rq)
 		json_decref(ids);
 		return reply_error(rq, 400, "invalidFilter", "%s", err.msg);
 	}
-	if (!indexed(rq, f, ids)) {
+	if (!f && svc->cache) {
+		struct gr_scim_list_cache *c = &svc->cache[rq->is_group];
+
+		if (gr_store_generation(svc->st, &gen, &err) < 0)
+			gen = 0;
+		if (gen && c->ids && c->generation == gen && !strcmp(c->dir, svc->dir)) {
+			json_decref(ids);
+			ids = json_incref(c->ids);
+			cached = true;
+		}
+	}
+	if (cached) {
+		/* the ids of this generation, from the cache */
+	} else if (!indexed(rq, f, ids)) {
 		struct walk w = { .rq = rq, .f = f, .ids = ids,
 				  .need_render = filter_mentions(f, "groups") || filter_mentions(f, "members") ||
 						 filter_mentions(f, "meta") };
@@ -412,6 +433,14 @@ static int list(struct req *rq)
 	for (i = 0; i < n; i++)
 		sorted[i] = json_string_value(json_array_get(ids, i));
 	qsort(sorted, n, sizeof(*sorted), by_string);
+	if (!f && svc->cache && !cached && gen) {
+		struct gr_scim_list_cache *c = &svc->cache[rq->is_group];
+
+		gr_scim_list_cache_clear(c);
+		snprintf(c->dir, sizeof(c->dir), "%s", svc->dir);
+		c->generation = gen;
+		c->ids = json_incref(ids);
+	}
 	first = (size_t)start - 1;
 	for (i = first; i < n && kept < (size_t)count; i++) {
 		json_t *res = NULL;

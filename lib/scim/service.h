@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "core/config.h"
 #include "scim/patch.h"
 #include "store/store.h"
 
@@ -23,6 +24,21 @@
  * The caller serialises calls: libtdb must not be entered from two threads.
  */
 
+/*
+ * The ids of one directory's Users or Groups in list order, kept between
+ * requests while the store's generation does not move: an IdP that pages
+ * through a directory 100 at a time would otherwise walk all of it for
+ * every page.  Only unfiltered lists use it.  Zero-initialise; release with
+ * gr_scim_list_cache_clear.
+ */
+struct gr_scim_list_cache {
+	char dir[GR_NAME_MAX + 1];
+	uint64_t generation;
+	json_t *ids;              /* array of id strings, or NULL */
+};
+
+void gr_scim_list_cache_clear(struct gr_scim_list_cache *c);
+
 struct gr_scim_service {
 	struct gr_store *st;
 	const char *dir;         /* the directory the bearer token reaches */
@@ -31,6 +47,7 @@ struct gr_scim_service {
 	size_t max_results;      /* largest page ("count") served */
 	size_t max_members;      /* members in one POST or PUT of a Group */
 	struct gr_scim_patch_limits patch;
+	struct gr_scim_list_cache *cache; /* [0] Users, [1] Groups; may be NULL */
 };
 
 struct gr_scim_query {

@@ -195,6 +195,7 @@ static void scim(struct gr_app *app, const struct gr_http_request_view *req,
 			.st = app->st, .dir = dir, .base = base, .now = (int64_t)time(NULL),
 			.max_results = app->cfg.scim_max_results, .max_members = 10000,
 			.patch = { .max_operations = 1000, .max_members = 1000 },
+			.cache = app->list_cache,
 		};
 
 		r = gr_scim_serve(&svc, req->method, rest, &q, req->body, req->len, &reply);

@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "http/server.h"
+#include "scim/service.h"
 #include "server/metrics.h"
 #include "server/publisher.h"
 #include "store/store.h"
@@ -31,6 +32,7 @@ struct gr_app {
 	pthread_mutex_t store_lock;
 	struct gr_publisher *pub;
 	struct gr_metrics *metrics;
+	struct gr_scim_list_cache list_cache[2]; /* under store_lock */
 	bool tls;
 	/* One line to the daemon's log (syslog priority, printf format). */
 	void (*log)(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -373,6 +373,49 @@ static void test_list_paging_and_filters(void **state)
 	gr_scim_reply_clear(&r);
 }
 
+/* The page cache follows every change, made here or by another writer. */
+static void test_list_cache(void **state)
+{
+	struct fx *fx = *state;
+	struct gr_scim_list_cache cache[2] = { 0 };
+	struct gr_scim_query q = { .count = "100" };
+	struct gr_scim_reply r;
+	struct gr_err err = { 0 };
+	char a[64], b[64];
+
+	fx->svc.cache = cache;
+	make_user(fx, "a@corp.example", a);
+	assert_int_equal(callq(fx, "GET", "Users", &q, NULL, &r), 200);
+	assert_int_equal(json_integer_value(json_object_get(r.body, "totalResults")), 1);
+	gr_scim_reply_clear(&r);
+	assert_non_null(cache[0].ids);
+	/* A second page of the same generation comes from the cache, and says the same. */
+	assert_int_equal(callq(fx, "GET", "Users", &q, NULL, &r), 200);
+	assert_int_equal(json_integer_value(json_object_get(r.body, "totalResults")), 1);
+	assert_string_equal(s(json_array_get(json_object_get(r.body, "Resources"), 0), "id"), a);
+	gr_scim_reply_clear(&r);
+	/* A change through SCIM moves the generation: the new user is listed. */
+	make_user(fx, "b@corp.example", b);
+	assert_int_equal(callq(fx, "GET", "Users", &q, NULL, &r), 200);
+	assert_int_equal(json_integer_value(json_object_get(r.body, "totalResults")), 2);
+	gr_scim_reply_clear(&r);
+	/* So does one by another writer (the CLI, an import). */
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	tu_assert_ok(gr_user_delete(fx->st, "okta", a, &err), &err);
+	tu_commit(fx->st);
+	assert_int_equal(callq(fx, "GET", "Users", &q, NULL, &r), 200);
+	assert_int_equal(json_integer_value(json_object_get(r.body, "totalResults")), 1);
+	assert_string_equal(s(json_array_get(json_object_get(r.body, "Resources"), 0), "id"), b);
+	gr_scim_reply_clear(&r);
+	/* Groups have their own entry. */
+	assert_int_equal(callq(fx, "GET", "Groups", &q, NULL, &r), 200);
+	assert_int_equal(json_integer_value(json_object_get(r.body, "totalResults")), 0);
+	gr_scim_reply_clear(&r);
+	fx->svc.cache = NULL;
+	gr_scim_list_cache_clear(&cache[0]);
+	gr_scim_list_cache_clear(&cache[1]);
+}
+
 static void test_bad_requests_change_nothing(void **state)
 {
 	struct fx *fx = *state;
@@ -439,6 +482,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_okta_user_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_groups_and_membership, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_paging_and_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discovery, setup, teardown),
 	};

@@ -257,6 +257,8 @@ out:
 		write_status(&status);
 	}
 	gr_metrics_free(app.metrics);
+	gr_scim_list_cache_clear(&app.list_cache[0]);
+	gr_scim_list_cache_clear(&app.list_cache[1]);
 	gr_store_close(app.st);
 	pthread_mutex_destroy(&app.store_lock);
 	return exit_code;
