@@ -90,22 +90,25 @@ int gr_safe_mkdir(const char *path, bool allow_real_uid, struct gr_err *err)
 	return gr_safe_check_dir(path, allow_real_uid, err);
 }
 
+int gr_parent_dir(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+
+	if (n >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf, slash ? path : ".", n);
+	buf[n] = '\0';
+	return 0;
+}
+
 int gr_fsync_parent(const char *path)
 {
 	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	size_t len;
-	int fd, r = 0;
+	int fd, r = gr_parent_dir(path, dir, sizeof(dir));
 
-	if (!slash) {
-		strcpy(dir, ".");
-	} else {
-		len = slash == path ? 1 : (size_t)(slash - path);
-		if (len >= sizeof(dir))
-			return -ENAMETOOLONG;
-		memcpy(dir, path, len);
-		dir[len] = '\0';
-	}
+	if (r < 0)
+		return r;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

@@ -30,6 +30,9 @@ int gr_safe_open(const char *path, int flags, mode_t mode, bool allow_real_uid,
 /* Check that directory PATH exists and obeys the rules. */
 int gr_safe_check_dir(const char *path, bool allow_real_uid, struct gr_err *err);
 
+/* The directory part of PATH ("." when it has none) into BUF; -ENAMETOOLONG when it does not fit. */
+int gr_parent_dir(const char *path, char *buf, size_t len);
+
 /*
  * Create directory PATH (mode 0755, parents are not created) if it does not
  * exist, then check it.

@@ -14,6 +14,7 @@
 #include "core/safefile.h"
 #include "core/tdbfile.h"
 #include "publish/loginsnap.h"
+#include "publish/snapshot.h"
 #include "resolve/facts.h"
 
 static int cmp_str(const void *a, const void *b)
@@ -46,18 +47,6 @@ int gr_login_context(const struct gr_config *cfg, char *buf, size_t len)
 	if (k < 0 || (size_t)k >= len - o)
 		return -ENAMETOOLONG;
 	return (int)(o + (size_t)k);
-}
-
-static size_t make_key(unsigned char *k, size_t len, char tag, const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n + 1 > len)
-		return 0;
-	k[0] = (unsigned char)tag;
-	if (n)
-		memcpy(k + 1, s, n);
-	return n + 1;
 }
 
 /* ---- writer ---- */
@@ -200,7 +189,7 @@ int gr_login_writer_add(struct gr_login_writer *w, const struct gr_context *ctx,
 			const struct gr_resolve_input *in, const struct gr_resolution *res)
 {
 	unsigned char k[256];
-	size_t klen = make_key(k, sizeof(k), GR_LOGIN_TAG_USER, login);
+	size_t klen = gr_snap_key(k, sizeof(k), GR_LOGIN_TAG_USER, login, strlen(login));
 	bool groups = res->inactive;
 	size_t i, j;
 	int r;
@@ -598,7 +587,7 @@ int gr_login_snap_lookup(struct gr_login_snap *s, const char *login,
 			 struct gr_login_user **out, struct gr_err *err)
 {
 	unsigned char k[256];
-	size_t klen = make_key(k, sizeof(k), GR_LOGIN_TAG_USER, login);
+	size_t klen = gr_snap_key(k, sizeof(k), GR_LOGIN_TAG_USER, login, strlen(login));
 	TDB_DATA key = { k, klen }, val;
 	struct gr_login_user *u;
 	int r;

@@ -193,17 +193,9 @@ fail:
 static int check_parent(const char *path, bool allow_real_uid)
 {
 	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	size_t len;
+	int r = gr_parent_dir(path, dir, sizeof(dir));
 
-	if (!slash)
-		return gr_safe_check_dir(".", allow_real_uid, NULL);
-	len = slash == path ? 1 : (size_t)(slash - path);
-	if (len >= sizeof(dir))
-		return -ENAMETOOLONG;
-	memcpy(dir, path, len);
-	dir[len] = '\0';
-	return gr_safe_check_dir(dir, allow_real_uid, NULL);
+	return r < 0 ? r : gr_safe_check_dir(dir, allow_real_uid, NULL);
 }
 
 int gr_snap_open(const char *path, bool allow_real_uid, struct gr_snap **out)
