@@ -532,7 +532,12 @@ static int prepare(struct req *rq, json_t *res, const char *id, const json_t *ol
 	return 0;
 }
 
-static int check_resource(struct req *rq, json_t *res)
+/*
+ * Validate RES.  MAX_MEMBERS caps a Group's members in this request (POST
+ * and PUT send them all; a PATCH's own cap counted what it named, so it
+ * passes (size_t)-1).
+ */
+static int check_resource(struct req *rq, json_t *res, size_t max_members)
 {
 	struct gr_err err = { 0 };
 	int r;
@@ -540,9 +545,9 @@ static int check_resource(struct req *rq, json_t *res)
 	if (rq->is_group) {
 		json_t *m = gr_scim_get(res, "members");
 
-		if (json_is_array(m) && json_array_size(m) > rq->svc->max_members)
+		if (json_is_array(m) && json_array_size(m) > max_members)
 			return reply_error(rq, 413, "tooMany", "more than %zu members in one request",
-					   rq->svc->max_members);
+					   max_members);
 		r = gr_scim_check_group(res, true, &err);
 	} else {
 		r = gr_scim_check_user(res, true, &err);
@@ -613,7 +618,7 @@ static int create(struct req *rq, const char *body, size_t len)
 		json_decref(res);
 		return reply_error(rq, 500, NULL, "out of memory");
 	}
-	if ((r = check_resource(rq, res)) <= 0)
+	if ((r = check_resource(rq, res, rq->svc->max_members)) <= 0)
 		goto out;
 	r = gr_store_begin(rq->svc->st, &err);
 	if (r < 0) {
@@ -673,7 +678,7 @@ static int replace(struct req *rq, const char *id, const char *body, size_t len)
 		r = reply_error(rq, 500, NULL, "out of memory");
 		goto out;
 	}
-	if ((r = check_resource(rq, res)) <= 0) {
+	if ((r = check_resource(rq, res, rq->svc->max_members)) <= 0) {
 		gr_store_cancel(rq->svc->st);
 		goto out;
 	}
@@ -683,10 +688,6 @@ out:
 	json_decref(res);
 	return r;
 }
-
-static const unsigned patch_status[] = {
-	[GR_SCIM_PATCH_TOO_MANY] = 413,
-};
 
 static int patch(struct req *rq, const char *id, const char *body, size_t len)
 {
@@ -713,8 +714,7 @@ static int patch(struct req *rq, const char *id, const char *body, size_t len)
 				&err);
 	if (r < 0) {
 		gr_store_cancel(svc->st);
-		r = reply_error(rq, kind < sizeof(patch_status) / sizeof(patch_status[0]) &&
-					    patch_status[kind] ? patch_status[kind] : 400,
+		r = reply_error(rq, kind == GR_SCIM_PATCH_TOO_MANY ? 413 : 400,
 				gr_scim_patch_error_type(kind), "%s", err.msg);
 		goto out;
 	}
@@ -740,17 +740,7 @@ static int patch(struct req *rq, const char *id, const char *body, size_t len)
 		r = reply_error(rq, 500, NULL, "out of memory");
 		goto out;
 	}
-	if (rq->is_group) {
-		/* The member cap is per request, and PATCH already counted what it named. */
-		size_t saved = svc->max_members;
-
-		svc->max_members = (size_t)-1;
-		r = check_resource(rq, res);
-		svc->max_members = saved;
-	} else {
-		r = check_resource(rq, res);
-	}
-	if (r <= 0) {
+	if ((r = check_resource(rq, res, (size_t)-1)) <= 0) {
 		gr_store_cancel(svc->st);
 		goto out;
 	}
