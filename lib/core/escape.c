@@ -55,16 +55,19 @@ int gr_codepoint_is_control(uint32_t cp)
 	return cp < 0x20 || cp == 0x7f || dangerous_cp(cp);
 }
 
-/* Where escaped output goes: a stream, or a bounded buffer. */
+/* Where escaped output goes: a stream, a bounded buffer, or nowhere (only ESCAPED counts). */
 struct sink {
 	FILE *f;
 	char *buf;
 	size_t size, used;
 	int full;
+	int escaped;   /* something was escaped */
 };
 
 static void emit(struct sink *k, const char *p, size_t n)
 {
+	if (!k->f && !k->buf)
+		return;
 	if (k->f) {
 		fwrite(p, 1, n, k->f);
 		return;
@@ -107,6 +110,7 @@ static void escape_to(struct sink *k, const char *s, size_t max, enum gr_esc_mod
 			}
 			if (dangerous_cp(cp)) {
 				int len = snprintf(hex, sizeof(hex), "\\u{%04x}", (unsigned)cp);
+				k->escaped = 1;
 				emit(k, hex, (size_t)len);
 			} else {
 				emit(k, (const char *)&u[i], n);
@@ -115,6 +119,7 @@ static void escape_to(struct sink *k, const char *s, size_t max, enum gr_esc_mod
 			continue;
 		}
 		snprintf(hex, sizeof(hex), "\\x%02x", c);
+		k->escaped = 1;
 		emit(k, hex, 4);
 		i++;
 	}
@@ -150,26 +155,9 @@ const char *gr_esc(char *buf, size_t size, const char *s, enum gr_esc_mode mode)
 
 int gr_esc_clean(const char *s, enum gr_esc_mode mode)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0;
+	struct sink k = { 0 };
 
-	if (!s)
-		return 1;
-	while (u[i]) {
-		unsigned char c = u[i];
-		uint32_t cp;
-		size_t n;
-
-		if (c >= 0x20 && c < 0x7f && c != '\\' && !(mode == GR_ESC_LOG && c == '"')) {
-			i++;
-			continue;
-		}
-		if (mode == GR_ESC_TERM && c >= 0x80 && (n = gr_utf8_char(&u[i], &cp)) > 0 &&
-		    !dangerous_cp(cp)) {
-			i += n;
-			continue;
-		}
-		return 0;
-	}
-	return 1;
+	if (s)
+		escape_to(&k, s, GR_ESC_NOMAX, mode);
+	return !k.escaped;
 }
