@@ -11,23 +11,8 @@
 #include "core/safefile.h"
 #include "core/tdbfile.h"
 #include "store/store.h"
+#include "store/store_priv.h"
 
-struct gr_store {
-	struct tdb_context *tdb;
-	struct gr_config cfg;
-	bool writable;
-	bool in_txn;
-	bool read_locked;
-	bool read_txn; /* the read lock is a transaction we will cancel */
-	char path[PATH_MAX];
-	/* libtdb's last complaint, folded into our error sentences. */
-	char tdb_msg[256];
-	bool fatal_logged; /* libtdb reported a TDB_DEBUG_FATAL problem */
-	int tdb_flags;
-	struct tdb_logging_context log;
-	unsigned repaired_mode; /* the unsafe mode fixed at open, or 0 */
-	bool repacked;          /* dead space after a crashed commit was reclaimed */
-};
 
 static void store_log(struct tdb_context *tdb, enum tdb_debug_level level,
 		      const char *fmt, ...)
@@ -85,6 +70,11 @@ static int tdb_failure(struct gr_store *st, struct gr_err *err, const char *what
 	}
 	return gr_err_set(err, code, "%s: %s failed: %s%s%s", st->path, what, why,
 			  st->tdb_msg[0] ? ": " : "", st->tdb_msg);
+}
+
+int gr_store_tdb_failure(struct gr_store *st, struct gr_err *err, const char *what)
+{
+	return tdb_failure(st, err, what);
 }
 
 int gr_key(char *buf, size_t len, const char *fmt, ...)
@@ -378,9 +368,15 @@ void gr_store_close(struct gr_store *st)
 		return;
 	if (st->tdb) {
 		gr_store_cancel(st);
+		if (st->batch) {
+			tdb_transaction_cancel(st->tdb);
+			st->batch = false;
+		}
 		gr_store_read_unlock(st);
 		gr_tdb_close(st->tdb);
 	}
+	gr_store_unit_forget(st);
+	free(st->undo);
 	free(st);
 }
 
@@ -410,6 +406,12 @@ int gr_store_begin(struct gr_store *st, struct gr_err *err)
 	if (st->in_txn || st->read_locked)
 		return gr_err_set(err, -EBUSY, "%s: transaction or read lock already active",
 				  st->path);
+	if (st->batch) {
+		/* A unit of the open batch (batch.c): libtdb's transaction is already running. */
+		gr_store_unit_forget(st);
+		st->in_txn = true;
+		return 0;
+	}
 	st->tdb_msg[0] = '\0';
 	errno = 0;
 	if (tdb_transaction_start(st->tdb) != 0)
@@ -447,32 +449,34 @@ static int settle(struct gr_store *st, uint64_t expected, struct gr_err *err)
 	return gr_err_set(err, -GR_E_IO, "%s: commit failed and was rolled back: %s", st->path, msg);
 }
 
-int gr_store_commit(struct gr_store *st, struct gr_err *err)
+/* Add one to the generation in the open transaction; *GEN gets the new value. */
+static int bump_generation(struct gr_store *st, uint64_t *gen, struct gr_err *err)
 {
 	json_t *meta = NULL;
-	uint64_t gen = 0;
 	int r;
 
-	if (!st->in_txn)
-		return gr_err_set(err, -EINVAL, "%s: no transaction to commit", st->path);
 	r = gr_store_get_json(st, "meta", &meta, err);
 	if (r == -GR_E_NOTFOUND) {
 		meta = json_object();
 		r = meta ? 0 : -ENOMEM;
 	}
 	if (r < 0)
-		goto fail;
-	gen = (uint64_t)json_integer_value(json_object_get(meta, "generation"));
-	if (json_object_set_new(meta, "generation", json_integer((json_int_t)(gen + 1))) < 0) {
+		goto out;
+	*gen = (uint64_t)json_integer_value(json_object_get(meta, "generation")) + 1;
+	if (json_object_set_new(meta, "generation", json_integer((json_int_t)*gen)) < 0) {
 		r = gr_err_set(err, -ENOMEM, "out of memory");
-		goto fail;
+		goto out;
 	}
 	r = gr_store_put_json(st, "meta", meta, err);
-	if (r < 0)
-		goto fail;
+out:
 	json_decref(meta);
-	meta = NULL;
-	st->in_txn = false;
+	return r;
+}
+
+int gr_store_commit_tdb(struct gr_store *st, uint64_t expected, struct gr_err *err)
+{
+	int r;
+
 	st->fatal_logged = false;
 	errno = 0;
 	r = tdb_transaction_commit(st->tdb);
@@ -483,7 +487,7 @@ int gr_store_commit(struct gr_store *st, struct gr_err *err)
 		 * sync failed; cancelling now tries to drop the recovery marker.
 		 */
 		tdb_transaction_cancel(st->tdb);
-		return settle(st, gen + 1, err);
+		return settle(st, expected, err);
 	}
 	if (r != 0)
 		return tdb_failure(st, err, "commit");
@@ -493,12 +497,31 @@ int gr_store_commit(struct gr_store *st, struct gr_err *err)
 		 * could not remove the recovery marker, and the next opener
 		 * would roll this commit back.  Find out which state is real.
 		 */
-		return settle(st, gen + 1, err);
+		return settle(st, expected, err);
 	}
 	return 0;
-fail:
-	json_decref(meta);
-	gr_store_cancel(st);
+}
+
+int gr_store_commit(struct gr_store *st, struct gr_err *err)
+{
+	uint64_t gen = 0;
+	int r;
+
+	if (!st->in_txn)
+		return gr_err_set(err, -EINVAL, "%s: no transaction to commit", st->path);
+	r = bump_generation(st, &gen, err);
+	if (r < 0) {
+		gr_store_cancel(st);
+		return r;
+	}
+	st->in_txn = false;
+	if (st->batch) {
+		gr_store_unit_committed(st);
+		return 0;
+	}
+	r = gr_store_commit_tdb(st, gen, err);
+	if (r == 0 && st->observer)
+		st->observer(st->observer_ctx, GR_STORE_EV_COMMIT, NULL);
 	return r;
 }
 
@@ -506,8 +529,12 @@ void gr_store_cancel(struct gr_store *st)
 {
 	if (!st->in_txn || !st->tdb)
 		return;
-	tdb_transaction_cancel(st->tdb);
 	st->in_txn = false;
+	if (st->batch) {
+		gr_store_unit_undo(st);
+		return;
+	}
+	tdb_transaction_cancel(st->tdb);
 }
 
 bool gr_store_in_transaction(const struct gr_store *st)
@@ -528,7 +555,7 @@ bool gr_store_in_transaction(const struct gr_store *st)
 int gr_store_read_lock(struct gr_store *st, struct gr_err *err)
 {
 	CHECK_OPEN(st, err);
-	if (st->in_txn || st->read_locked)
+	if (st->in_txn || st->read_locked || st->batch)
 		return 0;
 	st->tdb_msg[0] = '\0';
 	if (st->writable) {
@@ -592,8 +619,12 @@ static int store_raw(struct gr_store *st, const char *key, const void *val, size
 {
 	TDB_DATA d = { (unsigned char *)(uintptr_t)val, len };
 
+	int r;
+
 	if (!st->in_txn)
 		return gr_err_set(err, -EINVAL, "write of '%s' outside a transaction", key);
+	if ((r = gr_store_unit_note(st, key, err)) < 0)
+		return r;
 	errno = 0;
 	if (tdb_store(st->tdb, key_data(key), d, TDB_REPLACE) != 0)
 		return tdb_failure(st, err, "write");
@@ -658,8 +689,12 @@ int gr_store_put_str(struct gr_store *st, const char *key, const char *val,
 
 int gr_store_del(struct gr_store *st, const char *key, struct gr_err *err)
 {
+	int r;
+
 	if (!st->in_txn)
 		return gr_err_set(err, -EINVAL, "delete of '%s' outside a transaction", key);
+	if ((r = gr_store_unit_note(st, key, err)) < 0)
+		return r;
 	errno = 0;
 	if (tdb_delete(st->tdb, key_data(key)) != 0 && tdb_error(st->tdb) != TDB_ERR_NOEXIST)
 		return tdb_failure(st, err, "delete");

@@ -74,6 +74,36 @@ void gr_store_cancel(struct gr_store *st);
 bool gr_store_in_transaction(const struct gr_store *st);
 
 /*
+ * Group commit, for a server that answers many clients through one handle.
+ * gr_store_batch_begin() opens one libtdb transaction; until
+ * gr_store_batch_end(), each gr_store_begin()..gr_store_commit() or
+ * gr_store_cancel() is a unit inside it.  A unit's commit bumps the
+ * generation and keeps its changes without syncing; its cancel undoes
+ * exactly that unit's writes (the store keeps the previous value of every
+ * key the unit writes), so the other units stand.  gr_store_batch_end()
+ * commits the batch with one sync -- or cancels it when no unit committed --
+ * and its result is every unit's result: nothing in the batch is durable,
+ * or may be reported as done, before it returns 0.  On failure the whole
+ * batch is rolled back (or, -GR_E_UNSYNCED, applied but not confirmed, as
+ * for gr_store_commit).  Reads inside the batch see its units' changes and
+ * need no read lock.
+ */
+int gr_store_batch_begin(struct gr_store *st, struct gr_err *err);
+int gr_store_batch_end(struct gr_store *st, struct gr_err *err);
+bool gr_store_in_batch(const struct gr_store *st);
+
+/*
+ * An observer learns of every write through this handle: FN(CTX,
+ * GR_STORE_EV_WRITE, key) before each put or delete (also of writes that a
+ * cancel later undoes), and FN(CTX, GR_STORE_EV_COMMIT, NULL) after each commit
+ * that bumped the generation (a unit's, in a batch).  The live publisher
+ * uses it to re-resolve only what changed.  FN must not use the store.
+ */
+enum gr_store_event { GR_STORE_EV_WRITE, GR_STORE_EV_COMMIT };
+typedef void (*gr_store_observer_fn)(void *ctx, enum gr_store_event ev, const char *key);
+void gr_store_observe(struct gr_store *st, gr_store_observer_fn fn, void *ctx);
+
+/*
  * Consistent reads outside a write transaction.  On a writable handle this is
  * a transaction that is cancelled on unlock (it excludes writers, and walks
  * work); on a read-only handle it is libtdb's all-record read lock, which

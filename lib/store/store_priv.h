@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GR_STORE_PRIV_H
+#define GR_STORE_PRIV_H
+
+/* The store handle's insides, shared by store.c and batch.c only. */
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <tdb.h>
+
+#include "store/store.h"
+
+struct gr_undo;
+
+struct gr_store {
+	struct tdb_context *tdb;
+	struct gr_config cfg;
+	bool writable;
+	bool in_txn;
+	bool read_locked;
+	bool read_txn; /* the read lock is a transaction we will cancel */
+	char path[PATH_MAX];
+	/* libtdb's last complaint, folded into our error sentences. */
+	char tdb_msg[256];
+	bool fatal_logged; /* libtdb reported a TDB_DEBUG_FATAL problem */
+	int tdb_flags;
+	struct tdb_logging_context log;
+	unsigned repaired_mode; /* the unsafe mode fixed at open, or 0 */
+	bool repacked;          /* dead space after a crashed commit was reclaimed */
+
+	/* Group commit (batch.c): one libtdb transaction holding many units. */
+	bool batch;
+	bool batch_changed;     /* a unit committed: the batch has something to sync */
+	bool batch_broken;      /* a unit could not be undone: the batch must roll back */
+	struct gr_undo *undo;   /* the open unit's previous values, oldest first */
+	size_t n_undo, cap_undo;
+	gr_store_observer_fn observer;
+	void *observer_ctx;
+};
+
+/* batch.c: called by store.c before each write of KEY and after each commit. */
+int gr_store_unit_note(struct gr_store *st, const char *key, struct gr_err *err);
+void gr_store_unit_committed(struct gr_store *st);
+void gr_store_unit_undo(struct gr_store *st);
+void gr_store_unit_forget(struct gr_store *st);
+
+/* store.c: libtdb's commit of the open transaction, settled when the sync failed. */
+int gr_store_commit_tdb(struct gr_store *st, uint64_t expected, struct gr_err *err);
+int gr_store_tdb_failure(struct gr_store *st, struct gr_err *err, const char *what);
+
+#endif
