@@ -51,6 +51,13 @@ int gr_login_context(const struct gr_config *cfg, char *buf, size_t len)
 
 /* ---- writer ---- */
 
+/* A growing byte buffer for one encoded entry. */
+struct enc {
+	unsigned char *buf;
+	size_t len, cap;
+	int oom;
+};
+
 struct gr_login_writer {
 	struct tdb_context *tdb;
 	int fd;
@@ -58,19 +65,17 @@ struct gr_login_writer {
 	char path[PATH_MAX];
 	char context[GR_LOGIN_MAX_CONTEXT];
 	size_t context_len;
-	unsigned char *buf; /* one encoded entry */
-	size_t len, cap;
-	int oom;
+	struct enc e; /* one encoded entry */
 	uint32_t n_users;
 	int64_t next_expiry;
 };
 
-static void put_bytes(struct gr_login_writer *w, const void *p, size_t n)
+static void put_bytes(struct enc *w, const void *p, size_t n)
 {
 	if (w->oom)
 		return;
 	if (w->len + n > w->cap) {
-		size_t ncap = w->cap ? w->cap : 1024;
+		size_t ncap = w->cap ? w->cap : 256;
 		unsigned char *nb;
 
 		while (ncap < w->len + n)
@@ -87,12 +92,12 @@ static void put_bytes(struct gr_login_writer *w, const void *p, size_t n)
 	w->len += n;
 }
 
-static void put_u32(struct gr_login_writer *w, uint32_t v)
+static void put_u32(struct enc *w, uint32_t v)
 {
 	put_bytes(w, &v, sizeof(v));
 }
 
-static void put_str(struct gr_login_writer *w, const char *s)
+static void put_str(struct enc *w, const char *s)
 {
 	put_bytes(w, s ? s : "", (s ? strlen(s) : 0) + 1);
 }
@@ -184,20 +189,12 @@ static const char *unix_group_of(const struct gr_context *ctx, const char *slug)
 	return idx >= 0 && (size_t)idx < n ? roles[idx].unix_group : "";
 }
 
-int gr_login_writer_add(struct gr_login_writer *w, const struct gr_context *ctx,
-			const char *login, const char *dir, const char *id,
-			const struct gr_resolve_input *in, const struct gr_resolution *res)
+static int encode(struct enc *w, const struct gr_context *ctx, const char *dir, const char *id,
+		  const struct gr_resolve_input *in, const struct gr_resolution *res)
 {
-	unsigned char k[256];
-	size_t klen = gr_snap_key(k, sizeof(k), GR_LOGIN_TAG_USER, login, strlen(login));
 	bool groups = res->inactive;
 	size_t i, j;
-	int r;
 
-	if (!in->known)
-		return 0;
-	if (!login[0] || klen == 0)
-		return -EINVAL;
 	if (res->n_roles > GR_LOGIN_MAX_ROLES || in->n_groups > GR_LOGIN_MAX_GROUPS)
 		return -E2BIG;
 	w->len = 0;
@@ -224,15 +221,55 @@ int gr_login_writer_add(struct gr_login_writer *w, const struct gr_context *ctx,
 	}
 	for (i = 0; groups && i < in->n_groups; i++)
 		put_str(w, in->groups[i].name);
-	if (w->oom)
-		return -ENOMEM;
-	r = store(w, k, klen, w->buf, w->len);
+	return w->oom ? -ENOMEM : 0;
+}
+
+int gr_login_encode(const struct gr_context *ctx, const char *dir, const char *id,
+		    const struct gr_resolve_input *in, const struct gr_resolution *res,
+		    unsigned char **buf, size_t *len)
+{
+	struct enc e = { 0 };
+	int r = encode(&e, ctx, dir, id, in, res);
+
+	if (r < 0) {
+		free(e.buf);
+		return r;
+	}
+	*buf = e.buf;
+	*len = e.len;
+	return 0;
+}
+
+int gr_login_writer_put(struct gr_login_writer *w, const char *login, const unsigned char *buf,
+			size_t len, int64_t next_expiry)
+{
+	unsigned char k[256];
+	size_t klen = gr_snap_key(k, sizeof(k), GR_LOGIN_TAG_USER, login, strlen(login));
+	int r;
+
+	if (!login[0] || klen == 0)
+		return -EINVAL;
+	r = store(w, k, klen, buf, len);
 	if (r < 0)
 		return r;
 	w->n_users++;
-	if (res->next_expiry && (!w->next_expiry || res->next_expiry < w->next_expiry))
-		w->next_expiry = res->next_expiry;
+	if (next_expiry && (!w->next_expiry || next_expiry < w->next_expiry))
+		w->next_expiry = next_expiry;
 	return 0;
+}
+
+int gr_login_writer_add(struct gr_login_writer *w, const struct gr_context *ctx,
+			const char *login, const char *dir, const char *id,
+			const struct gr_resolve_input *in, const struct gr_resolution *res)
+{
+	int r;
+
+	if (!in->known)
+		return 0;
+	if (!login[0])
+		return -EINVAL;
+	r = encode(&w->e, ctx, dir, id, in, res);
+	return r < 0 ? r : gr_login_writer_put(w, login, w->e.buf, w->e.len, res->next_expiry);
 }
 
 static void writer_free(struct gr_login_writer *w)
@@ -241,7 +278,7 @@ static void writer_free(struct gr_login_writer *w)
 		gr_tdb_close(w->tdb);
 	if (w->fd >= 0)
 		close(w->fd);
-	free(w->buf);
+	free(w->e.buf);
 	free(w);
 }
 

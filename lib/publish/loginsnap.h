@@ -111,6 +111,18 @@ int gr_login_writer_add(struct gr_login_writer *w, const struct gr_context *ctx,
 			const struct gr_resolve_input *in, const struct gr_resolution *res);
 
 /*
+ * The same in two steps, for a publisher that keeps entries in memory
+ * between publishes (lib/publish/model.c): encode the entry of (DIR, ID)
+ * into a new buffer (*BUF, malloc'd, *LEN bytes; the user must be known),
+ * and later add that entry for LOGIN with its resolution's next expiry.
+ */
+int gr_login_encode(const struct gr_context *ctx, const char *dir, const char *id,
+		    const struct gr_resolve_input *in, const struct gr_resolution *res,
+		    unsigned char **buf, size_t *len);
+int gr_login_writer_put(struct gr_login_writer *w, const char *login, const unsigned char *buf,
+			size_t len, int64_t next_expiry);
+
+/*
  * Write the header (GENERATION, now, CFG's host context), fsync and close the
  * temporary file.  Does not free W.  The publisher finishes this file before
  * it installs nss.tdb, so that the write and sync failures (a full disk) all

@@ -10,273 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "resolve/facts.h"
 #include "publish/publish.h"
 #include "core/names.h"
 #include "core/safefile.h"
 #include "publish/loginsnap.h"
+#include "publish/model.h"
 #include "store/records.h"
 #include "publish/snapshot.h"
-
-struct login_entry {
-	char *login;
-	char *ref; /* "DIR/UID", split in place */
-	uint32_t *gids;
-	uint32_t n_gids;
-};
-
-struct member_list {
-	const char **logins;
-	uint32_t n, cap;
-};
-
-struct pub {
-	struct login_entry *users;
-	size_t n_users, cap_users;
-	struct member_list *members; /* one per role in the context, same order */
-	const struct gr_role *roles;
-	size_t n_roles;
-	int64_t next_expiry;
-	struct gr_login_writer *login; /* login.tdb for the PAM module */
-};
-
-static int collect_login(const char *key, const unsigned char *val, size_t len, void *ctx)
-{
-	struct pub *p = ctx;
-	struct login_entry *e;
-
-	if (p->n_users == p->cap_users) {
-		size_t ncap = p->cap_users ? p->cap_users * 2 : 1024;
-		struct login_entry *nu = realloc(p->users, ncap * sizeof(*nu));
-
-		if (!nu)
-			return -ENOMEM;
-		p->users = nu;
-		p->cap_users = ncap;
-	}
-	e = &p->users[p->n_users];
-	memset(e, 0, sizeof(*e));
-	e->login = strdup(key + strlen("login/"));
-	e->ref = strndup((const char *)val, len);
-	if (!e->login || !e->ref) {
-		free(e->login);
-		free(e->ref);
-		return -ENOMEM;
-	}
-	p->n_users++;
-	return 0;
-}
-
-static void pub_free(struct pub *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->n_users; i++) {
-		free(p->users[i].login);
-		free(p->users[i].ref);
-		free(p->users[i].gids);
-	}
-	free(p->users);
-	if (p->members)
-		for (i = 0; i < p->n_roles; i++)
-			free(p->members[i].logins);
-	free(p->members);
-	gr_login_writer_abort(p->login);
-}
-
-static int add_member(struct member_list *m, const char *login)
-{
-	if (m->n == m->cap) {
-		uint32_t ncap = m->cap ? m->cap * 2 : 16;
-		const char **nl = realloc(m->logins, ncap * sizeof(*nl));
-
-		if (!nl)
-			return -ENOMEM;
-		m->logins = nl;
-		m->cap = ncap;
-	}
-	m->logins[m->n++] = login;
-	return 0;
-}
-
-/* Resolve every user with a login; fills gids and member lists. */
-static int resolve_all(struct gr_store *st, struct gr_context *ctx, struct pub *p,
-		       const struct gr_login_rules *lr, struct gr_publish_stats *stats,
-		       struct gr_err *err)
-{
-	size_t i, j;
-	int r;
-
-	r = gr_store_walk(st, "login/", collect_login, p, err);
-	if (r == -ENOMEM)
-		return gr_err_set(err, r, "out of memory");
-	if (r < 0)
-		return r;
-	r = gr_login_writer_open(gr_store_config(st), p->n_users, &p->login, err);
-	if (r < 0)
-		return r;
-	for (i = 0; i < p->n_users; i++) {
-		struct login_entry *e = &p->users[i];
-		struct gr_resolution res;
-		struct gr_facts *f = NULL;
-		char *slash = strchr(e->ref, '/');
-
-		if (!slash)
-			continue;
-		/*
-		 * A package may have created this account since the import:
-		 * a system account never gets a directory user's roles.
-		 */
-		if (gr_login_rules_is_system(lr, e->login))
-			continue;
-		*slash = '\0';
-		r = gr_facts_load(st, ctx, e->ref, slash + 1, &f, err);
-		if (r < 0)
-			return r;
-		r = gr_resolve(gr_facts_input(f), &res);
-		if (r < 0) {
-			gr_facts_free(f);
-			return gr_err_set(err, r, "out of memory");
-		}
-		stats->users++;
-		r = gr_login_writer_add(p->login, ctx, e->login, e->ref, slash + 1,
-					gr_facts_input(f), &res);
-		if (r < 0) {
-			gr_resolution_free(&res);
-			gr_facts_free(f);
-			return gr_err_set(err, r, "cannot write login snapshot: %s", gr_strerror(r));
-		}
-		if (res.n_roles) {
-			e->gids = calloc(res.n_roles, sizeof(*e->gids));
-			if (!e->gids)
-				r = -ENOMEM;
-			stats->users_with_roles++;
-		}
-		for (j = 0; r == 0 && j < res.n_roles; j++) {
-			long idx = gr_context_role_index(ctx, res.roles[j].slug);
-
-			if (idx < 0)
-				continue;
-			e->gids[e->n_gids++] = p->roles[idx].gid;
-			stats->memberships++;
-			if (!p->roles[idx].bound)
-				r = add_member(&p->members[idx], e->login);
-		}
-		if (res.next_expiry && (!p->next_expiry || res.next_expiry < p->next_expiry))
-			p->next_expiry = res.next_expiry;
-		gr_resolution_free(&res);
-		gr_facts_free(f);
-		if (r < 0)
-			return gr_err_set(err, r, "out of memory");
-	}
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int write_groups(struct gr_snap_writer *w, struct pub *p, size_t *written)
-{
-	size_t i;
-	int r;
-
-	*written = 0;
-	for (i = 0; i < p->n_roles; i++) {
-		const struct gr_role *role = &p->roles[i];
-		struct member_list *m = &p->members[i];
-
-		if (role->bound)
-			continue;
-		if (m->n > 1)
-			qsort(m->logins, m->n, sizeof(*m->logins), cmp_str);
-		r = gr_snap_writer_add_group(w, role->unix_group, role->gid, m->logins, m->n);
-		if (r < 0)
-			return r;
-		(*written)++;
-	}
-	return 0;
-}
-
-static int write_users(struct gr_snap_writer *w, struct pub *p)
-{
-	size_t i;
-	int r;
-
-	for (i = 0; i < p->n_users; i++) {
-		struct login_entry *e = &p->users[i];
-
-		if (!e->n_gids)
-			continue;
-		r = gr_snap_writer_add_user(w, e->login, e->gids, e->n_gids);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static int write_snapshot(const struct gr_config *cfg, struct pub *p,
-			  struct gr_publish_stats *stats, struct gr_err *err)
-{
-	char path[PATH_MAX], tmp[PATH_MAX];
-	struct gr_snap_writer *w = NULL;
-	struct stat sb;
-	size_t n_groups = 0;
-	int fd = -1, r;
-
-	if (gr_config_state_path(cfg, GR_SNAP_FILE, path, sizeof(path)) < 0 ||
-	    gr_config_state_path(cfg, ".nss.tdb.XXXXXX", tmp, sizeof(tmp)) < 0)
-		return gr_err_set(err, -ENAMETOOLONG, "state_dir too long");
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return gr_err_set(err, -errno, "cannot create %s: %s", tmp, strerror(errno));
-	r = gr_snap_writer_open(tmp, p->n_roles, stats->users_with_roles, &w);
-	if (r < 0) {
-		r = gr_err_set(err, -GR_E_IO, "cannot create snapshot %s: %s", tmp,
-			       gr_strerror(r));
-		goto fail;
-	}
-	r = write_groups(w, p, &n_groups);
-	if (r == 0)
-		r = write_users(w, p);
-	if (r < 0) {
-		gr_snap_writer_abort(w);
-		r = gr_err_set(err, r == -ENOMEM ? r : -GR_E_IO, "cannot write snapshot: %s",
-			       gr_strerror(r));
-		goto fail;
-	}
-	/* Writes the header, syncs and closes, and frees W whatever happens. */
-	r = gr_snap_writer_finish(w, stats->generation, p->next_expiry);
-	if (r < 0) {
-		r = gr_err_set(err, r == -ENOMEM ? r : -GR_E_IO, "cannot write snapshot: %s",
-			       gr_strerror(r));
-		goto fail;
-	}
-	if (fchmod(fd, 0644) < 0 || fstat(fd, &sb) < 0) {
-		r = gr_err_set(err, -errno, "cannot set snapshot mode: %s", strerror(errno));
-		goto fail;
-	}
-	if (rename(tmp, path) < 0) {
-		r = gr_err_set(err, -errno, "cannot install %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	close(fd);
-	/*
-	 * The rename is durable once the directory is.  If that sync fails the
-	 * new snapshot is nonetheless in place and correct for every reader;
-	 * reporting the publish as failed would be false, so it is a warning.
-	 */
-	stats->dir_sync_error = gr_fsync_parent(path);
-	stats->groups = n_groups;
-	stats->bytes = (uint64_t)sb.st_size;
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return r;
-}
 
 /*
  * Temporary names the publisher writes snapshots under: "." + the
@@ -394,71 +134,47 @@ int gr_publish_lag(struct gr_store *st, uint64_t *snap_gen, uint64_t *store_gen,
 	return *snap_gen != *store_gen;
 }
 
-int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_err *err)
+int gr_publish_lock(const struct gr_config *cfg, struct gr_err *err)
 {
-	const struct gr_config *cfg = gr_store_config(st);
-	struct gr_publish_stats local;
-	struct gr_context *ctx = NULL;
-	struct gr_login_rules lr = { 0 };
-	struct pub p;
-	int lockfd = -1, r;
+	int fd = open_publish_lock(cfg, LOCK_EX, err);
+	struct gr_sweep sw = { 0 };
 
-	if (!stats)
-		stats = &local;
-	memset(stats, 0, sizeof(*stats));
-	memset(&p, 0, sizeof(p));
-	if (gr_store_in_transaction(st))
-		return gr_err_set(err, -EINVAL, "publish inside a transaction");
-	lockfd = open_publish_lock(cfg, LOCK_EX, err);
-	if (lockfd < 0)
-		return lockfd;
+	if (fd < 0)
+		return fd;
 	/*
-	 * Publishers hold this lock while their temporary file exists, so any
+	 * Publishers hold this lock while their temporary files exist, so any
 	 * temporary file seen now belongs to one that died (kill -9, a crash):
 	 * remove them.  One that cannot be removed is no reason not to publish;
 	 * `check` reports it.
 	 */
-	{
-		struct gr_sweep sw = { 0 };
+	(void)remove_temp_files(cfg, &sw, NULL);
+	return fd;
+}
 
-		(void)remove_temp_files(cfg, &sw, NULL);
-	}
+void gr_publish_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
 
-	/* The host's system accounts, listed once (outside the read lock). */
-	r = gr_login_rules_load(cfg, &lr, err);
-	if (r < 0)
-		goto out;
-	r = gr_store_read_lock(st, err);
-	if (r < 0)
-		goto out;
-	r = gr_store_generation(st, &stats->generation, err);
+int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_err *err)
+{
+	struct gr_publish_stats local;
+	struct gr_pub_model *m = NULL;
+	int lockfd, r;
+
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	if (gr_store_in_transaction(st) || gr_store_in_batch(st))
+		return gr_err_set(err, -EINVAL, "publish inside a transaction");
+	if (gr_pub_model_new(&m) < 0)
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	lockfd = gr_publish_lock(gr_store_config(st), err);
+	r = lockfd < 0 ? lockfd : gr_pub_model_update(m, st, stats, err);
 	if (r == 0)
-		r = gr_context_load(st, &ctx, err);
-	if (r == 0)
-		r = gr_context_preload(st, ctx, err);
-	if (r == 0) {
-		p.roles = gr_context_roles(ctx, &p.n_roles);
-		p.members = calloc(p.n_roles ? p.n_roles : 1, sizeof(*p.members));
-		r = p.members ? resolve_all(st, ctx, &p, &lr, stats, err)
-			      : gr_err_set(err, -ENOMEM, "out of memory");
-	}
-	gr_store_read_unlock(st);
-	if (r < 0)
-		goto out;
-	stats->next_expiry = p.next_expiry;
-	/* login.tdb is written and synced first: after nss.tdb only renames remain. */
-	r = gr_login_writer_finish(p.login, stats->generation, err);
-	if (r == 0)
-		r = write_snapshot(cfg, &p, stats, err);
-	if (r == 0) {
-		r = gr_login_writer_install(p.login, NULL, err);
-		p.login = NULL;
-	}
-out:
-	gr_login_rules_free(&lr);
-	pub_free(&p);
-	gr_context_free(ctx);
-	if (lockfd >= 0)
-		close(lockfd);
+		r = gr_pub_model_write(m, gr_store_config(st), stats, err);
+	gr_publish_unlock(lockfd);
+	gr_pub_model_free(m);
 	return r;
 }

@@ -17,6 +17,8 @@ struct gr_publish_stats {
 	int64_t next_expiry; /* when the snapshot must be rebuilt; 0 = never */
 	uint64_t bytes;      /* size of the new snapshot file */
 	int dir_sync_error;  /* non-zero: installed, but the directory fsync failed */
+	bool full;           /* every user was resolved (not only what changed) */
+	size_t resolved;     /* users resolved for this publish */
 };
 
 /*
@@ -36,6 +38,16 @@ struct gr_publish_stats {
  * uncommitted changes: it publishes what is committed.
  */
 int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_err *err);
+
+/*
+ * Take state_dir/publish.lock (waiting for another publisher) and remove
+ * the temporary files of publishers that died.  Returns the lock's file
+ * descriptor for gr_publish_unlock, or a negative code.  gr_publish takes
+ * it itself; a long-running publisher (lib/publish/model.h) holds it from
+ * reading the store until its snapshots are installed.
+ */
+int gr_publish_lock(const struct gr_config *cfg, struct gr_err *err);
+void gr_publish_unlock(int fd);
 
 /*
  * Is the snapshot behind the store?  Fills the generation in nss.tdb's

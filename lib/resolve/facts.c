@@ -14,9 +14,10 @@
 /* One group's name and role mappings, preloaded for bulk resolution. */
 struct group_info {
 	char *key;         /* "DIR/GID", the sort key */
-	const char *name;  /* borrowed from ctx->keep */
-	const json_t *troles;
-	const json_t *oroles;
+	const char *name;  /* borrowed from REC */
+	json_t *rec;       /* the group record (owned, like the two below) */
+	json_t *troles;
+	json_t *oroles;
 };
 
 struct gr_context {
@@ -29,9 +30,9 @@ struct gr_context {
 	const char *resources[GR_CONFIG_MAX_LIST];
 	int64_t now;
 
-	struct group_info *groups;
+	struct group_info *groups; /* sorted by key */
 	size_t n_groups, cap_groups;
-	json_t *keep; /* JSON values the preloaded table points into */
+	bool preloaded;
 };
 
 struct gr_facts {
@@ -109,6 +110,14 @@ int gr_context_load_host(struct gr_store *st, struct gr_context **out, struct gr
 	return context_load(st, false, out, err);
 }
 
+static void gi_clear(struct group_info *gi)
+{
+	free(gi->key);
+	json_decref(gi->rec);
+	json_decref(gi->troles);
+	json_decref(gi->oroles);
+}
+
 void gr_context_free(struct gr_context *ctx)
 {
 	size_t i;
@@ -116,9 +125,8 @@ void gr_context_free(struct gr_context *ctx)
 	if (!ctx)
 		return;
 	for (i = 0; i < ctx->n_groups; i++)
-		free(ctx->groups[i].key);
+		gi_clear(&ctx->groups[i]);
 	free(ctx->groups);
-	json_decref(ctx->keep);
 	json_decref(ctx->org);
 	free(ctx->catalog);
 	free(ctx->roles);
@@ -156,19 +164,15 @@ static int gi_cmp(const void *a, const void *b)
 
 static struct group_info *gi_find(const struct gr_context *ctx, const char *key)
 {
-	struct group_info k = { (char *)(uintptr_t)key, NULL, NULL, NULL };
+	struct group_info k = { .key = (char *)(uintptr_t)key };
 
 	if (!ctx->n_groups)
 		return NULL;
 	return bsearch(&k, ctx->groups, ctx->n_groups, sizeof(k), gi_cmp);
 }
 
-static int preload_group_cb(const char *key, const unsigned char *val, size_t len, void *p)
+static int gi_reserve(struct gr_context *ctx)
 {
-	struct gr_context *ctx = p;
-	struct group_info *gi;
-	json_t *v;
-
 	if (ctx->n_groups == ctx->cap_groups) {
 		size_t ncap = ctx->cap_groups ? ctx->cap_groups * 2 : 256;
 		struct group_info *ng = realloc(ctx->groups, ncap * sizeof(*ng));
@@ -178,16 +182,28 @@ static int preload_group_cb(const char *key, const unsigned char *val, size_t le
 		ctx->groups = ng;
 		ctx->cap_groups = ncap;
 	}
+	return 0;
+}
+
+static int preload_group_cb(const char *key, const unsigned char *val, size_t len, void *p)
+{
+	struct gr_context *ctx = p;
+	struct group_info *gi;
+	json_t *v;
+
+	if (gi_reserve(ctx) < 0)
+		return -ENOMEM;
 	v = json_loadb((const char *)val, len, 0, NULL);
 	if (!v)
 		return -GR_E_CORRUPT;
-	if (json_array_append_new(ctx->keep, v) < 0)
-		return -ENOMEM;
 	gi = &ctx->groups[ctx->n_groups];
 	memset(gi, 0, sizeof(*gi));
+	gi->rec = v;
 	gi->key = strdup(key + strlen("group/"));
-	if (!gi->key)
+	if (!gi->key) {
+		json_decref(v);
 		return -ENOMEM;
+	}
 	gi->name = json_string_value(json_object_get(v, "displayName"));
 	ctx->n_groups++;
 	return 0;
@@ -212,8 +228,6 @@ static int preload_roles_cb(const char *key, const unsigned char *val, size_t le
 		json_decref(v);
 		return -GR_E_CORRUPT;
 	}
-	if (json_array_append_new(rc->ctx->keep, v) < 0)
-		return -ENOMEM;
 	if (rc->org)
 		gi->oroles = v;
 	else
@@ -227,11 +241,9 @@ int gr_context_preload(struct gr_store *st, struct gr_context *ctx, struct gr_er
 	char prefix[GR_KEY_MAX];
 	int r;
 
-	if (ctx->keep)
+	if (ctx->preloaded)
 		return 0;
-	ctx->keep = json_array();
-	if (!ctx->keep)
-		return oom(err);
+	ctx->preloaded = true;
 	r = gr_store_walk(st, "group/", preload_group_cb, ctx, err);
 	if (r == 0 && ctx->n_groups > 1)
 		qsort(ctx->groups, ctx->n_groups, sizeof(*ctx->groups), gi_cmp);
@@ -247,6 +259,92 @@ int gr_context_preload(struct gr_store *st, struct gr_context *ctx, struct gr_er
 	if (r == -ENOMEM || r == -GR_E_CORRUPT)
 		return gr_err_set(err, r, "cannot preload groups: %s", gr_strerror(r));
 	return r;
+}
+
+/* An optional array record, or NULL (*OUT); -GR_E_CORRUPT when it is not an array. */
+static int get_array(struct gr_store *st, const char *key, json_t **out, struct gr_err *err)
+{
+	int r = gr_store_get_json(st, key, out, err);
+
+	if (r == -GR_E_NOTFOUND) {
+		*out = NULL;
+		return 0;
+	}
+	if (r == 0 && !json_is_array(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return gr_err_set(err, -GR_E_CORRUPT, "record '%s' is malformed", key);
+	}
+	return r;
+}
+
+int gr_context_refresh_group(struct gr_store *st, struct gr_context *ctx, const char *dir,
+			     const char *gid, struct gr_err *err)
+{
+	struct group_info fresh = { 0 }, *gi;
+	char key[GR_KEY_MAX];
+	size_t lo = 0, hi = ctx->n_groups;
+	int r;
+
+	if (!ctx->preloaded)
+		return 0;
+	if (gr_key(key, sizeof(key), "group/%s/%s", dir, gid) < 0)
+		return gr_err_set(err, -ENAMETOOLONG, "key too long");
+	r = gr_store_get_json(st, key, &fresh.rec, err);
+	if (r < 0 && r != -GR_E_NOTFOUND)
+		return r;
+	if (fresh.rec) {
+		fresh.name = json_string_value(json_object_get(fresh.rec, "displayName"));
+		r = gr_key(key, sizeof(key), "troles/%s/%s", dir, gid) < 0
+			    ? 0 : get_array(st, key, &fresh.troles, err);
+		if (r == 0 && ctx->org &&
+		    gr_key(key, sizeof(key), "oroles/%s/%s/%s", ctx->cfg.organization, dir, gid) == 0)
+			r = get_array(st, key, &fresh.oroles, err);
+		if (r < 0) {
+			gi_clear(&fresh);
+			return r;
+		}
+	}
+	gr_key(key, sizeof(key), "%s/%s", dir, gid);
+	/* Where KEY is, or would go, in the sorted table. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(ctx->groups[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	gi = lo < ctx->n_groups && !strcmp(ctx->groups[lo].key, key) ? &ctx->groups[lo] : NULL;
+	if (gi) {
+		fresh.key = gi->key;
+		gi->key = NULL;
+		gi_clear(gi);
+		if (fresh.rec) {
+			*gi = fresh;
+		} else {
+			free(fresh.key);
+			memmove(gi, gi + 1, (ctx->n_groups - lo - 1) * sizeof(*gi));
+			ctx->n_groups--;
+		}
+		return 0;
+	}
+	if (!fresh.rec)
+		return 0;
+	fresh.key = strdup(key);
+	if (!fresh.key || gi_reserve(ctx) < 0) {
+		gi_clear(&fresh);
+		return oom(err);
+	}
+	memmove(&ctx->groups[lo + 1], &ctx->groups[lo], (ctx->n_groups - lo) * sizeof(*gi));
+	ctx->groups[lo] = fresh;
+	ctx->n_groups++;
+	return 0;
+}
+
+void gr_context_set_now(struct gr_context *ctx, int64_t now)
+{
+	ctx->now = now;
 }
 
 /* ---- per-user facts ---- */
@@ -372,7 +470,7 @@ static int load_groups(struct gr_store *st, const struct gr_context *ctx, struct
 		if (!gid)
 			continue;
 		f->groups[i].id = gid;
-		if (ctx->keep) {
+		if (ctx->preloaded) {
 			const struct group_info *gi;
 
 			if (gr_key(key, sizeof(key), "%s/%s", dir, gid) < 0)

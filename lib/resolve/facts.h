@@ -42,6 +42,15 @@ int gr_context_load(struct gr_store *st, struct gr_context **out, struct gr_err 
 int gr_context_load_host(struct gr_store *st, struct gr_context **out, struct gr_err *err);
 /* Load every group's name and role mappings into memory for bulk resolution. */
 int gr_context_preload(struct gr_store *st, struct gr_context *ctx, struct gr_err *err);
+/*
+ * After a preload: read group (DIR, GID)'s record and role mappings again --
+ * created, renamed, remapped or deleted since.  A long-running publisher
+ * (lib/publish/model.h) keeps one context and refreshes what changed.
+ */
+int gr_context_refresh_group(struct gr_store *st, struct gr_context *ctx, const char *dir,
+			     const char *gid, struct gr_err *err);
+/* The time resolution compares expiries with (set at load). */
+void gr_context_set_now(struct gr_context *ctx, int64_t now);
 void gr_context_free(struct gr_context *ctx);
 
 /* Roles in the context, sorted by slug (borrowed). */

@@ -50,21 +50,54 @@ static void set_text(struct gr_http_response *resp, unsigned status, const char 
 	resp->len = len;
 }
 
+static void rolled_back(void *vapp)
+{
+	struct gr_app *app = vapp;
+
+	/* Lists computed inside a batch that rolled back describe a state that never was. */
+	gr_scim_list_cache_clear(&app->list_cache[0]);
+	gr_scim_list_cache_clear(&app->list_cache[1]);
+}
+
+void gr_app_init(struct gr_app *app)
+{
+	gr_gate_init(&app->gate, app->st);
+	app->gate.rolled_back = rolled_back;
+	app->gate.rolled_back_ctx = app;
+}
+
+void gr_app_destroy(struct gr_app *app)
+{
+	rolled_back(app);
+	gr_gate_destroy(&app->gate);
+}
+
+struct health_unit {
+	struct gr_app *app;
+	uint64_t gen;
+	struct gr_err err;
+	int r;
+};
+
+static void health_unit(void *arg)
+{
+	struct health_unit *h = arg;
+
+	h->r = gr_store_generation(h->app->st, &h->gen, &h->err);
+}
+
 static void health(struct gr_app *app, const struct gr_http_request_view *req,
 		   struct gr_http_response *resp)
 {
-	struct gr_err err = { 0 };
-	uint64_t gen = 0;
+	struct health_unit h = { .app = app };
 	char *msg = NULL;
+	uint64_t gen;
 	int r, n;
 
-	pthread_mutex_lock(&app->store_lock);
-	r = gr_store_read_lock(app->st, &err);
-	if (r == 0) {
-		r = gr_store_generation(app->st, &gen, &err);
-		gr_store_read_unlock(app->st);
-	}
-	pthread_mutex_unlock(&app->store_lock);
+	r = gr_gate_run(&app->gate, health_unit, &h, &h.err);
+	if (r == 0)
+		r = h.r;
+	gen = h.gen;
 	n = r == 0 ? asprintf(&msg, "ok generation=%llu\n", (unsigned long long)gen)
 		   : asprintf(&msg, "store unavailable\n");
 	set_text(resp, r == 0 ? 200 : 503, "text/plain; charset=utf-8", n > 0 ? msg : NULL,
@@ -133,11 +166,50 @@ static void base_url(const struct gr_app *app, const struct gr_http_request_view
 	snprintf(out, len, "%s://%s" SCIM_PREFIX "%s", app->tls ? "https" : "http", host, dir);
 }
 
+/* One SCIM request, run as a unit of a batch (server/gate.h). */
+struct scim_unit {
+	struct gr_app *app;
+	const struct gr_http_request_view *req;
+	const char *dir, *rest, *token, *base;
+	const struct gr_scim_query *q;
+	struct gr_scim_reply reply;
+	struct gr_err err;
+	bool allowed;
+	int r;
+};
+
+static void scim_unit(void *arg)
+{
+	struct scim_unit *u = arg;
+	struct gr_app *app = u->app;
+	json_t *tok = NULL;
+	const char *tdir;
+
+	u->r = gr_token_verify(app->st, u->token, (int64_t)time(NULL), &tok, &u->err);
+	if (u->r == 0) {
+		tdir = json_string_value(json_object_get(tok, "directory"));
+		u->allowed = tdir && !strcmp(json_string_value(json_object_get(tok, "kind")), "scim") &&
+			     !strcmp(tdir, u->dir);
+	}
+	json_decref(tok);
+	if (u->allowed) {
+		struct gr_scim_service svc = {
+			.st = app->st, .dir = u->dir, .base = u->base, .now = (int64_t)time(NULL),
+			.max_results = app->cfg.scim_max_results, .max_members = 10000,
+			.patch = { .max_operations = 1000, .max_members = 1000 },
+			.cache = app->list_cache,
+		};
+
+		u->r = gr_scim_serve(&svc, u->req->method, u->rest, u->q, u->req->body, u->req->len,
+				     &u->reply);
+	}
+}
+
 static void scim(struct gr_app *app, const struct gr_http_request_view *req,
 		 struct gr_http_response *resp)
 {
 	char dir[GR_NAME_MAX + 1], base[600];
-	const char *rest = scim_directory(req->path, dir, sizeof(dir)), *token = bearer(req);
+	const char *rest = scim_directory(req->path, dir, sizeof(dir));
 	struct gr_scim_query q = {
 		.filter = gr_http_query(req, "filter"),
 		.attributes = gr_http_query(req, "attributes"),
@@ -147,11 +219,9 @@ static void scim(struct gr_app *app, const struct gr_http_request_view *req,
 		.if_match = gr_http_header(req, "If-Match"),
 		.if_none_match = gr_http_header(req, "If-None-Match"),
 	};
-	struct gr_scim_reply reply = { 0 };
+	struct scim_unit u = { .app = app, .req = req, .dir = dir, .rest = rest,
+			       .token = bearer(req), .base = base, .q = &q };
 	struct gr_err err = { 0 };
-	json_t *tok = NULL;
-	const char *tdir;
-	bool allowed = false;
 	int r;
 
 	if (!rest) {
@@ -166,22 +236,22 @@ static void scim(struct gr_app *app, const struct gr_http_request_view *req,
 		return;
 	}
 	base_url(app, req, dir, base, sizeof(base));
-	pthread_mutex_lock(&app->store_lock);
-	r = gr_store_read_lock(app->st, &err);
-	if (r == 0) {
-		r = gr_token_verify(app->st, token, (int64_t)time(NULL), &tok, &err);
-		gr_store_read_unlock(app->st);
+	r = gr_gate_run(&app->gate, scim_unit, &u, &err);
+	if (r < 0) {
+		/* The batch this request was part of did not reach the disk: its answer stands void. */
+		app->log(LOG_ERR, "directory %s: commit failed: %s", dir, gr_err_msg(&err));
+		if (r == -GR_E_UNSYNCED)
+			gr_publisher_kick(app->pub); /* applied all the same: readers must see it */
+		gr_scim_reply_clear(&u.reply);
+		scim_error(resp, 503, NULL, r == -GR_E_UNSYNCED
+			   ? "the change was applied but the disk did not confirm it; read it back before retrying"
+			   : "the change could not be saved; nothing was changed, retry later");
+		return;
 	}
-	if (r == 0) {
-		tdir = json_string_value(json_object_get(tok, "directory"));
-		allowed = tdir && !strcmp(json_string_value(json_object_get(tok, "kind")), "scim") &&
-			  !strcmp(tdir, dir);
-	}
-	json_decref(tok);
-	if (!allowed) {
-		pthread_mutex_unlock(&app->store_lock);
-		if (r != 0 && r != -EACCES) {
-			app->log(LOG_ERR, "token check failed: %s", gr_err_msg(&err));
+	if (!u.allowed) {
+		gr_scim_reply_clear(&u.reply);
+		if (u.r != 0 && u.r != -EACCES) {
+			app->log(LOG_ERR, "token check failed: %s", gr_err_msg(&u.err));
 			scim_error(resp, 503, NULL, "the directory is unavailable");
 			return;
 		}
@@ -190,28 +260,17 @@ static void scim(struct gr_app *app, const struct gr_http_request_view *req,
 		gr_http_add_header(resp, "WWW-Authenticate", "Bearer realm=\"grouprole\"");
 		return;
 	}
-	{
-		struct gr_scim_service svc = {
-			.st = app->st, .dir = dir, .base = base, .now = (int64_t)time(NULL),
-			.max_results = app->cfg.scim_max_results, .max_members = 10000,
-			.patch = { .max_operations = 1000, .max_members = 1000 },
-			.cache = app->list_cache,
-		};
-
-		r = gr_scim_serve(&svc, req->method, rest, &q, req->body, req->len, &reply);
-	}
-	pthread_mutex_unlock(&app->store_lock);
-	if (r < 0)
-		app->log(LOG_ERR, "directory %s: store failure: %s", dir, gr_strerror(r));
-	if (reply.changed)
+	if (u.r < 0)
+		app->log(LOG_ERR, "directory %s: store failure: %s", dir, gr_strerror(u.r));
+	if (u.reply.changed)
 		gr_publisher_kick(app->pub);
-	if (reply.etag[0])
-		gr_http_add_header(resp, "ETag", reply.etag);
-	if (reply.location[0])
-		gr_http_add_header(resp, "Location", reply.location);
-	set_json(resp, reply.status, reply.body);
-	reply.body = NULL;
-	gr_scim_reply_clear(&reply);
+	if (u.reply.etag[0])
+		gr_http_add_header(resp, "ETag", u.reply.etag);
+	if (u.reply.location[0])
+		gr_http_add_header(resp, "Location", u.reply.location);
+	set_json(resp, u.reply.status, u.reply.body);
+	u.reply.body = NULL;
+	gr_scim_reply_clear(&u.reply);
 }
 
 static const struct route routes[] = {

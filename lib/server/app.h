@@ -9,14 +9,16 @@
 #include "http/server.h"
 #include "scim/service.h"
 #include "server/metrics.h"
+#include "server/gate.h"
 #include "server/publisher.h"
 #include "store/store.h"
 
 /*
  * grouprole-scimd's request handling: a table of routes, bearer-token
  * authentication, the SCIM service of each directory, /healthz and
- * /metrics.  libtdb is entered only under STORE_LOCK: the HTTP pool runs
- * handlers on several threads, and libtdb is not thread-safe.
+ * /metrics.  The store is entered only through GATE (server/gate.h): the
+ * HTTP pool runs handlers on several threads, libtdb is not thread-safe,
+ * and concurrent requests share one commit.
  *
  *   GET  /healthz                      200 "ok" while the store answers
  *   GET  /metrics                      Prometheus text
@@ -29,14 +31,18 @@
 struct gr_app {
 	struct gr_config cfg;
 	struct gr_store *st;
-	pthread_mutex_t store_lock;
+	struct gr_gate gate;
 	struct gr_publisher *pub;
 	struct gr_metrics *metrics;
-	struct gr_scim_list_cache list_cache[2]; /* under store_lock */
+	struct gr_scim_list_cache list_cache[2]; /* under the gate */
 	bool tls;
 	/* One line to the daemon's log (syslog priority, printf format). */
 	void (*log)(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 };
+
+/* Set up the gate over APP->st (opened); gr_app_destroy undoes it and the caches. */
+void gr_app_init(struct gr_app *app);
+void gr_app_destroy(struct gr_app *app);
 
 /* gr_http_handler_fn and gr_http_log_fn for the HTTP layer; APP is a struct gr_app. */
 void gr_app_handle(void *app, const struct gr_http_request_view *req,

@@ -9,14 +9,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "publish/model.h"
 #include "publish/publish.h"
 #include "server/publisher.h"
 
 extern char **environ;
 
 struct gr_publisher {
-	struct gr_store *st;
-	pthread_mutex_t *store_lock;
+	struct gr_gate *gate;
+	struct gr_pub_model *model; /* the publisher thread's; its notes under the gate */
 	struct gr_metrics *metrics;
 	unsigned coalesce_ms;
 	pthread_t thread;
@@ -27,7 +28,7 @@ struct gr_publisher {
 	bool stopping;
 	int64_t next_expiry;
 	uint64_t attempts;        /* publishes tried, for flush */
-	double last_seconds;      /* how long the last publish took */
+	double last_locked;       /* how long the last publish held the store */
 	gr_published_fn after;
 	void *after_ctx;
 	int last_result;
@@ -64,6 +65,43 @@ static void flush_nscd(void)
 	}
 }
 
+struct update {
+	struct gr_publisher *p;
+	struct gr_publish_stats *stats;
+	struct gr_err *err;
+	double seconds;
+	int r;
+};
+
+static void update(void *arg)
+{
+	struct update *u = arg;
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	u->r = gr_pub_model_update(u->p->model, u->p->gate->st, u->stats, u->err);
+	u->seconds = since(&t);
+}
+
+/* Bring the model up to date under the gate, then write the snapshots without it. */
+static int publish(struct gr_publisher *p, struct gr_publish_stats *stats, double *locked,
+		   struct gr_err *err)
+{
+	const struct gr_config *cfg = gr_store_config(p->gate->st);
+	struct update u = { p, stats, err, 0, 0 };
+	int lockfd = gr_publish_lock(cfg, err);
+
+	*locked = 0;
+	if (lockfd < 0)
+		return lockfd;
+	gr_gate_exclusive(p->gate, update, &u);
+	*locked = u.seconds;
+	if (u.r == 0)
+		u.r = gr_pub_model_write(p->model, cfg, stats, err);
+	gr_publish_unlock(lockfd);
+	return u.r;
+}
+
 static void *run(void *arg)
 {
 	struct gr_publisher *p = arg;
@@ -74,6 +112,7 @@ static void *run(void *arg)
 		struct gr_err err = { 0 };
 		struct timespec first, started;
 		uint64_t covering;
+		double locked;
 		int r;
 
 		while (p->kicked == p->done && !p->stopping) {
@@ -95,12 +134,12 @@ static void *run(void *arg)
 		if (!p->stopping) {
 			/*
 			 * Gather kicks for COALESCE_MS, or for as long as the last
-			 * publish took if that was longer: a publish holds the store
-			 * lock, so requests keep at least half of the time however big
-			 * the directory grows, and a burst still costs one rebuild.
+			 * publish held the store if that was longer (a full rebuild
+			 * of a large directory): requests keep at least half of the
+			 * store's time, and a burst still costs one publish.
 			 */
-			double wait = p->last_seconds > p->coalesce_ms / 1000.0 ? p->last_seconds
-										 : p->coalesce_ms / 1000.0;
+			double wait = p->last_locked > p->coalesce_ms / 1000.0 ? p->last_locked
+									      : p->coalesce_ms / 1000.0;
 
 			pthread_mutex_unlock(&p->lock);
 			if (wait > 0)
@@ -112,9 +151,7 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&p->lock);
 
 		clock_gettime(CLOCK_MONOTONIC, &started);
-		pthread_mutex_lock(p->store_lock);
-		r = gr_publish(p->st, &stats, &err);
-		pthread_mutex_unlock(p->store_lock);
+		r = publish(p, &stats, &locked, &err);
 		if (r == 0)
 			flush_nscd();
 		if (p->metrics)
@@ -125,7 +162,7 @@ static void *run(void *arg)
 		pthread_mutex_lock(&p->lock);
 		p->last_result = r;
 		p->attempts++;
-		p->last_seconds = since(&started);
+		p->last_locked = locked;
 		snprintf(p->last_msg, sizeof(p->last_msg), "%s", r == 0 ? "" : gr_err_msg(&err));
 		if (r == 0)
 			p->next_expiry = stats.next_expiry;
@@ -149,9 +186,15 @@ static void *run(void *arg)
 	return NULL;
 }
 
-int gr_publisher_start(struct gr_store *st, pthread_mutex_t *store_lock, struct gr_metrics *m,
-		       unsigned coalesce_ms, gr_published_fn after, void *after_ctx,
-		       struct gr_publisher **out)
+static void observe(void *arg)
+{
+	struct gr_publisher *p = arg;
+
+	gr_store_observe(p->gate->st, p->model ? gr_pub_model_observe : NULL, p->model);
+}
+
+int gr_publisher_start(struct gr_gate *gate, struct gr_metrics *m, unsigned coalesce_ms,
+		       gr_published_fn after, void *after_ctx, struct gr_publisher **out)
 {
 	struct gr_publisher *p = calloc(1, sizeof(*p));
 	pthread_condattr_t ca;
@@ -159,8 +202,12 @@ int gr_publisher_start(struct gr_store *st, pthread_mutex_t *store_lock, struct 
 
 	if (!p)
 		return -ENOMEM;
-	p->st = st;
-	p->store_lock = store_lock;
+	if (gr_pub_model_new(&p->model) < 0) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->gate = gate;
+	gr_gate_exclusive(gate, observe, p);
 	p->metrics = m;
 	p->coalesce_ms = coalesce_ms;
 	p->after = after;
@@ -177,6 +224,9 @@ int gr_publisher_start(struct gr_store *st, pthread_mutex_t *store_lock, struct 
 	if (r) {
 		pthread_cond_destroy(&p->cond);
 		pthread_mutex_destroy(&p->lock);
+		gr_pub_model_free(p->model);
+		p->model = NULL;
+		gr_gate_exclusive(gate, observe, p);
 		free(p);
 		return -r;
 	}
@@ -216,9 +266,23 @@ void gr_publisher_stop(struct gr_publisher *p)
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);
+	gr_pub_model_free(p->model);
+	p->model = NULL;
+	gr_gate_exclusive(p->gate, observe, p);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
+}
+
+static void invalidate(void *arg)
+{
+	gr_pub_model_invalidate(((struct gr_publisher *)arg)->model);
+}
+
+void gr_publisher_invalidate(struct gr_publisher *p)
+{
+	gr_gate_exclusive(p->gate, invalidate, p);
+	gr_publisher_kick(p);
 }
 
 int gr_publisher_last(struct gr_publisher *p, char *msg, size_t len)

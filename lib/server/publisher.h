@@ -6,16 +6,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "server/gate.h"
 #include "server/metrics.h"
-#include "store/store.h"
 
 /*
  * The daemon's publishing thread.  Every commit kicks it; kicks that arrive
  * while it waits or works are coalesced into one publish, so a burst of
  * SCIM requests costs one rebuild.  It also wakes when the snapshot's
  * earliest assignment expiry passes, so an expired assignment leaves NSS
- * without a timer.  The store is shared with the request threads: the
- * publisher takes STORE_LOCK around gr_publish.
+ * without a timer.
+ *
+ * It keeps a publish model (lib/publish/model.h) that observes the store
+ * handle, so a publish re-resolves only the users the daemon's commits
+ * touched.  It holds the store (through the gate, between batches) only
+ * while it brings the model up to date; writing the snapshots from the
+ * model happens while requests go on.
  */
 
 struct gr_publisher;
@@ -34,12 +39,14 @@ typedef void (*gr_published_fn)(void *ctx, int r, const char *msg,
  * more (0 publishes at once).  AFTER (may be NULL) is told of every publish.
  * Returns 0 or -errno.
  */
-int gr_publisher_start(struct gr_store *st, pthread_mutex_t *store_lock, struct gr_metrics *m,
-		       unsigned coalesce_ms, gr_published_fn after, void *after_ctx,
-		       struct gr_publisher **out);
+int gr_publisher_start(struct gr_gate *gate, struct gr_metrics *m, unsigned coalesce_ms,
+		       gr_published_fn after, void *after_ctx, struct gr_publisher **out);
 
 /* A commit happened now: publish soon. */
 void gr_publisher_kick(struct gr_publisher *p);
+
+/* Something besides the store changed (the config): re-resolve everyone, soon. */
+void gr_publisher_invalidate(struct gr_publisher *p);
 
 /* Wait until everything kicked before this call is published (tests, shutdown). */
 void gr_publisher_flush(struct gr_publisher *p);

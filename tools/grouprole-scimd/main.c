@@ -179,17 +179,17 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	pthread_mutex_init(&app.store_lock, NULL);
 	r = gr_store_open(&app.cfg, GR_STORE_WRITE | GR_STORE_CREATE, &app.st, &err);
 	if (r < 0) {
 		logline(LOG_ERR, "grouprole-scimd: %s", gr_err_msg(&err));
-		goto out;
+		return 1;
 	}
+	gr_app_init(&app);
 	app.metrics = gr_metrics_new();
 	pthread_mutex_init(&status.lock, NULL);
 	status.started = (int64_t)time(NULL);
-	if (!app.metrics || gr_publisher_start(app.st, &app.store_lock, app.metrics, 20, on_published,
-					       &status, &app.pub) < 0) {
+	if (!app.metrics || gr_publisher_start(&app.gate, app.metrics, 20, on_published, &status,
+					       &app.pub) < 0) {
 		logline(LOG_ERR, "grouprole-scimd: cannot start the publisher");
 		goto out;
 	}
@@ -257,9 +257,7 @@ out:
 		write_status(&status);
 	}
 	gr_metrics_free(app.metrics);
-	gr_scim_list_cache_clear(&app.list_cache[0]);
-	gr_scim_list_cache_clear(&app.list_cache[1]);
+	gr_app_destroy(&app);
 	gr_store_close(app.st);
-	pthread_mutex_destroy(&app.store_lock);
 	return exit_code;
 }

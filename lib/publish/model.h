@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GR_PUBLISH_MODEL_H
+#define GR_PUBLISH_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "publish/publish.h"
+#include "store/store.h"
+
+/*
+ * The publisher's model: every login's resolution, in memory, from which
+ * nss.tdb and login.tdb are written.
+ *
+ * `grouprolectl publish` builds one, writes the snapshots and drops it.
+ * grouprole-scimd keeps one for its lifetime and makes it an observer of its
+ * store handle (gr_store_observe): it then knows which keys its own commits
+ * wrote, and gr_pub_model_update() re-resolves only the users those keys
+ * reach -- a user's records, a login index entry, or every member of a group
+ * whose name or role mappings changed -- instead of the whole directory.
+ *
+ * A full rebuild happens instead when anything else may have changed:
+ *   - the first update, or after gr_pub_model_invalidate() (a config reload);
+ *   - the store's generation is not the model's plus the commits observed
+ *     (another process committed, or a batch rolled back);
+ *   - a write to any record that is not a user's or a group's (roles,
+ *     policy, organizations: they can change every user);
+ *   - /etc/passwd changed (an account that is now a system account).
+ * An assignment's expiry re-resolves the users whose entries expire.
+ */
+
+struct gr_pub_model;
+
+int gr_pub_model_new(struct gr_pub_model **out);
+void gr_pub_model_free(struct gr_pub_model *m);
+
+/* A gr_store_observer_fn: note what a write or commit may have changed. */
+void gr_pub_model_observe(void *model, enum gr_store_event ev, const char *key);
+
+/* Make the next update a full rebuild. */
+void gr_pub_model_invalidate(struct gr_pub_model *m);
+
+/*
+ * Bring the model up to ST's committed state.  The caller has exclusive use
+ * of ST (no transaction, no batch open) and holds the publish lock
+ * (gr_publish_lock).  Fills STATS' generation, full and resolved.  On
+ * failure the model is left for a full rebuild next time.
+ */
+int gr_pub_model_update(struct gr_pub_model *m, struct gr_store *st,
+			struct gr_publish_stats *stats, struct gr_err *err);
+
+/*
+ * Write login.tdb and nss.tdb for CFG from the model, as gr_publish
+ * describes (publish.h); reads no store.  The caller holds the publish lock.
+ */
+int gr_pub_model_write(struct gr_pub_model *m, const struct gr_config *cfg,
+		       struct gr_publish_stats *stats, struct gr_err *err);
+
+/* Every entry, one line each in a fixed order (tests compare models with it). */
+void gr_pub_model_dump(const struct gr_pub_model *m, FILE *f);
+
+#endif

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The live publisher's model (lib/publish/model.c): after any sequence of
+ * committed changes, a model brought up to date incrementally -- only the
+ * users the observed writes reach -- must equal one built from scratch, and
+ * it must fall back to a full rebuild whenever it cannot know what changed.
+ *
+ * The sequence is pseudo-random but fixed (a seeded generator): users in two
+ * directories drawn from a small pool of names, so logins collide across
+ * directories and userNames inside one; groups created, renamed, refilled
+ * and deleted; tenant and organization role mappings, organization members
+ * and resource assignments changed; units cancelled on purpose after writing.
+ * All of it runs as units of group-commit batches, as the daemon does.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "publish/model.h"
+#include "publish/snapshot.h"
+#include "store/records.h"
+#include "store/roles.h"
+#include "testutil.h"
+
+struct fx {
+	struct tu_env env;
+	struct gr_store *st;
+	struct gr_pub_model *m;
+	uint64_t rng;
+};
+
+static const char *const dirs[] = { "corp", "other" };
+static const char *const roles[] = { "admin", "dev", "viewer" };
+
+static unsigned rnd(struct fx *fx, unsigned n)
+{
+	fx->rng = fx->rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (unsigned)((fx->rng >> 33) % n);
+}
+
+static int fx_setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct gr_err err = { 0 };
+	size_t i;
+
+	assert_non_null(fx);
+	tu_setup(&fx->env, "organization = acme\nresources = host:web1");
+	tu_fake_host_groups();
+	fx->st = tu_open(&fx->env);
+	fx->rng = 42;
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	for (i = 0; i < 3; i++)
+		tu_role(fx->st, roles[i], (int)(10 * i));
+	for (i = 0; i < 2; i++)
+		tu_assert_ok(gr_dir_create(fx->st, dirs[i], &err), &err);
+	tu_assert_ok(gr_org_create(fx->st, "acme", &err), &err);
+	tu_assert_ok(gr_org_connection(fx->st, "acme", "corp", true, true, &err), &err);
+	tu_commit(fx->st);
+	assert_int_equal(gr_pub_model_new(&fx->m), 0);
+	gr_store_observe(fx->st, gr_pub_model_observe, fx->m);
+	*state = fx;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	gr_store_observe(fx->st, NULL, NULL);
+	gr_pub_model_free(fx->m);
+	gr_store_close(fx->st);
+	tu_host_groups_reset();
+	tu_teardown(&fx->env);
+	free(fx);
+	return 0;
+}
+
+static char *dump(const struct gr_pub_model *m)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	gr_pub_model_dump(m, f);
+	fclose(f);
+	return buf;
+}
+
+/* Update the observing model; it must equal a model built from scratch. */
+static void update_and_compare(struct fx *fx, bool expect_full)
+{
+	struct gr_publish_stats stats = { 0 }, fresh_stats = { 0 };
+	struct gr_pub_model *fresh = NULL;
+	struct gr_err err = { 0 };
+	char *a, *b;
+
+	tu_assert_ok(gr_pub_model_update(fx->m, fx->st, &stats, &err), &err);
+	assert_int_equal(stats.full, expect_full);
+	assert_int_equal(gr_pub_model_new(&fresh), 0);
+	tu_assert_ok(gr_pub_model_update(fresh, fx->st, &fresh_stats, &err), &err);
+	assert_true(fresh_stats.full);
+	a = dump(fx->m);
+	b = dump(fresh);
+	if (strcmp(a, b))
+		fail_msg("incremental model differs from a full build:\n--- incremental\n%s"
+			 "--- full\n%s", a, b);
+	free(a);
+	free(b);
+	gr_pub_model_free(fresh);
+}
+
+/* One random change; a negative result leaves it to the caller to cancel. */
+static int random_change(struct fx *fx, struct gr_err *err)
+{
+	const char *dir = dirs[rnd(fx, 2)];
+	char id[16], name[64];
+	struct gr_ref ref;
+	json_t *v;
+	int r;
+
+	switch (rnd(fx, 9)) {
+	case 0:
+	case 1: /* create or replace a user (names collide on purpose) */
+		snprintf(id, sizeof(id), "u%u", rnd(fx, 10));
+		snprintf(name, sizeof(name), "n%u@example.com", rnd(fx, 7));
+		v = tu_user(id, name, rnd(fx, 5) != 0);
+		r = gr_user_put(fx->st, dir, v, NULL, err);
+		json_decref(v);
+		return r;
+	case 2:
+		snprintf(id, sizeof(id), "u%u", rnd(fx, 10));
+		return gr_user_delete(fx->st, dir, id, err);
+	case 3:
+	case 4: { /* create, rename or refill a group */
+		const char *members[4];
+		char mid[4][16];
+		size_t n = 1 + rnd(fx, 4), i;
+
+		size_t k = 0;
+
+		/* Members among the directory's users, mostly: an unknown one is refused. */
+		for (i = 0; i < n && i < 4; i++) {
+			char key[64];
+
+			snprintf(mid[k], sizeof(mid[k]), "u%u", rnd(fx, 10));
+			snprintf(key, sizeof(key), "user/%s/%s", dir, mid[k]);
+			if (gr_store_exists(fx->st, key) || rnd(fx, 10) == 0)
+				members[k] = mid[k], k++;
+		}
+		n = k;
+		snprintf(id, sizeof(id), "g%u", rnd(fx, 5));
+		snprintf(name, sizeof(name), "Group %u", rnd(fx, 6));
+		v = tu_group(id, name, members, n < 4 ? n : 4);
+		r = gr_group_put(fx->st, dir, v, 0, err);
+		json_decref(v);
+		return r;
+	}
+	case 5:
+		snprintf(id, sizeof(id), "g%u", rnd(fx, 5));
+		return gr_group_delete(fx->st, dir, id, err);
+	case 6: { /* map or unmap a role, tenant-wide or in the organization */
+		const char *slug = roles[rnd(fx, 3)];
+
+		snprintf(id, sizeof(id), "g%u", rnd(fx, 5));
+		return gr_group_roles_change(fx->st, rnd(fx, 2) ? "acme" : NULL, dir, id, &slug, 1,
+					     rnd(fx, 3) != 0, err);
+	}
+	case 7:
+		snprintf(ref.dir, sizeof(ref.dir), "%s", dir);
+		snprintf(ref.id, sizeof(ref.id), "u%u", rnd(fx, 10));
+		return gr_org_member(fx->st, "acme", &ref, rnd(fx, 2), err);
+	default:
+		snprintf(ref.dir, sizeof(ref.dir), "%s", dir);
+		snprintf(ref.id, sizeof(ref.id), "u%u", rnd(fx, 10));
+		if (rnd(fx, 2))
+			return gr_assign_add(fx->st, &ref, roles[rnd(fx, 3)], "host:web1",
+					     rnd(fx, 2) ? (int64_t)time(NULL) + 3600 : 0, err);
+		return gr_assign_remove(fx->st, &ref, roles[rnd(fx, 3)], "host:web1", err);
+	}
+}
+
+static void test_incremental_equals_full(void **state)
+{
+	struct fx *fx = *state;
+	struct gr_err err = { 0 };
+	unsigned batch, committed = 0, cancelled = 0, failed = 0;
+
+	update_and_compare(fx, true); /* the first update is a full build */
+	for (batch = 0; batch < 300; batch++) {
+		unsigned units = 1 + rnd(fx, 4), i;
+
+		tu_assert_ok(gr_store_batch_begin(fx->st, &err), &err);
+		for (i = 0; i < units; i++) {
+			tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+			if (random_change(fx, &err) < 0) {
+				failed++;
+				gr_store_cancel(fx->st);
+			} else if (rnd(fx, 8) == 0) {
+				cancelled++; /* written, then given up: the undo must not confuse the model */
+				gr_store_cancel(fx->st);
+			} else {
+				committed++;
+				tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+			}
+		}
+		tu_assert_ok(gr_store_batch_end(fx->st, &err), &err);
+		update_and_compare(fx, false);
+		if (getenv("TEST_MODEL_VERBOSE")) {
+			char *d = dump(fx->m);
+
+			fprintf(stderr, "batch %u:\n%s", batch, d);
+			free(d);
+		}
+	}
+	/* The sequence exercised every path: commits, refusals and cancels. */
+	if (committed < 250 || failed < 5 || cancelled < 20)
+		fail_msg("committed %u, refused %u, cancelled %u", committed, failed, cancelled);
+}
+
+/* Writes the model cannot follow, and other writers, make the next update a full one. */
+static void test_falls_back_to_full(void **state)
+{
+	struct fx *fx = *state;
+	struct gr_store *other;
+	struct gr_err err = { 0 };
+	json_t *u;
+	pid_t pid;
+	int status;
+
+	update_and_compare(fx, true);
+	/* A new role: every user may resolve differently. */
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	tu_role(fx->st, "ops", 5);
+	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	update_and_compare(fx, true);
+
+	/* Another process commits: the model did not see its writes. */
+	u = tu_user("u1", "n1@example.com", true);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		gr_store_observe(fx->st, NULL, NULL);
+		gr_store_close(fx->st);
+		if (gr_store_open(&fx->env.cfg, GR_STORE_WRITE, &other, &err) < 0 ||
+		    gr_store_begin(other, &err) < 0 || gr_user_put(other, "corp", u, NULL, &err) < 0 ||
+		    gr_store_commit(other, &err) < 0)
+			_exit(1);
+		gr_store_close(other);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	update_and_compare(fx, true);
+
+	/* Its own user write: incremental. */
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	json_object_set_new(u, "active", json_false());
+	tu_assert_ok(gr_user_put(fx->st, "corp", u, NULL, &err), &err);
+	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	update_and_compare(fx, false);
+
+	/* An explicit invalidation (a config reload). */
+	gr_pub_model_invalidate(fx->m);
+	update_and_compare(fx, true);
+	json_decref(u);
+}
+
+/* An assignment that expires re-resolves its user without any write. */
+static void test_expiry_reresolves(void **state)
+{
+	struct fx *fx = *state;
+	struct gr_publish_stats stats = { 0 };
+	struct gr_err err = { 0 };
+	struct gr_ref ref = { "corp", "u1" };
+	int64_t soon = (int64_t)time(NULL) + 1;
+	json_t *u = tu_user("u1", "n1@example.com", true);
+	char *before, *after;
+
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	tu_assert_ok(gr_user_put(fx->st, "corp", u, NULL, &err), &err);
+	tu_assert_ok(gr_assign_add(fx->st, &ref, "admin", "host:web1", soon, &err), &err);
+	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	json_decref(u);
+	update_and_compare(fx, true);
+	before = dump(fx->m);
+	assert_non_null(strstr(before, "corp/u1 n1 expiry="));
+	while ((int64_t)time(NULL) <= soon)
+		usleep(50 * 1000);
+	tu_assert_ok(gr_pub_model_update(fx->m, fx->st, &stats, &err), &err);
+	assert_false(stats.full);
+	assert_int_equal(stats.resolved, 1);
+	after = dump(fx->m);
+	assert_string_not_equal(before, after);
+	assert_non_null(strstr(after, "corp/u1 n1 expiry=0 roles= rec="));
+	free(before);
+	free(after);
+	update_and_compare(fx, false);
+}
+
+#define FX(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		FX(test_incremental_equals_full),
+		FX(test_falls_back_to_full),
+		FX(test_expiry_reresolves),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
