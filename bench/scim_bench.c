@@ -391,7 +391,7 @@ int main(int argc, char **argv)
 	snprintf(conf, sizeof(conf), "%s/grouprole.conf", dir);
 	f = fopen(conf, "w");
 	fprintf(f, "state_dir = %s/state\ntest_mode = yes\nlogin_domains = bench.example\n"
-		   "hash_size = 131071\nscim_threads = 4\n", dir);
+		   "hash_size = 131071\n", dir);
 	fclose(f);
 	if (gr_config_load(&cfg, conf, false, &err) < 0 ||
 	    gr_store_open(&cfg, GR_STORE_WRITE | GR_STORE_CREATE, &st, &err) < 0 ||

@@ -31,7 +31,6 @@ void gr_config_defaults(struct gr_config *cfg)
 	/* Loopback until the admin configures TLS or a proxy: nothing listens on the network by default. */
 	strcpy(cfg->scim_listen, "127.0.0.1:9636");
 	cfg->scim_max_body = 4u << 20; /* a 10,000-member group push fits */
-	cfg->scim_threads = 4;
 	cfg->scim_max_connections = 128;
 	cfg->scim_per_ip = 32;
 	cfg->scim_timeout = 30;
@@ -150,7 +149,6 @@ static const struct {
 	size_t offset;
 } daemon_numbers[] = {
 	{ "scim_max_body", 1024, 64u << 20, offsetof(struct gr_config, scim_max_body) },
-	{ "scim_threads", 1, 64, offsetof(struct gr_config, scim_threads) },
 	{ "scim_max_connections", 1, 10000, offsetof(struct gr_config, scim_max_connections) },
 	{ "scim_per_ip", 1, 10000, offsetof(struct gr_config, scim_per_ip) },
 	{ "scim_timeout", 1, 3600, offsetof(struct gr_config, scim_timeout) },

@@ -74,7 +74,6 @@ struct gr_config {
 	bool insecure_http;              /* plain HTTP on a non-loopback address (behind a TLS proxy) */
 	char public_url[256];            /* base of meta.location; "" = from the request's Host */
 	uint32_t scim_max_body;          /* bytes of one request body */
-	uint32_t scim_threads;
 	uint32_t scim_max_connections;
 	uint32_t scim_per_ip;
 	uint32_t scim_timeout;           /* seconds a connection may stay idle */

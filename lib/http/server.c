@@ -387,7 +387,8 @@ int gr_http_start(const struct gr_http_config *cfg, gr_http_handler_fn handler,
 {
 	struct gr_http_server *srv;
 	struct sockaddr_storage sa;
-	unsigned salen, flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC;
+	unsigned salen, flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_POLL | MHD_USE_ITC;
 	int r;
 
 	*out = NULL;
@@ -422,7 +423,6 @@ int gr_http_start(const struct gr_http_config *cfg, gr_http_handler_fn handler,
 	srv->mhd = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads ? cfg->threads : 1),
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout_s,

@@ -12,9 +12,11 @@
  * The HTTP(S) listener of grouprole-scimd, on libmicrohttpd with its GnuTLS
  * support.  This layer knows nothing about SCIM: it accepts connections
  * within the limits, collects a request's body up to max_body, calls the
- * application's handler on one of its pool threads with the whole request,
- * and sends what the handler filled in.  The handler runs concurrently on
- * several threads: whatever it shares (the store) it must serialise.
+ * application's handler with the whole request on the connection's own
+ * thread (libmicrohttpd's thread per connection: a handler may block, as
+ * grouprole-scimd's do until their commit is on disk, without holding up
+ * any other client), and sends what the handler filled in.  Handlers run
+ * concurrently: whatever they share (the store) they must serialise.
  *
  * TLS certificates are handed to GnuTLS per handshake through a callback, so
  * gr_http_reload_tls() replaces them on a running server (SIGHUP) without
@@ -29,7 +31,6 @@ struct gr_http_config {
 	const char *tls_cert;     /* PEM files; both NULL for plain HTTP */
 	const char *tls_key;
 	size_t max_body;          /* bytes; a larger body is answered by the handler as 413 */
-	unsigned threads;         /* pool size */
 	unsigned max_connections; /* in total */
 	unsigned per_ip;          /* connections per client address */
 	unsigned timeout_s;       /* idle connection timeout: slow clients are cut off */

@@ -315,12 +315,13 @@ int gr_login_writer_finish(struct gr_login_writer *w, uint64_t generation,
 	free(rec);
 	if (r < 0)
 		return gr_err_set(err, r, "cannot write login snapshot: %s", gr_strerror(r));
-	if (fsync(tdb_fd(w->tdb)) < 0)
-		return gr_err_set(err, -errno, "cannot sync login snapshot: %s", strerror(errno));
+	/* Unmapped first, then synced through our own descriptor (see gr_snap_writer_finish). */
 	r = gr_tdb_close(w->tdb);
 	w->tdb = NULL;
 	if (r != 0)
 		return gr_err_set(err, -GR_E_IO, "cannot write login snapshot %s", w->tmp);
+	if (fsync(w->fd) < 0)
+		return gr_err_set(err, -errno, "cannot sync login snapshot: %s", strerror(errno));
 	return 0;
 }
 

@@ -35,9 +35,7 @@ struct notes {
 
 struct gr_pub_model {
 	struct gr_context *ctx;
-	struct gr_login_rules rules;
-	bool have_rules;
-	struct stat passwd; /* /etc/passwd when the rules were listed */
+	struct gr_login_rules_cache rules; /* the host's system accounts */
 	void *by_ref, *by_login; /* tsearch trees of struct pub_entry */
 	size_t n_entries;
 	uint64_t generation; /* the store generation the model reflects */
@@ -133,8 +131,7 @@ void gr_pub_model_free(struct gr_pub_model *m)
 	notes_clear(&m->notes);
 	free(m->notes.v);
 	gr_context_free(m->ctx);
-	if (m->have_rules)
-		gr_login_rules_free(&m->rules);
+	gr_login_rules_cache_free(&m->rules);
 	free(m);
 }
 
@@ -265,7 +262,7 @@ static int add_resolved(struct work *w, const char *login, const char *dir, cons
 	int r;
 
 	/* A package may have created this account since: a system account never gets roles. */
-	if (gr_login_rules_is_system(&m->rules, login))
+	if (gr_login_rules_is_system(&m->rules.rules, login))
 		return 0;
 	r = gr_resolve(gr_facts_input(f), &res);
 	if (r < 0)
@@ -543,42 +540,22 @@ static int incremental(struct work *w, int64_t now)
 	return r;
 }
 
-/* Did /etc/passwd change since the system accounts were listed? (Then list them again.) */
-static bool passwd_changed(const struct gr_pub_model *m, struct stat *now)
-{
-	if (stat("/etc/passwd", now) < 0)
-		memset(now, 0, sizeof(*now));
-	return !m->have_rules || now->st_ino != m->passwd.st_ino ||
-	       now->st_size != m->passwd.st_size ||
-	       now->st_mtim.tv_sec != m->passwd.st_mtim.tv_sec ||
-	       now->st_mtim.tv_nsec != m->passwd.st_mtim.tv_nsec;
-}
-
 int gr_pub_model_update(struct gr_pub_model *m, struct gr_store *st,
 			struct gr_publish_stats *stats, struct gr_err *err)
 {
 	struct work w = { .m = m, .st = st, .err = err };
-	struct stat pw;
 	uint64_t gen = 0;
 	bool full = m->full || !m->valid;
 	int r;
 
 	if (gr_store_in_transaction(st) || gr_store_in_batch(st))
 		return gr_err_set(err, -EINVAL, "publish inside a transaction");
-	if (passwd_changed(m, &pw)) {
-		struct gr_login_rules rules = { 0 };
-
-		/* The host's system accounts, listed outside the read lock. */
-		r = gr_login_rules_load(gr_store_config(st), &rules, err);
-		if (r < 0)
-			return r;
-		if (m->have_rules)
-			gr_login_rules_free(&m->rules);
-		m->rules = rules;
-		m->have_rules = true;
-		m->passwd = pw;
+	/* The host's system accounts, listed again (outside the read lock) when /etc/passwd changed. */
+	r = gr_login_rules_refresh(&m->rules, gr_store_config(st), err);
+	if (r < 0)
+		return r;
+	if (r > 0)
 		full = true;
-	}
 	r = gr_store_read_lock(st, err);
 	if (r < 0)
 		return r;

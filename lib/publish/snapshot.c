@@ -677,7 +677,7 @@ int gr_snap_writer_finish(struct gr_snap_writer *w, uint64_t generation, int64_t
 	struct stat st;
 	TDB_DATA key, val;
 	unsigned char k = GR_SNAP_TAG_HEADER;
-	int r;
+	int fd, r;
 
 	r = flush_chunk(w);
 	if (r == 0) {
@@ -712,10 +712,23 @@ int gr_snap_writer_finish(struct gr_snap_writer *w, uint64_t generation, int64_t
 		else if ((uint64_t)st.st_size != hdr.file_size)
 			r = -GR_E_IO;
 	}
-	if (r == 0 && fsync(tdb_fd(w->tdb)) < 0)
+	/*
+	 * Unmap before syncing: writing back pages that are still mapped
+	 * makes the kernel write-protect every one of them, a TLB shootdown
+	 * on each CPU per batch of pages -- most of a publish's time on a
+	 * virtual machine.  Written back unmapped, the same sync is a plain
+	 * flush of the page cache.
+	 */
+	fd = r == 0 ? fcntl(tdb_fd(w->tdb), F_DUPFD_CLOEXEC, 0) : -1;
+	if (r == 0 && fd < 0)
 		r = -errno;
 	if (gr_tdb_close(w->tdb) != 0 && r == 0)
 		r = -GR_E_IO;
+	w->tdb = NULL;
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
 	writer_free(w);
 	return r;
 }

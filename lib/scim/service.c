@@ -591,7 +591,8 @@ static int store_and_commit(struct req *rq, json_t *res, const char *id, unsigne
 	int r;
 
 	r = rq->is_group ? gr_group_put(svc->st, svc->dir, res, 0, &err)
-			 : gr_user_put(svc->st, svc->dir, res, NULL, &err);
+		: svc->rules ? gr_user_put_rules(svc->st, svc->dir, res, NULL, svc->rules, &err)
+			     : gr_user_put(svc->st, svc->dir, res, NULL, &err);
 	if ((r = finish_write(rq, r, &err)) <= 0)
 		return r;
 	return reply_resource(rq, id, status);

@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "scim/patch.h"
+#include "store/records.h"
 #include "store/store.h"
 
 /*
@@ -48,6 +49,8 @@ struct gr_scim_service {
 	size_t max_members;      /* members in one POST or PUT of a Group */
 	struct gr_scim_patch_limits patch;
 	struct gr_scim_list_cache *cache; /* [0] Users, [1] Groups; may be NULL */
+	/* The host's accounts for login mapping, kept by the caller; NULL: listed per write. */
+	const struct gr_login_rules *rules;
 };
 
 struct gr_scim_query {

@@ -59,16 +59,24 @@ static void rolled_back(void *vapp)
 	gr_scim_list_cache_clear(&app->list_cache[1]);
 }
 
+static void committed(void *vapp, unsigned units, double seconds)
+{
+	gr_metrics_commit(((struct gr_app *)vapp)->metrics, units, seconds);
+}
+
 void gr_app_init(struct gr_app *app)
 {
 	gr_gate_init(&app->gate, app->st);
 	app->gate.rolled_back = rolled_back;
 	app->gate.rolled_back_ctx = app;
+	app->gate.committed = committed;
+	app->gate.committed_ctx = app;
 }
 
 void gr_app_destroy(struct gr_app *app)
 {
 	rolled_back(app);
+	gr_login_rules_cache_free(&app->rules);
 	gr_gate_destroy(&app->gate);
 }
 
@@ -192,12 +200,20 @@ static void scim_unit(void *arg)
 			     !strcmp(tdir, u->dir);
 	}
 	json_decref(tok);
+	/* The host's accounts, listed again only when /etc/passwd changed. */
+	if (u->allowed && gr_login_rules_refresh(&app->rules, &app->cfg, &u->err) < 0) {
+		app->log(LOG_ERR, "cannot list the host's accounts: %s", gr_err_msg(&u->err));
+		u->reply.status = 503;
+		u->reply.body = gr_scim_error_body(503, NULL, "the host's accounts cannot be listed");
+		return;
+	}
 	if (u->allowed) {
 		struct gr_scim_service svc = {
 			.st = app->st, .dir = u->dir, .base = u->base, .now = (int64_t)time(NULL),
 			.max_results = app->cfg.scim_max_results, .max_members = 10000,
 			.patch = { .max_operations = 1000, .max_members = 1000 },
 			.cache = app->list_cache,
+			.rules = &app->rules.rules,
 		};
 
 		u->r = gr_scim_serve(&svc, u->req->method, u->rest, u->q, u->req->body, u->req->len,

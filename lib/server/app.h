@@ -35,6 +35,7 @@ struct gr_app {
 	struct gr_publisher *pub;
 	struct gr_metrics *metrics;
 	struct gr_scim_list_cache list_cache[2]; /* under the gate */
+	struct gr_login_rules_cache rules;       /* under the gate */
 	bool tls;
 	/* One line to the daemon's log (syslog priority, printf format). */
 	void (*log)(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

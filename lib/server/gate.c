@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "server/gate.h"
 
@@ -31,13 +32,17 @@ void gr_gate_destroy(struct gr_gate *g)
 static int end_batch(struct gr_gate *g, struct gr_err *err)
 {
 	struct gr_gate_waiter *w;
-	int r = gr_store_batch_end(g->st, err);
+	struct timespec t0, t1;
+	int r;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = gr_store_batch_end(g->st, err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	g->open = false;
-	if (r == 0) {
-		g->batches++;
-		g->batched_units += g->units;
-	} else if (r != -GR_E_UNSYNCED && g->rolled_back) {
+	if (r == 0 && g->committed) {
+		g->committed(g->committed_ctx, g->units,
+			     (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	} else if (r < 0 && r != -GR_E_UNSYNCED && g->rolled_back) {
 		g->rolled_back(g->rolled_back_ctx);
 	}
 	for (w = g->waiters; w; w = w->next) {

@@ -44,8 +44,9 @@ struct gr_gate {
 	/* Called under LOCK when a batch rolled back (caches computed inside it). */
 	void (*rolled_back)(void *ctx);
 	void *rolled_back_ctx;
-	/* Counters for /metrics: batches committed and units in them. */
-	uint64_t batches, batched_units;
+	/* Told of every batch that ended well: its units and its commit time (may be NULL). */
+	void (*committed)(void *ctx, unsigned units, double seconds);
+	void *committed_ctx;
 };
 
 void gr_gate_init(struct gr_gate *g, struct gr_store *st);

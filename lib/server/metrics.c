@@ -30,6 +30,8 @@ struct gr_metrics {
 	uint64_t dropped_series;
 	struct histogram latency;
 	struct histogram publish_lag;
+	struct histogram commit;
+	uint64_t batch_units;
 	uint64_t auth_failures;
 	uint64_t publishes, publish_failures;
 	int64_t last_publish;
@@ -112,6 +114,14 @@ void gr_metrics_published(struct gr_metrics *m, double lag, int64_t when, int ok
 	pthread_mutex_unlock(&m->lock);
 }
 
+void gr_metrics_commit(struct gr_metrics *m, unsigned units, double seconds)
+{
+	pthread_mutex_lock(&m->lock);
+	observe(&m->commit, seconds);
+	m->batch_units += units;
+	pthread_mutex_unlock(&m->lock);
+}
+
 void gr_metrics_totals(struct gr_metrics *m, uint64_t *requests, uint64_t *auth_failures,
 		       uint64_t *publishes, uint64_t *publish_failures)
 {
@@ -154,6 +164,13 @@ void gr_metrics_render(struct gr_metrics *m, FILE *f)
 	render_histogram(f, "grouprole_publish_lag_seconds",
 			 "Time from a commit to the snapshot that contains it being in place.",
 			 &m->publish_lag);
+	render_histogram(f, "grouprole_commit_duration_seconds",
+			 "Time to commit one batch of requests to disk (one sync for the batch).",
+			 &m->commit);
+	fprintf(f, "# HELP grouprole_commit_requests_total Requests answered from committed batches "
+		   "(divided by grouprole_commit_duration_seconds_count: requests per batch).\n"
+		   "# TYPE grouprole_commit_requests_total counter\ngrouprole_commit_requests_total %llu\n",
+		(unsigned long long)m->batch_units);
 	fprintf(f, "# HELP grouprole_auth_failures_total Requests refused for a missing or wrong token.\n"
 		   "# TYPE grouprole_auth_failures_total counter\ngrouprole_auth_failures_total %llu\n",
 		(unsigned long long)m->auth_failures);

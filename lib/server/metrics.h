@@ -26,6 +26,9 @@ void gr_metrics_auth_failure(struct gr_metrics *m);
 void gr_metrics_published(struct gr_metrics *m, double commit_to_published, int64_t when,
 			  int ok);
 
+/* A batch of UNITS requests was committed (or found nothing to commit) in SECONDS. */
+void gr_metrics_commit(struct gr_metrics *m, unsigned units, double seconds);
+
 /* Totals for a status line: requests answered, token refusals, publishes and failed ones. */
 void gr_metrics_totals(struct gr_metrics *m, uint64_t *requests, uint64_t *auth_failures,
 		       uint64_t *publishes, uint64_t *publish_failures);

@@ -28,7 +28,7 @@ struct gr_publisher {
 	bool stopping;
 	int64_t next_expiry;
 	uint64_t attempts;        /* publishes tried, for flush */
-	double last_locked;       /* how long the last publish held the store */
+	double last_seconds;      /* how long the last publish took */
 	gr_published_fn after;
 	void *after_ctx;
 	int last_result;
@@ -69,33 +69,26 @@ struct update {
 	struct gr_publisher *p;
 	struct gr_publish_stats *stats;
 	struct gr_err *err;
-	double seconds;
 	int r;
 };
 
 static void update(void *arg)
 {
 	struct update *u = arg;
-	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
 	u->r = gr_pub_model_update(u->p->model, u->p->gate->st, u->stats, u->err);
-	u->seconds = since(&t);
 }
 
 /* Bring the model up to date under the gate, then write the snapshots without it. */
-static int publish(struct gr_publisher *p, struct gr_publish_stats *stats, double *locked,
-		   struct gr_err *err)
+static int publish(struct gr_publisher *p, struct gr_publish_stats *stats, struct gr_err *err)
 {
 	const struct gr_config *cfg = gr_store_config(p->gate->st);
-	struct update u = { p, stats, err, 0, 0 };
+	struct update u = { p, stats, err, 0 };
 	int lockfd = gr_publish_lock(cfg, err);
 
-	*locked = 0;
 	if (lockfd < 0)
 		return lockfd;
 	gr_gate_exclusive(p->gate, update, &u);
-	*locked = u.seconds;
 	if (u.r == 0)
 		u.r = gr_pub_model_write(p->model, cfg, stats, err);
 	gr_publish_unlock(lockfd);
@@ -112,7 +105,6 @@ static void *run(void *arg)
 		struct gr_err err = { 0 };
 		struct timespec first, started;
 		uint64_t covering;
-		double locked;
 		int r;
 
 		while (p->kicked == p->done && !p->stopping) {
@@ -134,12 +126,14 @@ static void *run(void *arg)
 		if (!p->stopping) {
 			/*
 			 * Gather kicks for COALESCE_MS, or for as long as the last
-			 * publish held the store if that was longer (a full rebuild
-			 * of a large directory): requests keep at least half of the
-			 * store's time, and a burst still costs one publish.
+			 * publish took if that was longer: a large directory's
+			 * snapshots take a while to write and sync, and commits
+			 * share the disk (and, during a full rebuild, the store)
+			 * with them.  Requests keep at least half of both, and a
+			 * burst still costs one publish.
 			 */
-			double wait = p->last_locked > p->coalesce_ms / 1000.0 ? p->last_locked
-									      : p->coalesce_ms / 1000.0;
+			double wait = p->last_seconds > p->coalesce_ms / 1000.0 ? p->last_seconds
+									       : p->coalesce_ms / 1000.0;
 
 			pthread_mutex_unlock(&p->lock);
 			if (wait > 0)
@@ -151,7 +145,7 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&p->lock);
 
 		clock_gettime(CLOCK_MONOTONIC, &started);
-		r = publish(p, &stats, &locked, &err);
+		r = publish(p, &stats, &err);
 		if (r == 0)
 			flush_nscd();
 		if (p->metrics)
@@ -162,7 +156,7 @@ static void *run(void *arg)
 		pthread_mutex_lock(&p->lock);
 		p->last_result = r;
 		p->attempts++;
-		p->last_locked = locked;
+		p->last_seconds = since(&started);
 		snprintf(p->last_msg, sizeof(p->last_msg), "%s", r == 0 ? "" : gr_err_msg(&err));
 		if (r == 0)
 			p->next_expiry = stats.next_expiry;

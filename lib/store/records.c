@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "core/names.h"
@@ -394,6 +395,40 @@ static int user_unindex(struct gr_store *st, const char *dir, const json_t *old,
 		}
 	}
 	return 0;
+}
+
+int gr_login_rules_refresh(struct gr_login_rules_cache *c, const struct gr_config *cfg,
+			   struct gr_err *err)
+{
+	struct gr_login_rules fresh;
+	struct stat sb;
+	int r;
+
+	if (stat("/etc/passwd", &sb) < 0)
+		memset(&sb, 0, sizeof(sb));
+	if (c->loaded && sb.st_dev == c->dev && sb.st_ino == c->ino && sb.st_size == c->size &&
+	    sb.st_mtim.tv_sec == c->mtime.tv_sec && sb.st_mtim.tv_nsec == c->mtime.tv_nsec)
+		return 0;
+	r = gr_login_rules_load(cfg, &fresh, err);
+	if (r < 0) {
+		gr_login_rules_free(&fresh);
+		return r;
+	}
+	gr_login_rules_cache_free(c);
+	c->rules = fresh;
+	c->loaded = true;
+	c->dev = sb.st_dev;
+	c->ino = sb.st_ino;
+	c->size = sb.st_size;
+	c->mtime = sb.st_mtim;
+	return 1;
+}
+
+void gr_login_rules_cache_free(struct gr_login_rules_cache *c)
+{
+	if (c->loaded)
+		gr_login_rules_free(&c->rules);
+	c->loaded = false;
 }
 
 int gr_user_put(struct gr_store *st, const char *dir, const json_t *scim, const json_t *groups,

@@ -3,6 +3,8 @@
 #define GR_RECORDS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,6 +98,24 @@ struct gr_login_rules {
 int gr_login_rules_load(const struct gr_config *cfg, struct gr_login_rules *rules,
 			struct gr_err *err);
 void gr_login_rules_free(struct gr_login_rules *rules);
+/*
+ * Rules kept by a long-running process (grouprole-scimd): listed again only
+ * when /etc/passwd changed since (its inode, size or mtime), which is where
+ * packages create system accounts.  gr_login_rules_refresh returns 1 when it
+ * listed them again, 0 when the cached ones stand, or a negative code (the
+ * previous rules, if any, stay).
+ */
+struct gr_login_rules_cache {
+	struct gr_login_rules rules;
+	bool loaded;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+int gr_login_rules_refresh(struct gr_login_rules_cache *c, const struct gr_config *cfg,
+			   struct gr_err *err);
+void gr_login_rules_cache_free(struct gr_login_rules_cache *c);
 /* 1 when LOGIN is reserved or one of RULES' system accounts, else 0. */
 int gr_login_rules_is_system(const struct gr_login_rules *rules, const char *login);
 /*

@@ -130,7 +130,7 @@ static long request(const char *url, const char *method, const char *body, size_
 
 static void test_plain(void **state)
 {
-	struct gr_http_config cfg = { .listen = "127.0.0.1:0", .max_body = MAX_BODY, .threads = 2,
+	struct gr_http_config cfg = { .listen = "127.0.0.1:0", .max_body = MAX_BODY,
 				      .max_connections = 16, .per_ip = 8, .timeout_s = 10 };
 	struct gr_http_server *srv = NULL;
 	struct gr_err err = { 0 };
@@ -213,7 +213,7 @@ static void test_tls_and_reload(void **state)
 {
 	char dir[] = "/tmp/gr-http-XXXXXX", ca[256], ck[256], cb[256], kb[256], url[128];
 	char subject[256];
-	struct gr_http_config cfg = { .listen = "127.0.0.1:0", .max_body = MAX_BODY, .threads = 2,
+	struct gr_http_config cfg = { .listen = "127.0.0.1:0", .max_body = MAX_BODY,
 				      .max_connections = 16, .per_ip = 8, .timeout_s = 10 };
 	struct gr_http_server *srv = NULL;
 	struct gr_err err = { 0 };

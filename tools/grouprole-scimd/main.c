@@ -184,8 +184,8 @@ int main(int argc, char **argv)
 		logline(LOG_ERR, "grouprole-scimd: %s", gr_err_msg(&err));
 		return 1;
 	}
-	gr_app_init(&app);
 	app.metrics = gr_metrics_new();
+	gr_app_init(&app);
 	pthread_mutex_init(&status.lock, NULL);
 	status.started = (int64_t)time(NULL);
 	if (!app.metrics || gr_publisher_start(&app.gate, app.metrics, 20, on_published, &status,
@@ -199,7 +199,6 @@ int main(int argc, char **argv)
 			.tls_cert = app.tls ? app.cfg.tls_cert : NULL,
 			.tls_key = app.tls ? app.cfg.tls_key : NULL,
 			.max_body = app.cfg.scim_max_body,
-			.threads = app.cfg.scim_threads,
 			.max_connections = app.cfg.scim_max_connections,
 			.per_ip = app.cfg.scim_per_ip,
 			.timeout_s = app.cfg.scim_timeout,
