@@ -24,7 +24,8 @@ struct gr_publisher {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;      /* kicks, stop, and "published up to" for flush */
 	uint64_t kicked, done;    /* kick counter and the counter the last publish covered */
-	struct timespec first_kick; /* of the oldest kick not yet published */
+	uint64_t taken;           /* the counter the publish under way covers (= done between) */
+	struct timespec first_kick; /* of the oldest kick after TAKEN */
 	bool stopping;
 	int64_t next_expiry;
 	uint64_t attempts;        /* publishes tried, for flush */
@@ -141,6 +142,7 @@ static void *run(void *arg)
 			pthread_mutex_lock(&p->lock);
 		}
 		covering = p->kicked;
+		p->taken = covering;
 		first = p->first_kick;
 		pthread_mutex_unlock(&p->lock);
 
@@ -160,9 +162,7 @@ static void *run(void *arg)
 		snprintf(p->last_msg, sizeof(p->last_msg), "%s", r == 0 ? "" : gr_err_msg(&err));
 		if (r == 0)
 			p->next_expiry = stats.next_expiry;
-		p->done = covering;
-		if (p->kicked != p->done)
-			p->first_kick = first; /* kicks during the publish wait since at least then */
+		p->done = covering; /* kicks during the publish set first_kick themselves */
 		pthread_cond_broadcast(&p->cond);
 		if (r < 0 && p->stopping)
 			break; /* stopping: the snapshot stays as it was; the next start publishes */
@@ -172,7 +172,8 @@ static void *run(void *arg)
 
 			clock_gettime(CLOCK_REALTIME, &retry);
 			retry.tv_sec += 1;
-			p->done = covering - 1;
+			p->done = p->taken = covering - 1;
+			p->first_kick = first; /* what failed is still waiting, since then */
 			pthread_cond_timedwait(&p->cond, &p->lock, &retry);
 		}
 	}
@@ -231,7 +232,7 @@ int gr_publisher_start(struct gr_gate *gate, struct gr_metrics *m, unsigned coal
 void gr_publisher_kick(struct gr_publisher *p)
 {
 	pthread_mutex_lock(&p->lock);
-	if (p->kicked == p->done)
+	if (p->kicked == p->taken)
 		clock_gettime(CLOCK_MONOTONIC, &p->first_kick);
 	p->kicked++;
 	pthread_cond_broadcast(&p->cond);
