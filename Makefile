@@ -232,4 +232,5 @@ install: all
 clean:
 	rm -rf build build-sanitize $(B)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# Not the package builds' copies of the tree (packaging/build.mk), nor tmpfiles.d.
+-include $(shell find $(B) -path $(B)/packages -prune -o -name '*.d' -type f -print 2>/dev/null)
