@@ -26,6 +26,7 @@ DOCDIR        ?= $(PREFIX)/share/doc/grouprole
 STATEDIR      ?= $(LOCALSTATEDIR)/lib/grouprole
 UNITDIR       ?= $(PREFIX)/lib/systemd/system
 TMPFILESDIR   ?= $(PREFIX)/lib/tmpfiles.d
+LIBEXECDIR    ?= $(PREFIX)/libexec
 DESTDIR       ?=
 
 CC         ?= cc
@@ -164,7 +165,7 @@ DEPS_PROGRAMS := pkg-config:pkg-config bats:bats tdbtool:tdb-tools valgrind:valg
 	sshd:openssh-server ssh:openssh-client sudo:sudo unshare:util-linux \
 	script:bsdutils jq:jq curl:curl \
 	dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian rpmbuild:rpm rpmlint:rpmlint \
-	systemd-analyze:systemd
+	systemd-analyze:systemd file:file
 DEPS_ROOT_PROGRAMS := /usr/sbin/sshd:openssh-server
 .PHONY: deps
 deps:
@@ -227,6 +228,8 @@ install: all
 	$(INSTALL) -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR)
 	$(INSTALL) -m 0644 packaging/systemd/grouprole-scimd.service $(DESTDIR)$(UNITDIR)/
 	$(INSTALL) -m 0644 packaging/tmpfiles/grouprole.conf $(DESTDIR)$(TMPFILESDIR)/grouprole.conf
+	$(INSTALL) -d $(DESTDIR)$(LIBEXECDIR)/grouprole
+	$(INSTALL) -m 0755 packaging/nsswitch-grouprole $(DESTDIR)$(LIBEXECDIR)/grouprole/
 
 .PHONY: clean
 clean:

@@ -19,7 +19,7 @@ lintian:
 	lintian --fail-on error,warning --info $(PKG_OUT)/grouprole_*.changes
 
 rpmlint:
-	rpmlint -r packaging/rpm/grouprole.rpmlintrc packaging/rpm/grouprole.spec \
+	rpmlint -c packaging/rpm/rpmlint.toml packaging/rpm/grouprole.spec \
 		$(PKG_OUT)/rpm/*.rpm
 
 # Tests of the packages (run by make check): building, lintian, installing

@@ -79,7 +79,12 @@ rpm)
 	cp "$src/packaging/rpm/grouprole.spec" "$work/SPECS/"
 	# --nodeps: here the build dependencies are Debian packages, which
 	# rpm's own database does not know about.
-	rpmbuild -bb --nodeps --define "_topdir $work" \
+	# Debian's rpm lacks Fedora's systemd macros: load stand-ins.
+	set --
+	if [ "$(rpm --eval '%{?_unitdir}')" = "" ]; then
+		set -- --load "$src/packaging/rpm/macros.debian-host"
+	fi
+	rpmbuild "$@" -bb --nodeps --define "_topdir $work" \
 		--define "_smp_mflags -j2" "$work/SPECS/grouprole.spec" >"$work/build.log" 2>&1 || {
 		tail -n 40 "$work/build.log" >&2
 		echo "build.sh: rpmbuild failed (log: $work/build.log)" >&2
