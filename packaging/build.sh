@@ -21,6 +21,11 @@ work="$out/$kind-work"
 rm -rf "$work"
 mkdir -p "$work"
 
+# A package build is a packager's build, whoever calls it: not make check's
+# sanitizers, build directory or jobserver (MAKEFLAGS reaches the make that
+# dpkg-buildpackage and rpmbuild run), not -Werror (CI, DEVELOPER).
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES SANITIZE B CI DEVELOPER V
+
 # Two jobs at most: the machines this builds on have two cores, shared.
 case " ${DEB_BUILD_OPTIONS:-} " in
 *" parallel="*) ;;

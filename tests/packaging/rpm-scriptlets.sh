@@ -18,6 +18,8 @@ touch "$root/dev/null"
 mount --bind /dev/null "$root/dev/null"
 chmod 1777 "$root/tmp"
 cp /etc/passwd /etc/group "$root/etc/"
+# awk, editor and friends are alternatives on Debian.
+cp -a /etc/alternatives "$root/etc/"
 cat >"$root/etc/nsswitch.conf" <<'EOF'
 # scratch root's nsswitch.conf
 passwd:     files systemd
@@ -74,5 +76,52 @@ chmod 0755 "$root/usr/sbin/authselect"
 r -i --nodeps "$RPM_DIR"/grouprole-nss-*.rpm >"$cur/rpm.log" 2>&1
 cp "$root/etc/nsswitch.conf" "$cur/nsswitch.conf"
 r -e grouprole-nss >>"$cur/rpm.log" 2>&1
+
+step authselect-profile
+# grouprole-pam's authselect-profile against a stand-in for authselect that
+# does what its create-profile, current --raw and select do with files: a
+# base profile written here in authselect's format (the real one is not in
+# Debian).  What is checked is the profile the script makes from it.
+base=$root/usr/share/authselect/default/local
+mkdir -p "$base"
+for f in system-auth password-auth; do
+	cat >"$base/$f" <<'PAM'
+auth        required                                     pam_env.so
+auth        sufficient                                   pam_unix.so {if not "without-nullok":nullok}
+auth        required                                     pam_deny.so
+
+account     required                                     pam_unix.so
+
+password    sufficient                                   pam_unix.so yescrypt shadow use_authtok
+password    required                                     pam_deny.so
+
+session     optional                                     pam_keyinit.so revoke
+session     required                                     pam_limits.so
+session     required                                     pam_unix.so
+PAM
+done
+cat >"$base/nsswitch.conf" <<'NSS'
+passwd:     files {if "with-altfiles":altfiles }systemd
+group:      files {if "with-altfiles":altfiles }systemd
+NSS
+cat >"$root/usr/sbin/authselect" <<'STUB'
+#!/bin/sh
+case $1 in
+current) echo "local with-mdns4 with-silent-lastlog" ;;
+create-profile)
+	name=$2
+	base=${3#--base-on=}
+	mkdir -p "/etc/authselect/custom/$name"
+	cp "/usr/share/authselect/default/$base/"* "/etc/authselect/custom/$name/"
+	;;
+select) echo "$*" >/etc/authselect/selected ;;
+*) exit 1 ;;
+esac
+STUB
+r -i --nodeps "$RPM_DIR"/grouprole-pam-*.rpm >"$cur/rpm.log" 2>&1
+chroot "$root" /usr/libexec/grouprole/authselect-profile >"$cur/out" 2>&1
+cp "$root"/etc/authselect/custom/grouprole/{system-auth,password-auth,nsswitch.conf} "$cur/"
+cp "$root/etc/authselect/selected" "$cur/selected"
+r -e grouprole-pam >>"$cur/rpm.log" 2>&1
 rm "$root/usr/sbin/authselect"
 echo done >"$res/finished"

@@ -162,5 +162,19 @@ rpm_files() {
 	need_root
 	[ "$(grep '^group:' "$R/authselect/nsswitch.conf")" = "group:      files systemd" ]
 	grep -q 'authselect manages nsswitch.conf' "$R/authselect/rpm.log"
+}
+
+@test "rpm: authselect-profile makes custom/grouprole from the current profile and selects it" {
+	need_root
+	local p=$R/authselect-profile
+	[ "$(cat "$p/selected")" = "select custom/grouprole with-grouprole with-mdns4 with-silent-lastlog" ]
+	[ "$(grep '^group:' "$p/nsswitch.conf")" = 'group:      files {if "with-grouprole":grouprole }{if "with-altfiles":altfiles }systemd' ]
+	[ "$(grep '^passwd:' "$p/nsswitch.conf")" = 'passwd:     files {if "with-altfiles":altfiles }systemd' ]
+	for f in system-auth password-auth; do
+		# Right after the last account line and the last session line.
+		[ "$(grep -A1 '^account.*pam_unix.so$' "$p/$f" | tail -n 1)" = 'account     required                                     pam_grouprole.so {include if "with-grouprole"}' ]
+		[ "$(tail -n 1 "$p/$f")" = 'session     required                                     pam_grouprole.so {include if "with-grouprole"}' ]
+		[ "$(grep -c pam_grouprole "$p/$f")" -eq 2 ]
+	done
 	[ -f "$R/finished" ]
 }
