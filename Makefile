@@ -165,7 +165,8 @@ DEPS_PROGRAMS := pkg-config:pkg-config bats:bats tdbtool:tdb-tools valgrind:valg
 	sshd:openssh-server ssh:openssh-client sudo:sudo unshare:util-linux \
 	script:bsdutils jq:jq curl:curl \
 	dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian rpmbuild:rpm rpmlint:rpmlint \
-	systemd-analyze:systemd file:file ip:iproute2
+	systemd-analyze:systemd file:file ip:iproute2 \
+	strace:strace
 DEPS_ROOT_PROGRAMS := /usr/sbin/sshd:openssh-server
 .PHONY: deps
 deps:

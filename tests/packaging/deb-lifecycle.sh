@@ -54,25 +54,32 @@ versions() {
 # set and no new privileges, in the background; waits (bounded) until
 # /healthz answers.
 unit=/lib/systemd/system/grouprole-scimd.service
-daemon_pid=""
+daemon_pid="" tracer_pid=""
 daemon_start() {
 	local out=$1 user cmd i
 	user=$(sed -n 's/^User=//p' "$unit")
 	cmd=$(sed -n 's/^ExecStart=//p' "$unit")
 	echo "${user:-root}" >"$out/unit-user"
 	echo "$cmd" >"$out/unit-execstart"
+	# Under strace, so the test can hold the system calls it makes against
+	# the unit's SystemCallFilter=.
+	local trace=()
+	if command -v strace >/dev/null; then
+		trace=(strace -f -qq -o "$out/syscalls.trace")
+	fi
 	# shellcheck disable=SC2086 # the unit's command line, split as systemd splits it
-	setpriv --reuid="${user:-root}" --regid="$(id -g "${user:-root}")" --init-groups \
-		--bounding-set=-all --inh-caps=-all --no-new-privs -- $cmd \
+	"${trace[@]}" setpriv --reuid="${user:-root}" --regid="$(id -g "${user:-root}")" \
+		--init-groups --bounding-set=-all --inh-caps=-all --no-new-privs -- $cmd \
 		>"$out/daemon.log" 2>&1 &
-	daemon_pid=$!
+	tracer_pid=$!
 	for i in $(seq 1 100); do
 		if curl -fsS --max-time 2 http://127.0.0.1:9636/healthz >"$out/healthz" 2>/dev/null; then
+			daemon_pid=$(pgrep -x grouprole-scimd)
 			grep -E '^Cap(Prm|Eff|Bnd):|^Uid:|^NoNewPrivs:' "/proc/$daemon_pid/status" \
 				>"$out/daemon-status"
 			return 0
 		fi
-		kill -0 "$daemon_pid" 2>/dev/null || break
+		kill -0 "$tracer_pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	echo "daemon did not answer /healthz" >&2
@@ -83,8 +90,9 @@ daemon_start() {
 daemon_stop() {
 	kill -TERM "$daemon_pid"
 	# The namespace's timeout bounds this wait.
-	wait "$daemon_pid" || echo "daemon exit status $?" >>"$1/daemon.log"
+	wait "$tracer_pid" || echo "daemon exit status $?" >>"$1/daemon.log"
 	daemon_pid=""
+	cp "$unit" "$1/unit"
 }
 
 scim_users() {

@@ -186,6 +186,47 @@ libpam-grouprole $PKG_VERSION ii" ]
 	[ "$(jq -r .totalResults "$R/daemon/scim-users.json")" -eq 20 ]
 }
 
+# The system calls a set of names and @groups of systemd-analyze stands for.
+syscall_names() {
+	local item
+	for item in "$@"; do
+		case $item in
+		@*)
+			systemd-analyze syscall-filter "$item" | tail -n +2 |
+				sed -e 's/^[[:space:]]*//' -e '/^#/d' -e '/^$/d' |
+				while read -r item; do syscall_names "$item"; done
+			;;
+		*) echo "$item" ;;
+		esac
+	done
+}
+
+@test "deb: every system call the daemon made passes the unit's SystemCallFilter" {
+	command -v strace >/dev/null || skip "strace is missing"
+	local d=$R/daemon exe used allowed denied line
+	[ -s "$d/syscalls.trace" ]
+	# From the daemon's execve on (before it, setpriv drops privileges);
+	# a serving, publishing and stopping daemon (the upgrade step's run too).
+	exe=$(cat "$d/unit-execstart")
+	used=$(awk -v exe="execve(\"$exe\"" 'FNR == 1 { on = 0 } index($0, exe) { on = 1 } on' \
+		"$d/syscalls.trace" "$R/upgrade/syscalls.trace" |
+		sed -nE 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/p' | sort -u)
+	[ "$(wc -l <<<"$used")" -gt 20 ]
+	allowed="" denied=""
+	while IFS= read -r line; do
+		case $line in
+		'~'*) denied+=" ${line#\~}" ;;
+		*) allowed+=" $line" ;;
+		esac
+	done < <(sed -n 's/^SystemCallFilter=//p' "$d/unit")
+	[ -n "$allowed" ]
+	# shellcheck disable=SC2086
+	run comm -23 <(echo "$used") <(comm -23 <(syscall_names $allowed | sort -u) \
+		<(syscall_names $denied | sort -u))
+	echo "filtered out: $output"
+	[ -z "$output" ]
+}
+
 @test "deb: an ssh login through the installed modules shows the roles" {
 	cat "$R/ssh/ssh.err" "$R/ssh/sshd.log" 2>/dev/null || true
 	[ "$(sed -n 1p "$R/ssh/session")" = "ROLES=admin,developer,oncall" ]
