@@ -8,6 +8,7 @@
 # Needs root and the packaging tools (make deps installs them); skipped with
 # the reason otherwise, but failing when CI=true.
 bats_require_minimum_version 1.5.0
+load helpers
 
 setup_file() {
 	export GR_SRCDIR=${GR_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
@@ -51,21 +52,13 @@ setup_file() {
 }
 
 setup() {
-	if [ -n "$PKG_SKIP" ]; then
-		if [ "${CI:-}" = true ]; then
-			echo "CI=true: cannot skip: $PKG_SKIP" >&2
-			return 1
-		fi
-		skip "$PKG_SKIP"
-	fi
+	pkg_skip_unless_ready "$PKG_SKIP"
 	R=$PKG_RES
 }
 
 # Show the lifecycle's log when a test fails.
 teardown() {
-	if [ -n "${BATS_TEST_COMPLETED:-}" ] || [ -n "$PKG_SKIP" ]; then return 0; fi
-	echo "--- lifecycle log (tail)"
-	tail -n 30 "$GR_BUILD/test-packages/lifecycle.log" 2>/dev/null || true
+	pkg_log_on_failure "$PKG_SKIP" "lifecycle log" "$GR_BUILD/test-packages/lifecycle.log"
 }
 
 # The group line of nsswitch.conf in a step's snapshot.

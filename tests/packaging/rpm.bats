@@ -8,6 +8,7 @@
 # the scriptlets, root; skipped with the reason otherwise, but failing when
 # CI=true.
 bats_require_minimum_version 1.5.0
+load helpers
 
 setup_file() {
 	export GR_SRCDIR=${GR_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
@@ -42,13 +43,7 @@ setup_file() {
 }
 
 setup() {
-	if [ -n "$RPM_SKIP" ]; then
-		if [ "${CI:-}" = true ]; then
-			echo "CI=true: cannot skip: $RPM_SKIP" >&2
-			return 1
-		fi
-		skip "$RPM_SKIP"
-	fi
+	pkg_skip_unless_ready "$RPM_SKIP"
 	R=$RPM_RES
 }
 
@@ -58,9 +53,7 @@ need_root() {
 }
 
 teardown() {
-	if [ -n "${BATS_TEST_COMPLETED:-}" ] || [ -n "$RPM_SKIP" ]; then return 0; fi
-	echo "--- scriptlets log (tail)"
-	tail -n 20 "$RPM_TOP/scriptlets.log" 2>/dev/null || true
+	pkg_log_on_failure "$RPM_SKIP" "scriptlets log" "$RPM_TOP/scriptlets.log"
 }
 
 # The regular files and symlinks of a package, with the paths both formats
