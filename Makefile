@@ -5,6 +5,8 @@
 #   make check      install missing build dependencies, build, run every test
 #   make bench      benchmarks (ratios against glibc's nss_files in the same run)
 #   make install    DESTDIR=... PREFIX=/usr
+#   make deb        Debian packages into $(B)/packages/ (packaging/debian)
+#   make rpm        RPM packages into $(B)/packages/ (packaging/rpm/grouprole.spec)
 #
 # Distribution flags are respected: CFLAGS, CPPFLAGS and LDFLAGS from the
 # environment are used as they are; our own flags live in GR_*.  DEVELOPER=1
@@ -22,6 +24,9 @@ BINDIR        ?= $(PREFIX)/bin
 MANDIR        ?= $(PREFIX)/share/man
 DOCDIR        ?= $(PREFIX)/share/doc/grouprole
 STATEDIR      ?= $(LOCALSTATEDIR)/lib/grouprole
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR   ?= $(PREFIX)/lib/tmpfiles.d
+LIBEXECDIR    ?= $(PREFIX)/libexec
 DESTDIR       ?=
 
 CC         ?= cc
@@ -143,6 +148,7 @@ include tools/build.mk
 -include pam_grouprole/build.mk
 include tests/build.mk
 include tests/fuzz/build.mk
+include packaging/build.mk
 -include bench/build.mk
 
 .PHONY: programs modules
@@ -157,7 +163,10 @@ DEPS_PKGCONFIG := tdb:libtdb-dev jansson:libjansson-dev cmocka:libcmocka-dev \
 	libcurl:libcurl4-openssl-dev libsystemd:libsystemd-dev
 DEPS_PROGRAMS := pkg-config:pkg-config bats:bats tdbtool:tdb-tools valgrind:valgrind \
 	sshd:openssh-server ssh:openssh-client sudo:sudo unshare:util-linux \
-	script:bsdutils jq:jq curl:curl
+	script:bsdutils jq:jq curl:curl \
+	dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian rpmbuild:rpm rpmlint:rpmlint \
+	systemd-analyze:systemd file:file ip:iproute2 \
+	strace:strace
 DEPS_ROOT_PROGRAMS := /usr/sbin/sshd:openssh-server
 .PHONY: deps
 deps:
@@ -217,9 +226,15 @@ install: all
 	$(INSTALL) -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR)
+	$(INSTALL) -m 0644 packaging/systemd/grouprole-scimd.service $(DESTDIR)$(UNITDIR)/
+	$(INSTALL) -m 0644 packaging/tmpfiles/grouprole.conf $(DESTDIR)$(TMPFILESDIR)/grouprole.conf
+	$(INSTALL) -d $(DESTDIR)$(LIBEXECDIR)/grouprole
+	$(INSTALL) -m 0755 packaging/nsswitch-grouprole $(DESTDIR)$(LIBEXECDIR)/grouprole/
 
 .PHONY: clean
 clean:
 	rm -rf build build-sanitize $(B)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# Not the package builds' copies of the tree (packaging/build.mk), nor tmpfiles.d.
+-include $(shell find $(B) -path $(B)/packages -prune -o -name '*.d' -type f -print 2>/dev/null)
