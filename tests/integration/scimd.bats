@@ -182,25 +182,31 @@ wait_group() {
 }
 
 @test "scimd: kill -9 during provisioning loses no change that was answered 2xx" {
-	# A provisioning run in the background records every id answered 201.
-	(
-		for i in $(seq 1 400); do
-			code=$(curl -s -m 10 -o "$WORK/c.$i" -w '%{http_code}' -X POST \
-				-H "Authorization: Bearer $OKTA_TOKEN" \
-				--data-binary "{\"userName\":\"u$i@meridian.example\"}" "$BASE/okta/Users") || break
-			[ "$code" = 201 ] && jq -r .id "$WORK/c.$i" >>"$WORK/acked"
-		done
-	) &
-	pusher=$!
+	# Four provisioning clients in the background record every id answered
+	# 201; running at once, their requests share commits (group commit).
+	pushers=
+	for p in 1 2 3 4; do
+		(
+			for i in $(seq 1 150); do
+				code=$(curl -s -m 10 -o "$WORK/c.$p.$i" -w '%{http_code}' -X POST \
+					-H "Authorization: Bearer $OKTA_TOKEN" \
+					--data-binary "{\"userName\":\"u$p.$i@meridian.example\"}" \
+					"$BASE/okta/Users") || break
+				[ "$code" = 201 ] && jq -r .id "$WORK/c.$p.$i" >>"$WORK/acked.$p"
+			done
+		) &
+		pushers="$pushers $!"
+	done
 	# Kill the daemon once some requests have been answered, mid-run.
 	for _ in $(seq 200); do
-		[ "$(wc -l <"$WORK/acked" 2>/dev/null || echo 0)" -ge 25 ] && break
+		[ "$(cat "$WORK"/acked.* 2>/dev/null | wc -l)" -ge 25 ] && break
 		sleep 0.05
 	done
 	kill -KILL "$DAEMON"
 	wait "$DAEMON" || true
 	DAEMON=
-	wait "$pusher" || true
+	for p in $pushers; do wait "$p" || true; done
+	cat "$WORK"/acked.* >"$WORK/acked"
 	acked=$(wc -l <"$WORK/acked")
 	[ "$acked" -ge 25 ]
 	# The database opens cleanly and holds every acknowledged user.
@@ -212,6 +218,54 @@ wait_group() {
 	run ctl user list --json
 	[ "$status" -eq 0 ]
 	[ "$(jq length <<<"$output")" -ge "$acked" ]
+}
+
+@test "scimd: concurrent writes share commits and keep every rule" {
+	# Eight clients create the same userName at once (cases differ): one 201, seven 409.
+	# (Each wait names its jobs: a bare wait would also wait for the daemon.)
+	jobs_=
+	for i in 1 2 3 4 5 6 7 8; do
+		name=$( [ $((i % 2)) = 0 ] && echo Same.User || echo same.user )
+		curl -s -m 20 -o /dev/null -w '%{http_code}\n' -X POST -H "Authorization: Bearer $OKTA_TOKEN" \
+			--data-binary "{\"userName\":\"$name@meridian.example\"}" "$BASE/okta/Users" \
+			>"$WORK/dup.$i" &
+		jobs_="$jobs_ $!"
+	done
+	wait $jobs_
+	[ "$(cat "$WORK"/dup.* | grep -c '^201$')" = 1 ]
+	[ "$(cat "$WORK"/dup.* | grep -c '^409$')" = 7 ]
+	# Eight members, each added by its own PATCH at the same time: all of them stay.
+	scim POST okta/Groups '{"displayName":"Crowd"}'
+	[ "$STATUS" = 201 ]
+	gid=$(jq -r .id <<<"$BODY")
+	ids=
+	for i in 1 2 3 4 5 6 7 8; do
+		scim POST okta/Users "{\"userName\":\"m$i@meridian.example\"}"
+		[ "$STATUS" = 201 ]
+		ids="$ids $(jq -r .id <<<"$BODY")"
+	done
+	jobs_=
+	for id in $ids; do
+		curl -s -m 20 -o "$WORK/patch.$id" -w '%{http_code}\n' -X PATCH -H "Authorization: Bearer $OKTA_TOKEN" \
+			--data-binary '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"'"$id"'"}]}]}' \
+			"$BASE/okta/Groups/$gid" >"$WORK/code.$id" &
+		jobs_="$jobs_ $!"
+	done
+	wait $jobs_
+	cat "$WORK"/code.* >"$WORK/patch.codes"
+	[ "$(grep -c '^200$' "$WORK/patch.codes")" = 8 ]
+	scim GET "okta/Groups/$gid"
+	[ "$(jq '.members | length' <<<"$BODY")" = 8 ]
+	for id in $ids; do
+		jq -e --arg id "$id" '[.members[].value] | index($id) != null' <<<"$BODY" >/dev/null
+	done
+	# The same, read back after a restart: it was all on disk.
+	stop_daemon
+	start_daemon
+	scim GET "okta/Groups/$gid"
+	[ "$(jq '.members | length' <<<"$BODY")" = 8 ]
+	run ctl user list --json
+	[ "$(jq '[.[] | select(.userName | ascii_downcase == "same.user@meridian.example")] | length' <<<"$output")" = 1 ]
 }
 
 @test "scimd: grouprolectl status shows what the daemon is doing, and when it stopped" {
