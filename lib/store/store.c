@@ -631,48 +631,17 @@ static int store_raw(struct gr_store *st, const char *key, const void *val, size
 	return 0;
 }
 
-/*
- * The room a JSON value of LEN bytes is stored in: size classes 32, 64,
- * 128, 256, then half as much again each step.  Records that grow a little
- * at a time -- a user's group list, a group's member list, rewritten on
- * every membership change -- are then updated in place (libtdb rewrites a
- * record where it is when the new value fits), and the slots they leave
- * behind when they outgrow their class fit the next record of that class.
- * Stored exactly, every rewrite frees a slot a few bytes too small for the
- * next one: measured at 100,000 users, the free list held 62,000 such
- * slots, and libtdb's best-fit search walked all of them (inside a
- * transaction, a copy per step) for every allocation -- 85% of a PATCH's
- * time.  JSON ignores the trailing spaces.
- */
-static size_t json_room(size_t len)
-{
-	size_t room = 32;
-
-	while (room < len)
-		room = room < 256 ? room * 2 : (room + room / 2 + 15) & ~(size_t)15;
-	return room;
-}
-
 int gr_store_put_json(struct gr_store *st, const char *key, const json_t *v,
 		      struct gr_err *err)
 {
-	size_t len, room;
-	char *s, *padded;
+	char *s;
 	int r;
 
 	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	if (!s)
 		return gr_err_set(err, -ENOMEM, "out of memory encoding '%s'", key);
-	len = strlen(s);
-	room = json_room(len);
-	padded = realloc(s, room + 1);
-	if (!padded) {
-		free(s);
-		return gr_err_set(err, -ENOMEM, "out of memory encoding '%s'", key);
-	}
-	memset(padded + len, ' ', room - len);
-	r = store_raw(st, key, padded, room, err);
-	free(padded);
+	r = store_raw(st, key, s, strlen(s), err);
+	free(s);
 	return r;
 }
 
