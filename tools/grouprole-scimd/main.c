@@ -237,7 +237,11 @@ int main(int argc, char **argv)
 				logline(LOG_ERR, "grouprole-scimd: reload failed, keeping the running "
 						 "configuration: %s", gr_err_msg(&err));
 			else
-				logline(LOG_INFO, "grouprole-scimd: reloaded%s", app.tls ? " the certificate" : "");
+				logline(LOG_INFO, "grouprole-scimd: reloaded%s; republishing in full",
+					app.tls ? " the certificate" : "");
+			/* The host may have changed under us (accounts, login.defs): resolve everyone again. */
+			if (r == 0)
+				gr_publisher_invalidate(app.pub);
 			sd_notify(0, "READY=1");
 			continue;
 		}
