@@ -25,10 +25,10 @@ teardown() {
 
 start_daemon() {
 	LOG=$WORK/scimd.log
-	"$GR_BUILD/grouprole-scimd" --config "$CONF" --listen 127.0.0.1:0 2>"$LOG" &
+	${DAEMON_WRAPPER:-} "$GR_BUILD/grouprole-scimd" --config "$CONF" --listen 127.0.0.1:0 2>"$LOG" &
 	DAEMON=$!
 	PORT=
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		PORT=$(sed -n 's/.*listening on .*, port \([0-9]*\)$/\1/p' "$LOG")
 		[ -n "$PORT" ] && break
 		kill -0 "$DAEMON" 2>/dev/null || break
@@ -266,6 +266,38 @@ wait_group() {
 	[ "$(jq '.members | length' <<<"$BODY")" = 8 ]
 	run ctl user list --json
 	[ "$(jq '[.[] | select(.userName | ascii_downcase == "same.user@meridian.example")] | length' <<<"$output")" = 1 ]
+}
+
+@test "scimd: clean under valgrind through concurrent writes, a refusal and a stop" {
+	[ -z "${GR_SANITIZE:-}" ] || skip "built with sanitizers"
+	command -v valgrind >/dev/null || {
+		[ "${CI:-}" != true ] || { echo "valgrind missing (CI=true)"; false; }
+		skip "valgrind is not installed"
+	}
+	stop_daemon
+	DAEMON_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
+	start_daemon
+	jobs_=
+	for i in 1 2 3 4; do
+		curl -s -m 60 -o /dev/null -w '%{http_code}\n' -X POST -H "Authorization: Bearer $OKTA_TOKEN" \
+			--data-binary "{\"userName\":\"v$i@meridian.example\"}" "$BASE/okta/Users" >"$WORK/vg.$i" &
+		jobs_="$jobs_ $!"
+	done
+	wait $jobs_
+	[ "$(cat "$WORK"/vg.* | grep -c '^201$')" = 4 ]
+	scim POST okta/Users '{"userName":"V1@meridian.example"}'
+	[ "$STATUS" = 409 ]
+	scim POST okta/Groups '{"displayName":"Valgrind","members":[]}'
+	[ "$STATUS" = 201 ]
+	scim GET "okta/Users?filter=userName%20sw%20%22v%22"
+	[ "$(jq -r .totalResults <<<"$BODY")" = 4 ]
+	kill -TERM "$DAEMON"
+	rc=0
+	wait "$DAEMON" || rc=$?
+	DAEMON=
+	grep -v "^client=" "$LOG" | tail -n 30
+	[ "$rc" -eq 0 ]
+	! grep -q "definitely lost\|Invalid \(read\|write\)\|uninitialised" "$LOG"
 }
 
 @test "scimd: grouprolectl status shows what the daemon is doing, and when it stopped" {

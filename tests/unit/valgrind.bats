@@ -26,6 +26,8 @@ memcheck() {
 @test "memcheck: test_resolve" { memcheck test_resolve; }
 @test "memcheck: test_import" { memcheck test_import; }
 @test "memcheck: test_publish" { memcheck test_publish; }
+@test "memcheck: test_publish_model" { memcheck test_publish_model; }
+@test "memcheck: test_store_batch" { memcheck test_store_batch; }
 @test "memcheck: test_faults" { memcheck test_faults; }
 @test "memcheck: pam_logic" { memcheck pam_logic; }
 @test "memcheck: pam_dlopen" { memcheck pam_dlopen; }
