@@ -37,4 +37,4 @@ $(B)/tests/%: $(B)/tests/integration/%.o $(TESTUTIL_OBJS) $(LIBGR)
 
 TEST_PROGS += $(INTEGRATION_PROGS)
 .SECONDARY: $(patsubst $(B)/tests/%,$(B)/tests/integration/%.o,$(INTEGRATION_PROGS))
-TEST_SCRIPTS += tests/integration/scimd.bats
+TEST_SCRIPTS += tests/integration/scimd.bats tests/integration/api.bats

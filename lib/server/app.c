@@ -7,6 +7,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "api/api.h"
 #include "core/escape.h"
 #include "core/names.h"
 #include "scim/service.h"
@@ -15,6 +16,8 @@
 
 #define SCIM_PREFIX "/scim/v2/"
 #define SCIM_TYPE "application/scim+json"
+#define API_PREFIX "/api/v2/"
+#define API_TYPE "application/json; charset=utf-8"
 
 struct route {
 	const char *method;      /* NULL: any */
@@ -24,10 +27,33 @@ struct route {
 		   struct gr_http_response *resp);
 };
 
-static void set_json(struct gr_http_response *resp, unsigned status, json_t *body)
+/*
+ * The two faces of the daemon, SCIM and the Management API: each answers
+ * in its own media type and error shape.
+ */
+struct face {
+	const char *type;
+	json_t *(*error_body)(unsigned status, const char *message);
+};
+
+static json_t *scim_error_body(unsigned status, const char *message)
+{
+	return gr_scim_error_body(status, NULL, message);
+}
+
+static json_t *api_error_body(unsigned status, const char *message)
+{
+	return gr_api_error_body(status, NULL, message);
+}
+
+static const struct face scim_face = { SCIM_TYPE, scim_error_body };
+static const struct face api_face = { API_TYPE, api_error_body };
+
+static void face_json(struct gr_http_response *resp, const struct face *f, unsigned status,
+		      json_t *body)
 {
 	resp->status = status;
-	resp->content_type = SCIM_TYPE;
+	resp->content_type = f->type;
 	if (body) {
 		resp->body = json_dumps(body, JSON_COMPACT);
 		resp->len = resp->body ? strlen(resp->body) : 0;
@@ -35,10 +61,69 @@ static void set_json(struct gr_http_response *resp, unsigned status, json_t *bod
 	}
 }
 
+static void set_json(struct gr_http_response *resp, unsigned status, json_t *body)
+{
+	face_json(resp, &scim_face, status, body);
+}
+
 static void scim_error(struct gr_http_response *resp, unsigned status, const char *type,
 		       const char *detail)
 {
 	set_json(resp, status, gr_scim_error_body(status, type, detail));
+}
+
+static void face_error(struct gr_http_response *resp, const struct face *f, unsigned status,
+		       const char *message)
+{
+	face_json(resp, f, status, f->error_body(status, message));
+}
+
+/*
+ * A bearer TOKEN of KIND ("scim", "api"): 0 and its record in *OUT (new
+ * reference) when it is a live token of that kind, -EACCES when it is not
+ * (whatever was wrong), another negative code when the store failed.
+ */
+static int verify_token(struct gr_app *app, const char *token, const char *kind, json_t **out,
+			struct gr_err *err)
+{
+	int r = gr_token_verify(app->st, token, (int64_t)time(NULL), out, err);
+
+	if (r == 0 && strcmp(json_string_value(json_object_get(*out, "kind")) ?: "", kind)) {
+		json_decref(*out);
+		*out = NULL;
+		r = -EACCES;
+	}
+	return r;
+}
+
+/*
+ * The request's unit did not reach the disk (gr_gate_run returned R < 0):
+ * its answer stands void, and the client hears 503.
+ */
+static void gate_failed(struct gr_app *app, const struct face *f, const char *what, int r,
+			const struct gr_err *err, struct gr_http_response *resp)
+{
+	app->log(LOG_ERR, "%s: commit failed: %s", what, gr_err_msg(err));
+	if (r == -GR_E_UNSYNCED)
+		gr_publisher_kick(app->pub); /* applied all the same: readers must see it */
+	face_error(resp, f, 503, r == -GR_E_UNSYNCED
+		   ? "the change was applied but the disk did not confirm it; read it back before retrying"
+		   : "the change could not be saved; nothing was changed, retry later");
+}
+
+/* The token was refused (R from verify_token): one 401 whatever was wrong, or 503. */
+static void token_refused(struct gr_app *app, const struct face *f, int r,
+			  const struct gr_err *err, const char *message,
+			  struct gr_http_response *resp)
+{
+	if (r != 0 && r != -EACCES) {
+		app->log(LOG_ERR, "token check failed: %s", gr_err_msg(err));
+		face_error(resp, f, 503, "the service is unavailable");
+		return;
+	}
+	gr_metrics_auth_failure(app->metrics);
+	face_error(resp, f, 401, message);
+	gr_http_add_header(resp, "WWW-Authenticate", "Bearer realm=\"grouprole\"");
 }
 
 static void set_text(struct gr_http_response *resp, unsigned status, const char *type,
@@ -193,11 +278,10 @@ static void scim_unit(void *arg)
 	json_t *tok = NULL;
 	const char *tdir;
 
-	u->r = gr_token_verify(app->st, u->token, (int64_t)time(NULL), &tok, &u->err);
+	u->r = verify_token(app, u->token, "scim", &tok, &u->err);
 	if (u->r == 0) {
 		tdir = json_string_value(json_object_get(tok, "directory"));
-		u->allowed = tdir && !strcmp(json_string_value(json_object_get(tok, "kind")), "scim") &&
-			     !strcmp(tdir, u->dir);
+		u->allowed = tdir && !strcmp(tdir, u->dir);
 	}
 	json_decref(tok);
 	/* The host's accounts, listed again only when /etc/passwd changed. */
@@ -254,26 +338,18 @@ static void scim(struct gr_app *app, const struct gr_http_request_view *req,
 	base_url(app, req, dir, base, sizeof(base));
 	r = gr_gate_run(&app->gate, scim_unit, &u, &err);
 	if (r < 0) {
+		char what[GR_NAME_MAX + 16];
+
 		/* The batch this request was part of did not reach the disk: its answer stands void. */
-		app->log(LOG_ERR, "directory %s: commit failed: %s", dir, gr_err_msg(&err));
-		if (r == -GR_E_UNSYNCED)
-			gr_publisher_kick(app->pub); /* applied all the same: readers must see it */
+		snprintf(what, sizeof(what), "directory %s", dir);
 		gr_scim_reply_clear(&u.reply);
-		scim_error(resp, 503, NULL, r == -GR_E_UNSYNCED
-			   ? "the change was applied but the disk did not confirm it; read it back before retrying"
-			   : "the change could not be saved; nothing was changed, retry later");
+		gate_failed(app, &scim_face, what, r, &err, resp);
 		return;
 	}
 	if (!u.allowed) {
 		gr_scim_reply_clear(&u.reply);
-		if (u.r != 0 && u.r != -EACCES) {
-			app->log(LOG_ERR, "token check failed: %s", gr_err_msg(&u.err));
-			scim_error(resp, 503, NULL, "the directory is unavailable");
-			return;
-		}
-		gr_metrics_auth_failure(app->metrics);
-		scim_error(resp, 401, NULL, "a valid bearer token for this directory is required");
-		gr_http_add_header(resp, "WWW-Authenticate", "Bearer realm=\"grouprole\"");
+		token_refused(app, &scim_face, u.r, &u.err,
+			      "a valid bearer token for this directory is required", resp);
 		return;
 	}
 	if (u.r < 0)
@@ -289,10 +365,82 @@ static void scim(struct gr_app *app, const struct gr_http_request_view *req,
 	gr_scim_reply_clear(&u.reply);
 }
 
+/* One Management API request, run as a unit of a batch (server/gate.h). */
+struct api_unit {
+	struct gr_app *app;
+	const char *token;
+	struct gr_api_request rq;
+	struct gr_api_reply reply;
+	struct gr_err err;
+	bool allowed;
+	int r;
+};
+
+static void api_unit(void *arg)
+{
+	struct api_unit *u = arg;
+	json_t *tok = NULL;
+
+	u->r = verify_token(u->app, u->token, "api", &tok, &u->err);
+	u->allowed = u->r == 0;
+	if (u->allowed) {
+		u->rq.scopes = json_object_get(tok, "scopes");
+		u->r = gr_api_serve(u->app->st, &u->rq, &u->reply);
+		u->rq.scopes = NULL;
+	}
+	json_decref(tok);
+}
+
+static void api(struct gr_app *app, const struct gr_http_request_view *req,
+		struct gr_http_response *resp)
+{
+	struct api_unit u = {
+		.app = app, .token = bearer(req),
+		.rq = {
+			.method = req->method, .path = req->path + strlen(API_PREFIX),
+			.body = req->body, .len = req->len,
+			.page = gr_http_query(req, "page"),
+			.per_page = gr_http_query(req, "per_page"),
+			.include_totals = gr_http_query(req, "include_totals"),
+			.name_filter = gr_http_query(req, "name_filter"),
+		},
+	};
+	struct gr_err err = { 0 };
+	int r;
+
+	if (req->too_large) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "the body is larger than %u bytes", app->cfg.scim_max_body);
+		face_error(resp, &api_face, 413, msg);
+		return;
+	}
+	r = gr_gate_run(&app->gate, api_unit, &u, &err);
+	if (r < 0) {
+		gr_api_reply_clear(&u.reply);
+		gate_failed(app, &api_face, "management API", r, &err, resp);
+		return;
+	}
+	if (!u.allowed) {
+		gr_api_reply_clear(&u.reply);
+		token_refused(app, &api_face, u.r, &u.err, "a valid API token is required", resp);
+		return;
+	}
+	if (u.r < 0)
+		app->log(LOG_ERR, "management API: store failure: %s", gr_strerror(u.r));
+	if (u.reply.changed)
+		gr_publisher_kick(app->pub);
+	if (u.reply.allow)
+		gr_http_add_header(resp, "Allow", u.reply.allow);
+	face_json(resp, &api_face, u.reply.status, u.reply.body);
+	u.reply.body = NULL;
+}
+
 static const struct route routes[] = {
 	{ "GET", "/healthz", false, health },
 	{ "GET", "/metrics", false, metrics },
 	{ NULL, SCIM_PREFIX, true, scim },
+	{ NULL, API_PREFIX, true, api },
 };
 
 void gr_app_handle(void *vapp, const struct gr_http_request_view *req,

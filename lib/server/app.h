@@ -23,6 +23,7 @@
  *   GET  /healthz                      200 "ok" while the store answers
  *   GET  /metrics                      Prometheus text
  *   *    /scim/v2/{directory}/...      SCIM 2.0, with a SCIM token of that directory
+ *   *    /api/v2/...                   the Management API (api/api.h), with an API token
  *
  * Every refusal of a token is the same 401, whatever was wrong, and says
  * nothing about other directories.

@@ -981,10 +981,14 @@ int gr_group_roles_change(struct gr_store *st, const char *org, const char *dir,
 		else
 			gr_json_array_remove(arr, slugs[i]);
 	}
-	if (r == 0)
-		r = put_array(st, key, arr, err);
-	else
+	if (r < 0)
 		gr_err_set(err, r, "out of memory");
+	else if (add && json_array_size(arr) > GR_GROUP_ROLES_MAX)
+		r = gr_err_set(err, -GR_E_INVALID,
+			       "group '%s' would hold %zu roles; a group holds at most %d", gid,
+			       json_array_size(arr), GR_GROUP_ROLES_MAX);
+	else
+		r = put_array(st, key, arr, err);
 	json_decref(arr);
 	return r;
 }

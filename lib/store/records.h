@@ -173,7 +173,10 @@ int gr_group_find(struct gr_store *st, const char *dir, const char *what,
 /*
  * Add or remove role SLUGS on group (DIR, GID), tenant-wide when ORG is NULL,
  * otherwise for organization ORG.  Every slug must name an existing role.
+ * A group holds at most GR_GROUP_ROLES_MAX roles at each scope (Auth0 allows
+ * 10): an addition past it is -GR_E_INVALID, saying so.
  */
+#define GR_GROUP_ROLES_MAX 100
 int gr_group_roles_change(struct gr_store *st, const char *org, const char *dir,
 			  const char *gid, const char *const *slugs, size_t n, bool add,
 			  struct gr_err *err);

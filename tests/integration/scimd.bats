@@ -5,6 +5,7 @@
 # assertion.
 
 load ../module/nss_helpers
+load daemon_helpers
 
 SCIM_USER='urn:ietf:params:scim:schemas:core:2.0:User'
 
@@ -21,51 +22,6 @@ setup() {
 teardown() {
 	stop_daemon
 	teardown_nss_state
-}
-
-start_daemon() {
-	LOG=$WORK/scimd.log
-	${DAEMON_WRAPPER:-} "$GR_BUILD/grouprole-scimd" --config "$CONF" --listen 127.0.0.1:0 2>"$LOG" &
-	DAEMON=$!
-	PORT=
-	for _ in $(seq 300); do
-		PORT=$(sed -n 's/.*listening on .*, port \([0-9]*\)$/\1/p' "$LOG")
-		[ -n "$PORT" ] && break
-		kill -0 "$DAEMON" 2>/dev/null || break
-		sleep 0.1
-	done
-	[ -n "$PORT" ] || { cat "$LOG"; return 1; }
-	BASE=http://127.0.0.1:$PORT/scim/v2
-}
-
-stop_daemon() {
-	if [ -n "${DAEMON:-}" ] && kill -0 "$DAEMON" 2>/dev/null; then
-		kill -TERM "$DAEMON"
-		wait "$DAEMON" || true
-	fi
-	DAEMON=
-}
-
-# scim METHOD PATH [BODY] [TOKEN]: sets STATUS and BODY.
-scim() {
-	local out
-	out=$(curl -s -m 20 -o "$WORK/body" -w '%{http_code}' -X "$1" \
-		-H "Authorization: Bearer ${4-$OKTA_TOKEN}" \
-		${3:+-H 'Content-Type: application/scim+json' --data-binary "$3"} "$BASE/$2")
-	STATUS=$out
-	BODY=$(cat "$WORK/body")
-}
-
-# Until the NSS module shows role-admin with exactly MEMBERS (bounded: 10 s).
-wait_group() {
-	local want=$1 got
-	for _ in $(seq 100); do
-		got=$(nw getent group role-admin 2>/dev/null | cut -d: -f4)
-		[ "$got" = "$want" ] && return 0
-		sleep 0.1
-	done
-	echo "role-admin members: '$got', want '$want'"
-	return 1
 }
 
 @test "scimd: Okta provisioning reaches getent without anyone running a command" {

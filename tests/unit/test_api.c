@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Management API's pure pieces as tables (role ids from Auth0 names,
+ * group ids, scopes, the error shape), and the roles-per-group limit, which
+ * lives in lib/store so the CLI and the API refuse alike: reached through
+ * gr_api_serve, it is a 400 that says which limit, and nothing changes.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "testutil.h"
+
+#define S64 "abcdefghijklmnopqrstuvwxyz012345abcdefghijklmnopqrstuvwxyz012345"
+
+static void test_role_slug(void **state)
+{
+	static const struct {
+		const char *name, *slug; /* slug NULL: refused */
+	} rows[] = {
+		{ "admin", "admin" },
+		{ "Support Engineers", "support-engineers" },
+		{ "  DB -- Admins  ", "db-admins" },
+		{ "ops_team", "ops_team" },
+		{ "Team/2024.Q1", "team-2024-q1" },
+		{ "-lead-", "lead" },
+		{ "Caf\xc3\xa9 crew", "caf-crew" },
+		{ S64, S64 },
+		{ S64 "x", NULL },
+		{ "", NULL },
+		{ "!!!", NULL },
+		{ "--", NULL },
+		{ "\xc3\xa9", NULL },
+	};
+	char out[GR_NAME_MAX + 1];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int r = gr_api_role_slug(rows[i].name, out, sizeof(out));
+
+		if (!rows[i].slug) {
+			if (r != -GR_E_INVALID)
+				fail_msg("'%s' gave '%s', expected a refusal", rows[i].name, out);
+			continue;
+		}
+		if (r != 0 || strcmp(out, rows[i].slug))
+			fail_msg("'%s' gave %d '%s', expected '%s'", rows[i].name, r, r ? "" : out,
+				 rows[i].slug);
+	}
+}
+
+static void test_group_id(void **state)
+{
+	static const struct {
+		const char *id, *dir, *gid; /* dir NULL: refused */
+	} rows[] = {
+		{ "okta:0f3c9a", "okta", "0f3c9a" },
+		{ "entra:a:b", "entra", "a:b" },
+		{ "okta:", NULL, NULL },
+		{ ":abc", NULL, NULL },
+		{ "nocolon", NULL, NULL },
+		{ "Okta:abc", NULL, NULL },
+		{ "okta:a b", NULL, NULL },
+		{ S64 "x:abc", NULL, NULL },
+	};
+	struct gr_ref ref;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int r = gr_api_group_id(rows[i].id, &ref);
+
+		if (!rows[i].dir) {
+			if (r != -GR_E_INVALID || ref.dir[0] || ref.id[0])
+				fail_msg("'%s' was accepted", rows[i].id);
+			continue;
+		}
+		if (r != 0 || strcmp(ref.dir, rows[i].dir) || strcmp(ref.id, rows[i].gid))
+			fail_msg("'%s' gave %d '%s' '%s'", rows[i].id, r, ref.dir, ref.id);
+	}
+}
+
+static void test_scopes_and_errors(void **state)
+{
+	json_t *scopes = json_pack("[s,i,s]", "read:roles", 7, "update:groups");
+	json_t *e;
+
+	(void)state;
+	assert_true(gr_api_has_scope(scopes, "read:roles"));
+	assert_true(gr_api_has_scope(scopes, "update:groups"));
+	assert_false(gr_api_has_scope(scopes, "read:role"));
+	assert_false(gr_api_has_scope(scopes, "create:roles"));
+	assert_false(gr_api_has_scope(NULL, "read:roles"));
+	json_decref(scopes);
+
+	e = gr_api_error_body(403, "insufficient_scope", "Insufficient scope");
+	assert_int_equal(json_integer_value(json_object_get(e, "statusCode")), 403);
+	assert_string_equal(json_string_value(json_object_get(e, "error")), "Forbidden");
+	assert_string_equal(json_string_value(json_object_get(e, "message")), "Insufficient scope");
+	assert_string_equal(json_string_value(json_object_get(e, "errorCode")), "insufficient_scope");
+	json_decref(e);
+	e = gr_api_error_body(503, NULL, "later");
+	assert_null(json_object_get(e, "errorCode"));
+	assert_string_equal(json_string_value(json_object_get(e, "error")), "Service Unavailable");
+	json_decref(e);
+}
+
+struct fx {
+	struct tu_env env;
+	struct gr_store *st;
+	struct gr_err err;
+};
+
+static int fx_setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	tu_fake_host_groups();
+	tu_setup(&fx->env, NULL);
+	fx->st = tu_open(&fx->env);
+	*state = fx;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	gr_store_close(fx->st);
+	tu_teardown(&fx->env);
+	tu_host_groups_reset();
+	free(fx);
+	return 0;
+}
+
+static void test_roles_per_group_limit(void **state)
+{
+	struct fx *fx = *state;
+	const char *slugs[GR_GROUP_ROLES_MAX + 1];
+	char names[GR_GROUP_ROLES_MAX + 1][16], body[64];
+	json_t *group, *scopes = json_pack("[s]", "create:group_roles"), *mapped = NULL;
+	struct gr_api_reply reply = { 0 };
+	struct gr_api_request rq = { .method = "POST", .path = "groups/corp:g1/roles",
+				     .body = body, .scopes = scopes };
+	uint64_t gen, gen2;
+	size_t i;
+
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	tu_assert_ok(gr_dir_create(fx->st, "corp", &fx->err), &fx->err);
+	group = tu_group("g1", "Engineering", NULL, 0);
+	tu_assert_ok(gr_group_put(fx->st, "corp", group, 0, &fx->err), &fx->err);
+	json_decref(group);
+	for (i = 0; i <= GR_GROUP_ROLES_MAX; i++) {
+		snprintf(names[i], sizeof(names[i]), "r%zu", i);
+		slugs[i] = names[i];
+		tu_role(fx->st, names[i], 0);
+	}
+	/* The CLI's path: the whole list at once is refused, saying which limit. */
+	tu_assert_fails(gr_group_roles_change(fx->st, NULL, "corp", "g1", slugs,
+					      GR_GROUP_ROLES_MAX + 1, true, &fx->err),
+			&fx->err, -GR_E_INVALID, "at most 100");
+	tu_assert_ok(gr_group_roles_change(fx->st, NULL, "corp", "g1", slugs, GR_GROUP_ROLES_MAX,
+					   true, &fx->err), &fx->err);
+	tu_commit(fx->st);
+
+	/* The API's: one more is a 400 naming the limit, and nothing is written. */
+	tu_assert_ok(gr_store_generation(fx->st, &gen, &fx->err), &fx->err);
+	snprintf(body, sizeof(body), "{\"roles\":[\"r%d\"]}", GR_GROUP_ROLES_MAX);
+	rq.len = strlen(body);
+	assert_int_equal(gr_api_serve(fx->st, &rq, &reply), 0);
+	assert_int_equal(reply.status, 400);
+	assert_non_null(strstr(json_string_value(json_object_get(reply.body, "message")),
+			       "a group holds at most 100"));
+	assert_false(reply.changed);
+	gr_api_reply_clear(&reply);
+	tu_assert_ok(gr_store_generation(fx->st, &gen2, &fx->err), &fx->err);
+	assert_int_equal(gen, gen2);
+	tu_assert_ok(gr_group_roles_get(fx->st, NULL, "corp", "g1", &mapped, &fx->err), &fx->err);
+	assert_int_equal(json_array_size(mapped), GR_GROUP_ROLES_MAX);
+	json_decref(mapped);
+
+	/* A role already held is no addition: 204, and still nothing written. */
+	snprintf(body, sizeof(body), "{\"roles\":[\"r0\"]}");
+	rq.len = strlen(body);
+	assert_int_equal(gr_api_serve(fx->st, &rq, &reply), 0);
+	assert_int_equal(reply.status, 204);
+	assert_null(reply.body);
+	assert_false(reply.changed);
+	tu_assert_ok(gr_store_generation(fx->st, &gen2, &fx->err), &fx->err);
+	assert_int_equal(gen, gen2);
+	json_decref(scopes);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_role_slug),
+		cmocka_unit_test(test_group_id),
+		cmocka_unit_test(test_scopes_and_errors),
+		cmocka_unit_test_setup_teardown(test_roles_per_group_limit, fx_setup, fx_teardown),
+	};
+
+	return cmocka_run_group_tests_name("api", tests, NULL, NULL);
+}
