@@ -1304,23 +1304,6 @@ static int cmd_user_list(struct ctl *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static json_t *provenance_json(const struct gr_provenance *p)
-{
-	json_t *v = json_pack("{s:s}", "source", gr_source_name(p->kind));
-
-	if (p->detail)
-		json_object_set_new(v, p->kind == GR_SRC_GROUP || p->kind == GR_SRC_ORG_GROUP ? "group"
-				       : p->kind == GR_SRC_ATTRIBUTE ? "value"
-								    : "resource",
-				    json_string(p->detail));
-	if (p->context)
-		json_object_set_new(v, p->kind == GR_SRC_ORG_GROUP ? "organization" : "attribute",
-				    json_string(p->context));
-	if (p->kind == GR_SRC_ASSIGNMENT)
-		json_object_set_new(v, "expires", json_integer(p->expires));
-	return v;
-}
-
 static void print_provenance(const struct gr_provenance *p)
 {
 	char tbuf[64];
@@ -1385,7 +1368,7 @@ static int cmd_user_show(struct ctl *c, int argc, char **argv)
 		json_t *prov = json_array();
 
 		for (j = 0; j < res.roles[i].n_prov; j++)
-			json_array_append_new(prov, provenance_json(&res.roles[i].prov[j]));
+			json_array_append_new(prov, gr_provenance_json(&res.roles[i].prov[j]));
 		json_array_append_new(roles, json_pack("{s:s,s:s,s:I,s:o}", "slug", res.roles[i].slug,
 			"unix_group", idx >= 0 ? catalog[idx].unix_group : "",
 			"gid", (json_int_t)(idx >= 0 ? catalog[idx].gid : 0), "from", prov));
