@@ -80,7 +80,7 @@ const char *gr_facts_dir(const struct gr_facts *f);
 
 /*
  * Why a role was granted, as JSON (new reference): {"source": group |
- * organization_group | attribute | default | assignment, and "group",
+ * organization | attribute | default | assignment (gr_source_name), and "group",
  * "organization", "attribute", "value", "resource", "expires" as they
  * apply}.  grouprolectl user show --json and the API's effective roles.
  */
