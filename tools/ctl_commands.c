@@ -662,33 +662,19 @@ struct group_row {
 static int cmd_group_list(struct ctl *c, int argc, char **argv)
 {
 	struct gr_err err;
-	json_t *groups = NULL, *arr = json_array(), *v;
-	char prefix[GR_KEY_MAX];
-	const char **keys;
-	size_t n, i;
+	json_t *groups = NULL, *arr = json_array(), *v, *g;
+	size_t i;
 
 	gr_err_clear(&err);
-	if (c->opt_directory && gr_dir_check(c->st, c->opt_directory, &err) < 0) {
+	if (gr_group_list(c->st, c->opt_directory, &groups, &err) < 0) {
 		json_decref(arr);
 		return FAIL(c, &err);
 	}
-	snprintf(prefix, sizeof(prefix), "group/%s%s", c->opt_directory ? c->opt_directory : "",
-		 c->opt_directory ? "/" : "");
-	if (collect(c, prefix, true, &groups, &err) < 0) {
-		json_decref(arr);
-		return FAIL(c, &err);
-	}
-	keys = sorted_keys(groups, &n);
-	for (i = 0; keys && i < n; i++) {
-		char dir[GR_NAME_MAX + 1];
-		const char *rest = keys[i] + 6, *slash = strchr(rest, '/');
-		json_t *g = json_object_get(groups, keys[i]), *members = NULL, *roles = NULL;
+	json_array_foreach(groups, i, g) {
+		const char *dir = json_string_value(json_object_get(g, "directory"));
 		const char *id = json_string_value(json_object_get(g, "id"));
+		json_t *members = NULL, *roles = NULL;
 
-		if (!slash || !id || (size_t)(slash - rest) >= sizeof(dir))
-			continue;
-		memcpy(dir, rest, (size_t)(slash - rest));
-		dir[slash - rest] = '\0';
 		gr_group_members(c->st, dir, id, &members, NULL);
 		gr_group_roles_get(c->st, NULL, dir, id, &roles, NULL);
 		json_array_append_new(arr, json_pack("{s:s,s:s,s:O,s:I,s:o}", "directory", dir,
@@ -715,7 +701,6 @@ static int cmd_group_list(struct ctl *c, int argc, char **argv)
 			printf("%s\n", json_array_size(roles) ? "" : "-");
 		}
 	}
-	free(keys);
 	json_decref(groups);
 	json_decref(arr);
 	return EXIT_OK;
@@ -1304,23 +1289,6 @@ static int cmd_user_list(struct ctl *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static json_t *provenance_json(const struct gr_provenance *p)
-{
-	json_t *v = json_pack("{s:s}", "source", gr_source_name(p->kind));
-
-	if (p->detail)
-		json_object_set_new(v, p->kind == GR_SRC_GROUP || p->kind == GR_SRC_ORG_GROUP ? "group"
-				       : p->kind == GR_SRC_ATTRIBUTE ? "value"
-								    : "resource",
-				    json_string(p->detail));
-	if (p->context)
-		json_object_set_new(v, p->kind == GR_SRC_ORG_GROUP ? "organization" : "attribute",
-				    json_string(p->context));
-	if (p->kind == GR_SRC_ASSIGNMENT)
-		json_object_set_new(v, "expires", json_integer(p->expires));
-	return v;
-}
-
 static void print_provenance(const struct gr_provenance *p)
 {
 	char tbuf[64];
@@ -1385,7 +1353,7 @@ static int cmd_user_show(struct ctl *c, int argc, char **argv)
 		json_t *prov = json_array();
 
 		for (j = 0; j < res.roles[i].n_prov; j++)
-			json_array_append_new(prov, provenance_json(&res.roles[i].prov[j]));
+			json_array_append_new(prov, gr_provenance_json(&res.roles[i].prov[j]));
 		json_array_append_new(roles, json_pack("{s:s,s:s,s:I,s:o}", "slug", res.roles[i].slug,
 			"unix_group", idx >= 0 ? catalog[idx].unix_group : "",
 			"gid", (json_int_t)(idx >= 0 ? catalog[idx].gid : 0), "from", prov));

@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "core/names.h"
+#include "resolve/facts.h"
 #include "store/roles.h"
 
 /* One request being answered. */
@@ -175,12 +176,54 @@ static long parse_count(const char *s, long max)
 	return v;
 }
 
+/* The id of list item V ({"id": ...}), "" when it has none. */
+static const char *item_id(const json_t *v)
+{
+	const char *id = json_string_value(json_object_get(v, "id"));
+
+	return id ? id : "";
+}
+
+static int answer_cursor(struct req *q, json_t *items, const char *key)
+{
+	const struct gr_api_request *rq = q->rq;
+	long take = GR_API_DEFAULT_TAKE;
+	size_t total = json_array_size(items), i;
+	json_t *out, *arr = json_array();
+
+	if (rq->page || rq->per_page || rq->include_totals ||
+	    (rq->take && (take = parse_count(rq->take, GR_API_MAX_PER_PAGE)) < 1)) {
+		json_decref(items);
+		json_decref(arr);
+		return fail(q, 400, "invalid_query_string",
+			    "Query validation error: 'take' must be a number from 1 to %d, and "
+			    "from/take do not mix with page, per_page or include_totals",
+			    GR_API_MAX_PER_PAGE);
+	}
+	for (i = 0; rq->from && i < total && strcmp(item_id(json_array_get(items, i)), rq->from) < 0;
+	     i++)
+		;
+	for (; arr && i < total && json_array_size(arr) < (size_t)take; i++)
+		json_array_append(arr, json_array_get(items, i));
+	out = arr ? json_pack("{s:o}", key, arr) : NULL;
+	if (out && i < total)
+		json_object_set_new(out, "next", json_string(item_id(json_array_get(items, i))));
+	json_decref(items);
+	if (!out)
+		return fail(q, 503, NULL, "out of memory");
+	ok(q, 200, out);
+	return 0;
+}
+
 /*
  * Answer ITEMS (taken) as Auth0 pages them: the whole array when no page
  * was asked for, else page (from 0) of per_page; include_totals wraps it in
- * {KEY: [...], "start", "limit", "total"}.
+ * {KEY: [...], "start", "limit", "total"}.  With CURSOR (lists whose items
+ * have string ids, in the order of those ids), from/take page instead:
+ * {KEY: [up to take items whose id is from or after], "next": the id after
+ * them, absent at the end}.
  */
-static int answer_page(struct req *q, json_t *items, const char *key)
+static int answer_page(struct req *q, json_t *items, const char *key, bool cursor)
 {
 	const struct gr_api_request *rq = q->rq;
 	size_t total = json_array_size(items), start = 0, limit = total, i;
@@ -188,6 +231,13 @@ static int answer_page(struct req *q, json_t *items, const char *key)
 	long page = 0, per_page = GR_API_MAX_PER_PAGE;
 	json_t *out;
 
+	if (cursor && (rq->from || rq->take))
+		return answer_cursor(q, items, key);
+	if (rq->from || rq->take) {
+		json_decref(items);
+		return fail(q, 400, "invalid_query_string",
+			    "Query validation error: 'from' and 'take' are not accepted here");
+	}
 	if (rq->include_totals && !totals && strcmp(rq->include_totals, "false")) {
 		json_decref(items);
 		return fail(q, 400, "invalid_query_string",
@@ -349,7 +399,7 @@ static int roles_list(struct req *q)
 	free(roles);
 	if (!arr)
 		return fail(q, 503, NULL, "out of memory");
-	return answer_page(q, arr, "roles");
+	return answer_page(q, arr, "roles", false);
 }
 
 static int role_create(struct req *q)
@@ -440,24 +490,203 @@ static int role_delete(struct req *q)
 	return 0;
 }
 
-/* ---- group roles ---- */
+/* ---- groups ---- */
+
+/* Auth0's group: {"id": "DIR:GID", "name", "external_id" when set, "connection_id": DIR}. */
+static json_t *group_json(const char *dir, const char *gid, const json_t *g)
+{
+	const json_t *ext = json_object_get(g, "externalId");
+	char id[GR_NAME_MAX + 300];
+	json_t *v;
+
+	snprintf(id, sizeof(id), "%s:%s", dir, gid);
+	v = json_pack("{s:s,s:O?,s:s}", "id", id, "name", json_object_get(g, "displayName"),
+		      "connection_id", dir);
+	if (v && json_is_string(ext))
+		json_object_set(v, "external_id", (json_t *)ext);
+	return v;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(item_id(*(json_t *const *)a), item_id(*(json_t *const *)b));
+}
+
+/* ARR (taken) sorted by "id", the order lists are paged in; NULL when out of memory. */
+static json_t *sorted_by_id(json_t *arr)
+{
+	size_t n = json_array_size(arr), i;
+	json_t **v = malloc((n ? n : 1) * sizeof(*v)), *out = json_array();
+
+	if (!v || !out) {
+		free(v);
+		json_decref(out);
+		json_decref(arr);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(arr, i);
+	qsort(v, n, sizeof(*v), id_cmp);
+	for (i = 0; i < n; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	json_decref(arr);
+	return out;
+}
+
+/*
+ * Rows [{"directory", "id"}] (taken) as Auth0 groups (each read from the
+ * store; a group gone since is left out), sorted by id, and answered as a
+ * page of KEY.
+ */
+static int answer_groups(struct req *q, json_t *rows, bool cursor)
+{
+	struct gr_err err = { 0 };
+	json_t *arr = json_array(), *row;
+	size_t i;
+	int r = 0;
+
+	json_array_foreach(rows, i, row) {
+		const char *dir = json_string_value(json_object_get(row, "directory"));
+		const char *gid = json_string_value(json_object_get(row, "id"));
+		json_t *g = NULL;
+
+		r = gr_group_get(q->st, dir, gid, &g, &err);
+		if (r == -GR_E_NOTFOUND) {
+			r = 0;
+			continue;
+		}
+		if (r < 0)
+			break;
+		json_array_append_new(arr, group_json(dir, gid, g));
+		json_decref(g);
+	}
+	json_decref(rows);
+	if (r < 0) {
+		json_decref(arr);
+		return store_fail(q, r, &err);
+	}
+	if (!arr || !(arr = sorted_by_id(arr)))
+		return fail(q, 503, NULL, "out of memory");
+	return answer_page(q, arr, "groups", cursor);
+}
+
+/*
+ * The group of API id ID into REF (and its record into *G when G is not
+ * NULL); 1, 0 when answered (404), negative on store failure.
+ */
+static int lookup_group(struct req *q, const char *id, struct gr_ref *ref, json_t **g)
+{
+	struct gr_err err = { 0 };
+	json_t *rec = NULL;
+	int r;
+
+	if (gr_api_group_id(id, ref) < 0)
+		return fail(q, 404, "inexistent_group",
+			    "The group '%.100s' does not exist (a group id is DIRECTORY:ID).", id);
+	r = gr_group_get(q->st, ref->dir, ref->id, &rec, &err);
+	if (r == -GR_E_NOTFOUND || r == -GR_E_INVALID)
+		return fail(q, 404, "inexistent_group", "The group '%.100s' does not exist.", id);
+	if (r < 0)
+		return store_fail(q, r, &err);
+	if (g)
+		*g = rec;
+	else
+		json_decref(rec);
+	return 1;
+}
+
+static int groups_list(struct req *q)
+{
+	const struct gr_api_request *rq = q->rq;
+	const char *dir = rq->connection_id;
+	struct gr_err err = { 0 };
+	json_t *rows = NULL, *keep, *row;
+	size_t i;
+	int r;
+
+	if (dir && !gr_valid_slug(dir))
+		return answer_page(q, json_array(), "groups", true); /* no such connection */
+	r = gr_group_list(q->st, dir, &rows, &err);
+	if (r == -GR_E_NOTFOUND && dir)
+		return answer_page(q, json_array(), "groups", true);
+	if (r < 0)
+		return store_fail(q, r, &err);
+	keep = json_array();
+	json_array_foreach(rows, i, row) {
+		const char *name = json_string_value(json_object_get(row, "displayName"));
+		const char *ext = json_string_value(json_object_get(row, "externalId"));
+
+		if (rq->name && (!name || strcasecmp(name, rq->name)))
+			continue;
+		if (rq->external_id && (!ext || strcmp(ext, rq->external_id)))
+			continue;
+		json_array_append(keep, row);
+	}
+	json_decref(rows);
+	if (!keep)
+		return fail(q, 503, NULL, "out of memory");
+	return answer_groups(q, keep, true);
+}
+
+static int group_get(struct req *q)
+{
+	struct gr_ref ref;
+	json_t *g = NULL;
+	int r = lookup_group(q, q->id, &ref, &g);
+
+	if (r > 0)
+		ok(q, 200, group_json(ref.dir, ref.id, g));
+	json_decref(g);
+	return r < 0 ? r : 0;
+}
+
+/* Auth0's member: {"id": "DIR:UID", "member_type": "user", "type": "connection", "connection_id"}. */
+static int answer_members(struct req *q, const char *dir, const json_t *uids, const char *key)
+{
+	char id[GR_NAME_MAX + 300];
+	json_t *arr = json_array(), *s;
+	size_t i;
+
+	json_array_foreach(uids, i, s) {
+		snprintf(id, sizeof(id), "%s:%s", dir, json_string_value(s));
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s}", "id", id, "member_type",
+						     "user", "type", "connection", "connection_id",
+						     dir));
+	}
+	if (!arr || !(arr = sorted_by_id(arr)))
+		return fail(q, 503, NULL, "out of memory");
+	return answer_page(q, arr, key, true);
+}
+
+static int group_members(struct req *q)
+{
+	struct gr_err err = { 0 };
+	struct gr_ref ref;
+	json_t *uids = NULL;
+	int r = lookup_group(q, q->id, &ref, NULL);
+
+	if (r <= 0)
+		return r;
+	if ((r = gr_group_members(q->st, ref.dir, ref.id, &uids, &err)) < 0)
+		return store_fail(q, r, &err);
+	r = answer_members(q, ref.dir, uids, "members");
+	json_decref(uids);
+	return r;
+}
+
+/* ---- group roles, and the reverse: a role's groups ---- */
 
 /* The path's group into REF, and its mapped slugs; 1, 0 when answered, negative on failure. */
 static int find_group(struct req *q, struct gr_ref *ref, json_t **mapped)
 {
 	struct gr_err err = { 0 };
-	json_t *g = NULL;
 	int r;
 
 	*mapped = NULL;
-	if (gr_api_group_id(q->id, ref) < 0)
-		return fail(q, 404, "inexistent_group",
-			    "The group does not exist (a group id is DIRECTORY:ID).");
-	r = gr_group_get(q->st, ref->dir, ref->id, &g, &err);
-	json_decref(g);
-	if (r == -GR_E_NOTFOUND || r == -GR_E_INVALID)
-		return fail(q, 404, "inexistent_group", "The group does not exist.");
-	if (r < 0 || (r = gr_group_roles_get(q->st, NULL, ref->dir, ref->id, mapped, &err)) < 0)
+	if ((r = lookup_group(q, q->id, ref, NULL)) <= 0)
+		return r;
+	if ((r = gr_group_roles_get(q->st, NULL, ref->dir, ref->id, mapped, &err)) < 0)
 		return store_fail(q, r, &err);
 	return 1;
 }
@@ -488,84 +717,261 @@ static int group_roles_list(struct req *q)
 	json_decref(mapped);
 	if (!arr)
 		return fail(q, 503, NULL, "out of memory");
-	return answer_page(q, arr, "roles");
+	return answer_page(q, arr, "roles", false);
+}
+
+static int role_groups_list(struct req *q)
+{
+	struct gr_err err = { 0 };
+	struct gr_role role;
+	json_t *rows = NULL;
+	int r = find_role(q, &role);
+
+	if (r <= 0)
+		return r;
+	if ((r = gr_role_groups(q->st, role.slug, &rows, &err)) < 0)
+		return store_fail(q, r, &err);
+	return answer_groups(q, rows, false);
 }
 
 /*
- * POST (ADD) or DELETE: every role of the body, checked before anything is
- * written; a request that would change nothing writes nothing.
+ * The body's KEY: an array of 1..MAX strings into OUT (borrowed from the
+ * body) and *N; 1 when usable, 0 when answered.
  */
-static int group_roles_change(struct req *q, bool add)
+static int body_list(struct req *q, const char *key, const char **out, size_t max, size_t *n)
 {
-	static const char *const fields[] = { "roles", NULL };
-	const char *slugs[GR_API_MAX_ROLES_PER_REQUEST];
-	struct gr_err err = { 0 };
-	struct gr_role role;
-	struct gr_ref ref;
-	json_t *list, *mapped = NULL, *s;
-	bool change = false;
-	size_t i, n;
-	int r;
+	const char *const fields[] = { key, NULL };
+	json_t *list, *s;
+	size_t i;
 
 	if (!parse_body(q, fields))
 		return 0;
-	list = json_object_get(q->body, "roles");
+	list = json_object_get(q->body, key);
 	if (!json_is_array(list))
 		return fail(q, 400, "invalid_body", list
-			    ? "Payload validation error: 'Expected type array but found another type' on property roles."
-			    : "Payload validation error: 'Missing required property: roles'.");
-	n = json_array_size(list);
-	if (n == 0 || n > GR_API_MAX_ROLES_PER_REQUEST)
+			    ? "Payload validation error: 'Expected type array but found another type' on property %s."
+			    : "Payload validation error: 'Missing required property: %s'.", key);
+	*n = json_array_size(list);
+	if (*n == 0 || *n > max)
 		return fail(q, 400, "invalid_body",
-			    "Payload validation error: 'roles' must name 1 to %d roles (the limit of roles per group).",
-			    GR_API_MAX_ROLES_PER_REQUEST);
+			    "Payload validation error: '%s' must name 1 to %zu %s.", key, max,
+			    !strcmp(key, "roles") ? "roles (the limit of roles per group)" : key);
 	json_array_foreach(list, i, s) {
 		if (!json_is_string(s))
 			return fail(q, 400, "invalid_body",
-				    "Payload validation error: 'Expected type string' on roles[%zu].", i);
-		slugs[i] = json_string_value(s);
+				    "Payload validation error: 'Expected type string' on %s[%zu].", key, i);
+		out[i] = json_string_value(s);
 	}
-	if ((r = gr_store_begin(q->st, &err)) < 0)
-		return store_fail(q, r, &err);
-	if ((r = find_group(q, &ref, &mapped)) <= 0)
-		goto cancel;
+	return 1;
+}
+
+/* Check every role of SLUGS; 1, 0 when answered (404), negative on store failure. */
+static int check_roles(struct req *q, const char *const *slugs, size_t n)
+{
+	struct gr_err err = { 0 };
+	struct gr_role role;
+	size_t i;
+	int r;
+
 	for (i = 0; i < n; i++) {
 		r = gr_role_get(q->st, slugs[i], &role, &err);
-		if (r == -GR_E_NOTFOUND || r == -GR_E_INVALID) {
-			r = fail(q, 404, "inexistent_role", "The role '%.100s' does not exist.", slugs[i]);
+		if (r == -GR_E_NOTFOUND || r == -GR_E_INVALID)
+			return fail(q, 404, "inexistent_role", "The role '%.100s' does not exist.",
+				    slugs[i]);
+		if (r < 0)
+			return store_fail(q, r, &err);
+	}
+	return 1;
+}
+
+/*
+ * Map (ADD) or unmap every role of SLUGS on every group of GIDS (API ids),
+ * tenant-wide, in one transaction: every group and role is checked before
+ * anything is written (ROLES_FIRST: the roles first, so that the path's
+ * unknown role is named before the body's groups), an unknown one is 404 and
+ * nothing changes, and a request that would change nothing writes nothing.
+ * POST and DELETE of both /groups/{id}/roles and /roles/{id}/groups.
+ */
+static int mappings_change(struct req *q, const char *const *gids, size_t ng,
+			   const char *const *slugs, size_t ns, bool add, bool roles_first)
+{
+	struct gr_ref *refs = calloc(ng, sizeof(*refs));
+	struct gr_err err = { 0 };
+	json_t *mapped;
+	bool change = false;
+	size_t i, j;
+	int r;
+
+	if (!refs)
+		return fail(q, 503, NULL, "out of memory");
+	if ((r = gr_store_begin(q->st, &err)) < 0) {
+		free(refs);
+		return store_fail(q, r, &err);
+	}
+	if (roles_first && (r = check_roles(q, slugs, ns)) <= 0)
+		goto cancel;
+	for (i = 0; i < ng; i++)
+		if ((r = lookup_group(q, gids[i], &refs[i], NULL)) <= 0)
 			goto cancel;
-		}
+	if (!roles_first && (r = check_roles(q, slugs, ns)) <= 0)
+		goto cancel;
+	for (i = 0; i < ng && !change; i++) {
+		r = gr_group_roles_get(q->st, NULL, refs[i].dir, refs[i].id, &mapped, &err);
 		if (r < 0) {
 			r = store_fail(q, r, &err);
 			goto cancel;
 		}
-		if (gr_json_array_has(mapped, slugs[i]) != add)
-			change = true;
+		for (j = 0; j < ns; j++)
+			if (gr_json_array_has(mapped, slugs[j]) != add)
+				change = true;
+		json_decref(mapped);
 	}
-	json_decref(mapped);
-	mapped = NULL;
+	r = 0;
+	for (i = 0; change && i < ng && r >= 0; i++)
+		r = gr_group_roles_change(q->st, NULL, refs[i].dir, refs[i].id, slugs, ns, add, &err);
+	free(refs);
 	if (!change) {
 		gr_store_cancel(q->st);
-		ok(q, 204, NULL);
-		return 0;
-	}
-	r = gr_group_roles_change(q->st, NULL, ref.dir, ref.id, slugs, n, add, &err);
-	if ((r = finish(q, r, &err)) <= 0)
+	} else if ((r = finish(q, r, &err)) <= 0) {
 		return r;
+	}
 	ok(q, 204, NULL);
 	return 0;
 cancel:
-	json_decref(mapped);
+	free(refs);
 	gr_store_cancel(q->st);
 	return r < 0 ? r : 0;
 }
 
+static int group_roles_change(struct req *q, bool add)
+{
+	const char *slugs[GR_API_MAX_ROLES_PER_REQUEST];
+	const char *gid = q->id;
+	size_t n;
+
+	if (!body_list(q, "roles", slugs, GR_API_MAX_ROLES_PER_REQUEST, &n))
+		return 0;
+	return mappings_change(q, &gid, 1, slugs, n, add, false);
+}
+
+static int role_groups_change(struct req *q, bool add)
+{
+	const char *gids[GR_API_MAX_GROUPS_PER_REQUEST];
+	const char *slug = q->id;
+	size_t n;
+
+	if (!body_list(q, "groups", gids, GR_API_MAX_GROUPS_PER_REQUEST, &n))
+		return 0;
+	return mappings_change(q, gids, n, &slug, 1, add, true);
+}
+
 static int group_roles_add(struct req *q) { return group_roles_change(q, true); }
 static int group_roles_remove(struct req *q) { return group_roles_change(q, false); }
+static int role_groups_add(struct req *q) { return role_groups_change(q, true); }
+static int role_groups_remove(struct req *q) { return role_groups_change(q, false); }
+
+/* ---- users ---- */
+
+/* The path's user into REF and its record into *U; 1, 0 when answered (404), negative on failure. */
+static int find_user(struct req *q, struct gr_ref *ref, json_t **u)
+{
+	struct gr_err err = { 0 };
+	int r;
+
+	*u = NULL;
+	if (gr_api_group_id(q->id, ref) < 0)
+		return fail(q, 404, "inexistent_user",
+			    "The user does not exist (a user id is DIRECTORY:ID).");
+	r = gr_user_get(q->st, ref->dir, ref->id, u, &err);
+	if (r == -GR_E_NOTFOUND || r == -GR_E_INVALID)
+		return fail(q, 404, "inexistent_user", "The user does not exist.");
+	if (r < 0)
+		return store_fail(q, r, &err);
+	return 1;
+}
+
+static int user_groups(struct req *q)
+{
+	struct gr_ref ref;
+	json_t *u, *rows, *s;
+	size_t i;
+	int r = find_user(q, &ref, &u);
+
+	if (r <= 0)
+		return r;
+	rows = json_array();
+	json_array_foreach(json_object_get(u, "groups"), i, s)
+		if (json_is_string(s))
+			json_array_append_new(rows, json_pack("{s:s,s:O}", "directory", ref.dir,
+							      "id", s));
+	json_decref(u);
+	if (!rows)
+		return fail(q, 503, NULL, "out of memory");
+	return answer_groups(q, rows, true);
+}
+
+/*
+ * The roles this host grants the user, as grouprolectl user show resolves
+ * them: each an Auth0 role with its "sources" (gr_provenance_json), in slug
+ * order.
+ */
+static int user_effective_roles(struct req *q)
+{
+	struct gr_err err = { 0 };
+	struct gr_context *ctx = NULL;
+	struct gr_facts *f = NULL;
+	struct gr_resolution res;
+	const struct gr_role *catalog;
+	struct gr_ref ref;
+	json_t *u, *arr;
+	size_t i, j, n_catalog = 0;
+	int r = find_user(q, &ref, &u);
+
+	if (r <= 0)
+		return r;
+	json_decref(u);
+	memset(&res, 0, sizeof(res));
+	if ((r = gr_context_load(q->st, &ctx, &err)) < 0 ||
+	    (r = gr_facts_load(q->st, ctx, ref.dir, ref.id, &f, &err)) < 0) {
+		gr_context_free(ctx);
+		return r == -GR_E_NOTFOUND ? fail(q, 404, "inexistent_user", "The user does not exist.")
+					   : store_fail(q, r, &err);
+	}
+	if (gr_resolve(gr_facts_input(f), &res) < 0) {
+		gr_facts_free(f);
+		gr_context_free(ctx);
+		return fail(q, 503, NULL, "out of memory");
+	}
+	catalog = gr_context_roles(ctx, &n_catalog);
+	arr = json_array();
+	for (i = 0; arr && i < res.n_roles; i++) {
+		long idx = gr_context_role_index(ctx, res.roles[i].slug);
+		json_t *role, *sources = json_array();
+
+		if (idx < 0 || (size_t)idx >= n_catalog) {
+			json_decref(sources);
+			continue; /* resolution keeps catalog roles only */
+		}
+		role = role_json(&catalog[idx]);
+		for (j = 0; j < res.roles[i].n_prov; j++)
+			json_array_append_new(sources, gr_provenance_json(&res.roles[i].prov[j]));
+		json_object_set_new(role, "sources", sources);
+		json_array_append_new(arr, role);
+	}
+	gr_resolution_free(&res);
+	gr_facts_free(f);
+	gr_context_free(ctx);
+	if (!arr)
+		return fail(q, 503, NULL, "out of memory");
+	return answer_page(q, arr, "roles", false);
+}
 
 /* ---- dispatch ---- */
 
-enum path_kind { P_ROLES, P_ROLE, P_GROUP_ROLES };
+enum path_kind {
+	P_ROLES, P_ROLE, P_ROLE_GROUPS, P_GROUPS, P_GROUP, P_GROUP_ROLES, P_GROUP_MEMBERS,
+	P_USER_GROUPS, P_USER_ROLES,
+};
 
 struct route {
 	enum path_kind kind;
@@ -580,42 +986,70 @@ static const struct route routes[] = {
 	{ P_ROLE, "GET", "read:roles", NULL, role_get },
 	{ P_ROLE, "PATCH", "update:roles", NULL, role_update },
 	{ P_ROLE, "DELETE", "delete:roles", NULL, role_delete },
+	{ P_ROLE_GROUPS, "GET", "read:group_roles", NULL, role_groups_list },
+	{ P_ROLE_GROUPS, "POST", "create:group_roles", "update:groups", role_groups_add },
+	{ P_ROLE_GROUPS, "DELETE", "delete:group_roles", "update:groups", role_groups_remove },
+	{ P_GROUPS, "GET", "read:groups", NULL, groups_list },
+	{ P_GROUP, "GET", "read:groups", NULL, group_get },
 	{ P_GROUP_ROLES, "GET", "read:group_roles", NULL, group_roles_list },
 	{ P_GROUP_ROLES, "POST", "create:group_roles", "update:groups", group_roles_add },
 	{ P_GROUP_ROLES, "DELETE", "delete:group_roles", "update:groups", group_roles_remove },
+	{ P_GROUP_MEMBERS, "GET", "read:group_members", NULL, group_members },
+	{ P_USER_GROUPS, "GET", "read:users", NULL, user_groups },
+	{ P_USER_ROLES, "GET", "read:users", NULL, user_effective_roles },
 };
 
 static const char *const allow[] = {
 	[P_ROLES] = "GET, POST",
 	[P_ROLE] = "GET, PATCH, DELETE",
+	[P_ROLE_GROUPS] = "GET, POST, DELETE",
+	[P_GROUPS] = "GET",
+	[P_GROUP] = "GET",
 	[P_GROUP_ROLES] = "GET, POST, DELETE",
+	[P_GROUP_MEMBERS] = "GET",
+	[P_USER_GROUPS] = "GET",
+	[P_USER_ROLES] = "GET",
 };
 
-/* Which endpoint PATH is, with its {id} copied into ID (LEN bytes); -1 for none. */
+/*
+ * Which endpoint PATH is ("COLLECTION", "COLLECTION/{id}" or
+ * "COLLECTION/{id}/SUB"), with its {id} copied into ID (LEN bytes); -1 for none.
+ */
 static int classify(const char *path, char *id, size_t len)
 {
-	static const char suffix[] = "/roles";
-	size_t n, sl = strlen(suffix);
-	const char *p;
+	static const struct {
+		const char *collection, *sub; /* sub: NULL for the item, "" for the collection */
+		enum path_kind kind;
+	} paths[] = {
+		{ "roles", "", P_ROLES },          { "roles", NULL, P_ROLE },
+		{ "roles", "groups", P_ROLE_GROUPS }, { "groups", "", P_GROUPS },
+		{ "groups", NULL, P_GROUP },       { "groups", "roles", P_GROUP_ROLES },
+		{ "groups", "members", P_GROUP_MEMBERS }, { "users", "groups", P_USER_GROUPS },
+		{ "users", "effective-roles", P_USER_ROLES },
+	};
+	const char *slash = strchr(path, '/'), *p, *sub;
+	size_t cl = slash ? (size_t)(slash - path) : strlen(path), n, i;
 
-	if (!strcmp(path, "roles"))
-		return P_ROLES;
-	if (!strncmp(path, "roles/", 6)) {
-		p = path + 6;
-		n = strlen(p);
-		if (n == 0 || n >= len || strchr(p, '/'))
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (strlen(paths[i].collection) != cl || strncmp(path, paths[i].collection, cl))
+			continue;
+		if (!slash) {
+			if (paths[i].sub && !paths[i].sub[0])
+				return paths[i].kind;
+			continue;
+		}
+		if (paths[i].sub && !paths[i].sub[0])
+			continue;
+		p = slash + 1;
+		sub = strchr(p, '/');
+		n = sub ? (size_t)(sub - p) : strlen(p);
+		if (n == 0 || n >= len)
 			return -1;
-		memcpy(id, p, n + 1);
-		return P_ROLE;
-	}
-	if (!strncmp(path, "groups/", 7)) {
-		p = path + 7;
-		n = strlen(p);
-		if (n <= sl || strcmp(p + n - sl, suffix) || n - sl >= len)
-			return -1;
-		memcpy(id, p, n - sl);
-		id[n - sl] = '\0';
-		return strchr(id, '/') ? -1 : P_GROUP_ROLES;
+		if (sub ? !paths[i].sub || strcmp(sub + 1, paths[i].sub) : paths[i].sub != NULL)
+			continue;
+		memcpy(id, p, n);
+		id[n] = '\0';
+		return paths[i].kind;
 	}
 	return -1;
 }

@@ -27,6 +27,19 @@
  *   GET    groups/{id}/roles     read:group_roles  (paged like roles)
  *   POST   groups/{id}/roles     create:group_roles or update:groups  {"roles": [ID...]} -> 204
  *   DELETE groups/{id}/roles     delete:group_roles or update:groups  {"roles": [ID...]} -> 204
+ *   GET    roles/{id}/groups     read:group_roles  the groups holding the role (paged)
+ *   POST   roles/{id}/groups     create:group_roles or update:groups  {"groups": [ID...]} -> 204
+ *   DELETE roles/{id}/groups     delete:group_roles or update:groups  {"groups": [ID...]} -> 204
+ *   GET    groups                read:groups     (connection_id, name, external_id; paged,
+ *                                                 or from/take with a "next" cursor)
+ *   GET    groups/{id}           read:groups
+ *   GET    groups/{id}/members   read:group_members  (paged, or from/take)
+ *   GET    users/{id}/groups     read:users      (paged, or from/take)
+ *   GET    users/{id}/effective-roles  read:users  roles with their "sources" (paged)
+ *
+ * A user's id is "DIRECTORY:SCIM_ID" like a group's.  Lists are in a stable
+ * order: roles by id, groups and members by id ("next" is the id to start
+ * from).
  *
  * Ids: a role's id is its slug; its "name" is the display name, and the slug
  * of a new role is derived from the name (gr_api_role_slug).  A group's id is
@@ -42,8 +55,11 @@
 
 /* Most roles one POST or DELETE /groups/{id}/roles may name (= GR_GROUP_ROLES_MAX). */
 #define GR_API_MAX_ROLES_PER_REQUEST GR_GROUP_ROLES_MAX
-/* per_page is 1..GR_API_MAX_PER_PAGE, as Auth0's. */
+/* Most groups one POST or DELETE /roles/{id}/groups may name. */
+#define GR_API_MAX_GROUPS_PER_REQUEST 100
+/* per_page and take are 1..GR_API_MAX_PER_PAGE, as Auth0's; take defaults to 50. */
 #define GR_API_MAX_PER_PAGE 100
+#define GR_API_DEFAULT_TAKE 50
 
 struct gr_api_request {
 	const char *method;
@@ -53,6 +69,8 @@ struct gr_api_request {
 	const json_t *scopes;       /* the token's scope words (borrowed) */
 	/* Query arguments, NULL when absent. */
 	const char *page, *per_page, *include_totals, *name_filter;
+	const char *from, *take;                         /* cursor paging */
+	const char *connection_id, *name, *external_id;  /* GET groups filters */
 };
 
 struct gr_api_reply {

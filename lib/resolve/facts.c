@@ -679,3 +679,20 @@ int gr_facts_load_login(struct gr_store *st, const struct gr_context *ctx, const
 	*slash = '\0';
 	return gr_facts_load(st, ctx, val, slash + 1, out, err);
 }
+
+json_t *gr_provenance_json(const struct gr_provenance *p)
+{
+	json_t *v = json_pack("{s:s}", "source", gr_source_name(p->kind));
+
+	if (p->detail)
+		json_object_set_new(v, p->kind == GR_SRC_GROUP || p->kind == GR_SRC_ORG_GROUP ? "group"
+				       : p->kind == GR_SRC_ATTRIBUTE ? "value"
+								    : "resource",
+				    json_string(p->detail));
+	if (p->context)
+		json_object_set_new(v, p->kind == GR_SRC_ORG_GROUP ? "organization" : "attribute",
+				    json_string(p->context));
+	if (p->kind == GR_SRC_ASSIGNMENT)
+		json_object_set_new(v, "expires", json_integer(p->expires));
+	return v;
+}

@@ -78,4 +78,12 @@ const json_t *gr_facts_user(const struct gr_facts *f);
 const char *gr_facts_login(const struct gr_facts *f);
 const char *gr_facts_dir(const struct gr_facts *f);
 
+/*
+ * Why a role was granted, as JSON (new reference): {"source": group |
+ * organization | attribute | default | assignment (gr_source_name), and "group",
+ * "organization", "attribute", "value", "resource", "expires" as they
+ * apply}.  grouprolectl user show --json and the API's effective roles.
+ */
+json_t *gr_provenance_json(const struct gr_provenance *p);
+
 #endif

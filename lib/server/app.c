@@ -403,6 +403,11 @@ static void api(struct gr_app *app, const struct gr_http_request_view *req,
 			.per_page = gr_http_query(req, "per_page"),
 			.include_totals = gr_http_query(req, "include_totals"),
 			.name_filter = gr_http_query(req, "name_filter"),
+			.from = gr_http_query(req, "from"),
+			.take = gr_http_query(req, "take"),
+			.connection_id = gr_http_query(req, "connection_id"),
+			.name = gr_http_query(req, "name"),
+			.external_id = gr_http_query(req, "external_id"),
 		},
 	};
 	struct gr_err err = { 0 };

@@ -687,6 +687,109 @@ int gr_group_members(struct gr_store *st, const char *dir, const char *id, json_
 	return get_array(st, key, out, err);
 }
 
+static int strpcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The keys under PREFIX ("KIND/DIR/GID" or "KIND/DIR/"), sorted, each as a
+ * {"directory", "id"} object appended to OUT with FN's extra members; FN
+ * returns 1 to keep the row, 0 to skip it, negative to stop.
+ */
+static int group_keys(struct gr_store *st, const char *prefix,
+		      int (*fn)(struct gr_store *st, json_t *row, const char *key, const void *arg,
+				struct gr_err *err),
+		      const void *arg, json_t **out, struct gr_err *err)
+{
+	struct keylist kl;
+	json_t *arr = json_array();
+	size_t i;
+	int r;
+
+	*out = NULL;
+	if (!arr)
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	if ((r = keylist_collect(st, prefix, &kl, err)) < 0) {
+		json_decref(arr);
+		return r;
+	}
+	qsort(kl.keys, kl.n, sizeof(*kl.keys), strpcmp);
+	for (i = 0; r >= 0 && i < kl.n; i++) {
+		char *dir = strchr(kl.keys[i], '/'), *gid;
+		json_t *row;
+
+		if (!dir || !(gid = strchr(++dir, '/')))
+			continue;
+		row = json_pack("{s:s%,s:s}", "directory", dir, (size_t)(gid - dir), "id", gid + 1);
+		if (!row) {
+			r = gr_err_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		r = fn(st, row, kl.keys[i], arg, err);
+		if (r > 0 && json_array_append(arr, row) < 0)
+			r = gr_err_set(err, -ENOMEM, "out of memory");
+		json_decref(row);
+	}
+	keylist_free(&kl);
+	if (r < 0) {
+		json_decref(arr);
+		return r;
+	}
+	*out = arr;
+	return 0;
+}
+
+static int group_row(struct gr_store *st, json_t *row, const char *key, const void *arg,
+		     struct gr_err *err)
+{
+	json_t *g = NULL;
+	int r = gr_store_get_json(st, key, &g, err);
+
+	(void)arg;
+	if (r == -GR_E_NOTFOUND)
+		return 0;
+	if (r < 0)
+		return r;
+	json_object_set(row, "displayName", json_object_get(g, "displayName"));
+	if (json_is_string(json_object_get(g, "externalId")))
+		json_object_set(row, "externalId", json_object_get(g, "externalId"));
+	json_decref(g);
+	return 1;
+}
+
+int gr_group_list(struct gr_store *st, const char *dir, json_t **out, struct gr_err *err)
+{
+	char prefix[GR_KEY_MAX];
+	int r;
+
+	*out = NULL;
+	if (dir && (r = gr_dir_check(st, dir, err)) < 0)
+		return r;
+	if (gr_key(prefix, sizeof(prefix), "group/%s%s", dir ? dir : "", dir ? "/" : "") < 0)
+		return keyerr(err);
+	return group_keys(st, prefix, group_row, NULL, out, err);
+}
+
+static int holds_role(struct gr_store *st, json_t *row, const char *key, const void *slug,
+		      struct gr_err *err)
+{
+	json_t *roles = NULL;
+	int r = get_array(st, key, &roles, err);
+
+	(void)row;
+	if (r < 0)
+		return r;
+	r = gr_json_array_has(roles, slug) ? 1 : 0;
+	json_decref(roles);
+	return r;
+}
+
+int gr_role_groups(struct gr_store *st, const char *slug, json_t **out, struct gr_err *err)
+{
+	return group_keys(st, "troles/", holds_role, slug, out, err);
+}
+
 /* Add or remove GID in user UID's "groups" list. */
 static int user_group_link(struct gr_store *st, const char *dir, const char *uid,
 			   const char *gid, bool add, struct gr_err *err)

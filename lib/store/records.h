@@ -165,6 +165,11 @@ int gr_group_get(struct gr_store *st, const char *dir, const char *id, json_t **
 		 struct gr_err *err);
 int gr_group_members(struct gr_store *st, const char *dir, const char *id, json_t **out,
 		     struct gr_err *err);
+/*
+ * Every group of DIR (every directory when NULL), sorted by directory then
+ * id: [{"directory", "id", "displayName", "externalId" when set}].
+ */
+int gr_group_list(struct gr_store *st, const char *dir, json_t **out, struct gr_err *err);
 /* Find WHAT, a group id or displayName, optionally within DIR. */
 int gr_group_find(struct gr_store *st, const char *dir, const char *what,
 		  struct gr_ref *out, struct gr_err *err);
@@ -183,6 +188,9 @@ int gr_group_roles_change(struct gr_store *st, const char *org, const char *dir,
 /* The mapped slugs (new reference; an empty array when none). */
 int gr_group_roles_get(struct gr_store *st, const char *org, const char *dir, const char *gid,
 		       json_t **out, struct gr_err *err);
+
+/* The groups holding role SLUG tenant-wide, sorted: [{"directory", "id"}]. */
+int gr_role_groups(struct gr_store *st, const char *slug, json_t **out, struct gr_err *err);
 
 /* ---- organizations ---- */
 int gr_org_create(struct gr_store *st, const char *name, struct gr_err *err);

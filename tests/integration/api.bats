@@ -8,7 +8,7 @@ load ../module/nss_helpers
 load daemon_helpers
 
 SCIM_USER='urn:ietf:params:scim:schemas:core:2.0:User'
-ALL_SCOPES=read:roles,create:roles,update:roles,delete:roles,read:group_roles,create:group_roles,delete:group_roles
+ALL_SCOPES=read:roles,create:roles,update:roles,delete:roles,read:group_roles,create:group_roles,delete:group_roles,read:groups,read:group_members,read:users
 
 setup() {
 	setup_nss_state
@@ -36,9 +36,26 @@ make_group() {
 	[ "$STATUS" = 201 ]
 	local uid
 	uid=$(jq -r .id <<<"$BODY")
+	GROUP_USER=$uid
 	scim POST okta/Groups '{"displayName":"SRE","members":[{"value":"'"$uid"'"}]}'
 	[ "$STATUS" = 201 ]
 	GROUP=okta:$(jq -r .id <<<"$BODY")
+}
+
+# make_group2 NAME EXTERNAL_ID [DIRECTORY [TOKEN]]: another group holding alice
+# (in okta) or no one; sets GROUP2.
+make_group2() {
+	local members=
+	[ "${3:-okta}" = okta ] && members='"members":[{"value":"'"${GROUP_USER}"'"}],'
+	scim POST "${3:-okta}/Groups" '{'"$members"'"displayName":"'"$1"'","externalId":"'"$2"'"}' "${4-$OKTA_TOKEN}"
+	[ "$STATUS" = 201 ]
+	GROUP2=${3:-okta}:$(jq -r .id <<<"$BODY")
+}
+
+# The API ids of the groups grouprolectl lists (holding ROLE when given), sorted, one line.
+ctl_groups() {
+	ctl --json group list | jq -r --arg r "${1-}" \
+		'[.[] | select($r == "" or (.roles | index($r))) | "\(.directory):\(.id)"] | sort | join(",")'
 }
 
 # The roles grouprolectl shows for group SRE, one line.
@@ -247,4 +264,189 @@ mapped() {
 	[ "$STATUS" = 405 ]
 	run curl -s -m 10 -D - -o /dev/null -X PUT -H "Authorization: Bearer $API_TOKEN" "$API/roles/admin"
 	[[ "$output" == *"Allow: GET, PATCH, DELETE"* ]]
+}
+
+@test "api: a role's groups are listed, assigned and removed, all of the list or none" {
+	make_group
+	make_group2 DBA ext-dba
+	api POST roles/admin/groups '{"groups":["'"$GROUP"'","'"$GROUP2"'"]}'
+	[ "$STATUS" = 204 ]
+	[ -z "$BODY" ]
+	[ "$(mapped)" = "admin " ]
+	[ "$(ctl group roles list DBA --directory okta)" = admin ]
+	wait_group alice.nguyen role-admin
+	api GET roles/admin/groups
+	[ "$STATUS" = 200 ]
+	[ "$(jq -r '[.[].id] | join(",")' <<<"$BODY")" = "$(ctl_groups admin)" ]
+	[ "$(jq -r '[.[].id] | sort | join(",")' <<<"$BODY")" = "$(printf '%s\n' "$GROUP" "$GROUP2" | sort | paste -sd,)" ]
+	[ "$(jq -r '.[] | select(.id == "'"$GROUP2"'") | "\(.name)/\(.connection_id)/\(.external_id)"' <<<"$BODY")" = DBA/okta/ext-dba ]
+	api GET "roles/admin/groups?per_page=1&page=1&include_totals=true"
+	[ "$(jq -c '[.start, .limit, .total, (.groups | length)]' <<<"$BODY")" = '[1,1,2,1]' ]
+	api GET roles/ops/groups
+	[ "$STATUS" = 200 ]
+	[ "$BODY" = "[]" ]
+	# Repeats commit nothing.
+	gen=$(generation)
+	api POST roles/admin/groups '{"groups":["'"$GROUP"'","'"$GROUP"'"]}'
+	[ "$STATUS" = 204 ]
+	api DELETE roles/ops/groups '{"groups":["'"$GROUP"'"]}'
+	[ "$STATUS" = 204 ]
+	[ "$(generation)" = "$gen" ]
+	# An unknown group or role anywhere in the list: 404, and nothing of it applied.
+	api POST roles/ops/groups '{"groups":["'"$GROUP"'","okta:nosuch"]}'
+	[ "$STATUS" = 404 ]
+	[ "$(jq -r .errorCode <<<"$BODY")" = inexistent_group ]
+	[[ "$(jq -r .message <<<"$BODY")" == *okta:nosuch* ]]
+	api DELETE roles/admin/groups '{"groups":["'"$GROUP"'","nocolon"]}'
+	[ "$STATUS" = 404 ]
+	for verb in GET POST DELETE; do
+		api "$verb" roles/nosuch/groups '{"groups":["'"$GROUP"'"]}'
+		[ "$STATUS" = 404 ]
+		[ "$(jq -r .errorCode <<<"$BODY")" = inexistent_role ]
+	done
+	for body in '{' '{"groups":"x"}' '{"groups":[]}' '{"groups":[1]}' '{"roles":["admin"]}'; do
+		api POST roles/ops/groups "$body"
+		[ "$STATUS" = 400 ] || { echo "$body: $STATUS $BODY"; false; }
+	done
+	[ "$(generation)" = "$gen" ]
+	[ "$(mapped)" = "admin " ]
+	[ "$(ctl_groups ops)" = "" ]
+	# Scopes.
+	reader=$(ctl token create --api --scopes read:roles | tail -n 1)
+	gen=$(generation)
+	api GET roles/admin/groups "" "$reader"
+	[ "$STATUS" = 403 ]
+	[[ "$(jq -r .message <<<"$BODY")" == *read:group_roles* ]]
+	api DELETE roles/admin/groups '{"groups":["'"$GROUP"'"]}' "$reader"
+	[ "$STATUS" = 403 ]
+	[[ "$(jq -r .message <<<"$BODY")" == *delete:group_roles*update:groups* ]]
+	[ "$(generation)" = "$gen" ]
+	api DELETE roles/admin/groups '{"groups":["'"$GROUP2"'","'"$GROUP"'"]}'
+	[ "$STATUS" = 204 ]
+	[ "$(mapped)" = "" ]
+	[ "$(ctl_groups admin)" = "" ]
+	wait_group "" role-admin
+}
+
+@test "api: groups are listed across directories, filtered, paged, read, with their members" {
+	make_group
+	make_group2 DBA ext-dba
+	dba=$GROUP2
+	ctl directory create entra >/dev/null
+	entra_token=$(ctl token create --directory entra | tail -n 1)
+	stop_daemon
+	start_daemon
+	make_group2 Finance ext-fin entra "$entra_token"
+	fin=$GROUP2
+	api GET groups
+	[ "$STATUS" = 200 ]
+	[ "$(jq -r '[.[].id] | join(",")' <<<"$BODY")" = "$(ctl_groups)" ]
+	[ "$(jq -r '[.[].name] | sort | join(",")' <<<"$BODY")" = DBA,Finance,SRE ]
+	[ "$(jq -r '.[] | select(.id == "'"$fin"'") | "\(.connection_id)/\(.external_id)"' <<<"$BODY")" = entra/ext-fin ]
+	all=$(jq -r '[.[].id] | join(",")' <<<"$BODY")
+	api GET "groups?connection_id=entra"
+	[ "$(jq -r '[.[].id] | join(",")' <<<"$BODY")" = "$fin" ]
+	api GET "groups?connection_id=nosuch"
+	[ "$STATUS" = 200 ]
+	[ "$BODY" = "[]" ]
+	api GET "groups?name=sre"
+	[ "$(jq -r '[.[].id] | join(",")' <<<"$BODY")" = "$GROUP" ]
+	api GET "groups?external_id=ext-dba&connection_id=okta"
+	[ "$(jq -r '[.[].id] | join(",")' <<<"$BODY")" = "$dba" ]
+	api GET "groups?per_page=2&page=1&include_totals=true"
+	[ "$(jq -c '[.start, .limit, .total, (.groups | length)]' <<<"$BODY")" = '[2,2,3,1]' ]
+	# from/take: follow "next" to the end, and see every group once, in order.
+	seen= from=
+	for _ in 1 2 3 4; do
+		api GET "groups?take=1${from:+&from=$from}"
+		[ "$STATUS" = 200 ]
+		[ "$(jq '.groups | length' <<<"$BODY")" = 1 ]
+		seen=$seen${seen:+,}$(jq -r '.groups[0].id' <<<"$BODY")
+		from=$(jq -r '.next // empty' <<<"$BODY")
+		[ -n "$from" ] || break
+	done
+	[ "$seen" = "$all" ]
+	api GET "groups?take=2"
+	[ "$(jq -r '.next' <<<"$BODY")" = "$(cut -d, -f3 <<<"$all")" ]
+	for q in take=0 take=101 "take=1&page=0" "from=x&include_totals=true" per_page=0; do
+		api GET "groups?$q"
+		[ "$STATUS" = 400 ] || { echo "$q: $STATUS $BODY"; false; }
+		[ "$(jq -r .errorCode <<<"$BODY")" = invalid_query_string ]
+	done
+	api GET "roles?take=1"
+	[ "$STATUS" = 400 ]
+	api GET "groups/$GROUP"
+	[ "$STATUS" = 200 ]
+	[ "$(jq -c . <<<"$BODY")" = '{"id":"'"$GROUP"'","name":"SRE","connection_id":"okta"}' ]
+	api GET "groups/$GROUP/members"
+	[ "$STATUS" = 200 ]
+	[ "$(jq -c . <<<"$BODY")" = '[{"id":"okta:'"$GROUP_USER"'","member_type":"user","type":"connection","connection_id":"okta"}]' ]
+	[ "$(ctl --json group show SRE --directory okta | jq -r '.members | length')" = 1 ]
+	api GET "groups/$fin/members?take=10"
+	[ "$(jq -c . <<<"$BODY")" = '{"members":[]}' ]
+	for g in okta:nosuch entra:"${GROUP#okta:}" nocolon; do
+		for sub in "" /members; do
+			api GET "groups/$g$sub"
+			[ "$STATUS" = 404 ]
+			[ "$(jq -r .errorCode <<<"$BODY")" = inexistent_group ]
+		done
+	done
+	api POST groups '{}'
+	[ "$STATUS" = 405 ]
+	reader=$(ctl token create --api --scopes read:roles,read:group_roles | tail -n 1)
+	api GET groups "" "$reader"
+	[ "$STATUS" = 403 ]
+	[[ "$(jq -r .message <<<"$BODY")" == *read:groups* ]]
+	api GET "groups/$GROUP" "" "$reader"
+	[ "$STATUS" = 403 ]
+	api GET "groups/$GROUP/members" "" "$reader"
+	[ "$STATUS" = 403 ]
+	[[ "$(jq -r .message <<<"$BODY")" == *read:group_members* ]]
+}
+
+@test "api: a user's groups and effective roles with their sources, as grouprolectl user show" {
+	make_group
+	make_group2 DBA ext-dba
+	ctl group roles assign SRE admin ops --directory okta >/dev/null
+	ctl group roles assign DBA admin --directory okta >/dev/null
+	ctl policy set multiple-roles on >/dev/null
+	user=okta:$GROUP_USER
+	api GET "users/$user/groups"
+	[ "$STATUS" = 200 ]
+	[ "$(jq -r '[.[].id] | sort | join(",")' <<<"$BODY")" = "$(printf '%s\n' "$GROUP" "$GROUP2" | sort | paste -sd,)" ]
+	[ "$(jq -r '[.[].name] | sort | join(",")' <<<"$BODY")" = \
+	  "$(ctl --json user show alice.nguyen | jq -r '[.groups[].name] | sort | join(",")')" ]
+	api GET "users/$user/groups?take=1"
+	[ "$(jq -r '.groups | length' <<<"$BODY")" = 1 ]
+	[ -n "$(jq -r '.next' <<<"$BODY")" ]
+	api GET "users/$user/effective-roles"
+	[ "$STATUS" = 200 ]
+	[ "$(jq -S -c '[.[] | {id, sources}]' <<<"$BODY")" = \
+	  "$(ctl --json user show alice.nguyen | jq -S -c '[.roles[] | {id: .slug, sources: .from}]')" ]
+	[ "$(jq -c '[.[] | [.id, .priority, ([.sources[].group] | sort)]]' <<<"$BODY")" = '[["admin",10,["DBA","SRE"]],["ops",0,["SRE"]]]' ]
+	# A user with no group gets the default role, and says so.
+	scim POST okta/Users "{\"schemas\":[\"$SCIM_USER\"],\"userName\":\"bob.okafor@meridian.example\",\"active\":true}"
+	bob=okta:$(jq -r .id <<<"$BODY")
+	ctl policy set default-role ops >/dev/null
+	api GET "users/$bob/effective-roles"
+	[ "$(jq -c '[.[] | {id, sources}]' <<<"$BODY")" = '[{"id":"ops","sources":[{"source":"default"}]}]' ]
+	[ "$(jq -S -c '[.[] | {id, sources}]' <<<"$BODY")" = \
+	  "$(ctl --json user show bob.okafor | jq -S -c '[.roles[] | {id: .slug, sources: .from}]')" ]
+	api GET "users/$bob/groups"
+	[ "$BODY" = "[]" ]
+	for u in okta:nosuch "entra:$GROUP_USER" nocolon; do
+		for sub in groups effective-roles; do
+			api GET "users/$u/$sub"
+			[ "$STATUS" = 404 ]
+			[ "$(jq -r .errorCode <<<"$BODY")" = inexistent_user ]
+		done
+	done
+	api GET "users/$user"
+	[ "$STATUS" = 404 ]
+	reader=$(ctl token create --api --scopes read:roles,read:groups | tail -n 1)
+	for sub in groups effective-roles; do
+		api GET "users/$user/$sub" "" "$reader"
+		[ "$STATUS" = 403 ]
+		[[ "$(jq -r .message <<<"$BODY")" == *read:users* ]]
+	done
 }

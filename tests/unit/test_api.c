@@ -192,6 +192,142 @@ static void test_roles_per_group_limit(void **state)
 	json_decref(scopes);
 }
 
+/* Serve METHOD PATH (BODY may be NULL) with SCOPE; the reply's status. */
+static unsigned serve(struct fx *fx, const char *method, const char *path, const char *body,
+		      const char *scope, const char *from, const char *take,
+		      struct gr_api_reply *reply)
+{
+	json_t *scopes = json_pack("[s]", scope);
+	struct gr_api_request rq = { .method = method, .path = path, .body = body,
+				     .len = body ? strlen(body) : 0, .scopes = scopes,
+				     .from = from, .take = take };
+
+	gr_api_reply_clear(reply);
+	assert_int_equal(gr_api_serve(fx->st, &rq, reply), 0);
+	json_decref(scopes);
+	return reply->status;
+}
+
+/*
+ * POST /roles/{id}/groups over several groups is one transaction: when the
+ * store refuses the second group (it holds the most roles a group may), the
+ * first is not changed either.
+ */
+static void test_role_groups_all_or_none(void **state)
+{
+	struct fx *fx = *state;
+	const char *slugs[GR_GROUP_ROLES_MAX];
+	char names[GR_GROUP_ROLES_MAX + 1][16];
+	struct gr_api_reply reply = { 0 };
+	json_t *g, *mapped = NULL;
+	uint64_t gen, gen2;
+	size_t i;
+
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	tu_assert_ok(gr_dir_create(fx->st, "corp", &fx->err), &fx->err);
+	for (i = 1; i <= 2; i++) {
+		char id[8], name[16];
+
+		snprintf(id, sizeof(id), "g%zu", i);
+		snprintf(name, sizeof(name), "Group %zu", i);
+		g = tu_group(id, name, NULL, 0);
+		tu_assert_ok(gr_group_put(fx->st, "corp", g, 0, &fx->err), &fx->err);
+		json_decref(g);
+	}
+	for (i = 0; i <= GR_GROUP_ROLES_MAX; i++) {
+		snprintf(names[i], sizeof(names[i]), "r%zu", i);
+		if (i < GR_GROUP_ROLES_MAX)
+			slugs[i] = names[i];
+		tu_role(fx->st, names[i], 0);
+	}
+	tu_assert_ok(gr_group_roles_change(fx->st, NULL, "corp", "g2", slugs, GR_GROUP_ROLES_MAX,
+					   true, &fx->err), &fx->err);
+	tu_commit(fx->st);
+	tu_assert_ok(gr_store_generation(fx->st, &gen, &fx->err), &fx->err);
+
+	assert_int_equal(serve(fx, "POST", "roles/r100/groups",
+			       "{\"groups\":[\"corp:g1\",\"corp:g2\"]}", "create:group_roles", NULL,
+			       NULL, &reply), 400);
+	assert_non_null(strstr(json_string_value(json_object_get(reply.body, "message")),
+			       "a group holds at most 100"));
+	assert_false(reply.changed);
+	tu_assert_ok(gr_store_generation(fx->st, &gen2, &fx->err), &fx->err);
+	assert_int_equal(gen, gen2);
+	tu_assert_ok(gr_group_roles_get(fx->st, NULL, "corp", "g1", &mapped, &fx->err), &fx->err);
+	assert_int_equal(json_array_size(mapped), 0);
+	json_decref(mapped);
+
+	/* The group with room takes it; the role's groups then name it. */
+	assert_int_equal(serve(fx, "POST", "roles/r100/groups", "{\"groups\":[\"corp:g1\"]}",
+			       "update:groups", NULL, NULL, &reply), 204);
+	assert_true(reply.changed);
+	assert_int_equal(serve(fx, "GET", "roles/r100/groups", NULL, "read:group_roles", NULL, NULL,
+			       &reply), 200);
+	assert_int_equal(json_array_size(reply.body), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(reply.body, 0), "id")),
+			    "corp:g1");
+	assert_int_equal(serve(fx, "GET", "roles/r0/groups", NULL, "read:group_roles", NULL, NULL,
+			       &reply), 200);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(reply.body, 0), "name")),
+			    "Group 2");
+	gr_api_reply_clear(&reply);
+}
+
+/* from/take: every group once, in id order, whatever the page size. */
+static void test_groups_cursor(void **state)
+{
+	static const char *const ids[] = { "a1", "b2", "c3", "d4", "e5" };
+	struct fx *fx = *state;
+	struct gr_api_reply reply = { 0 };
+	char take[8], from[300], seen[300];
+	size_t i, n;
+	json_t *g, *v;
+
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	tu_assert_ok(gr_dir_create(fx->st, "corp", &fx->err), &fx->err);
+	for (i = 5; i-- > 0;) {
+		g = tu_group(ids[i], ids[i], NULL, 0);
+		tu_assert_ok(gr_group_put(fx->st, "corp", g, 0, &fx->err), &fx->err);
+		json_decref(g);
+	}
+	tu_commit(fx->st);
+	for (n = 1; n <= 6; n++) {
+		bool more = true;
+
+		snprintf(take, sizeof(take), "%zu", n);
+		from[0] = seen[0] = '\0';
+		while (more) {
+			assert_int_equal(serve(fx, "GET", "groups", NULL, "read:groups",
+					       from[0] ? from : NULL, take, &reply), 200);
+			assert_true(json_array_size(json_object_get(reply.body, "groups")) <= n);
+			json_array_foreach(json_object_get(reply.body, "groups"), i, v) {
+				strcat(seen, json_string_value(json_object_get(v, "id")));
+				strcat(seen, " ");
+			}
+			v = json_object_get(reply.body, "next");
+			more = v != NULL;
+			if (more)
+				snprintf(from, sizeof(from), "%s", json_string_value(v));
+		}
+		assert_string_equal(seen, "corp:a1 corp:b2 corp:c3 corp:d4 corp:e5 ");
+	}
+	/* A cursor that names no group starts at the next one in order. */
+	assert_int_equal(serve(fx, "GET", "groups", NULL, "read:groups", "corp:b", "1", &reply), 200);
+	assert_string_equal(json_string_value(json_object_get(reply.body, "next")), "corp:c3");
+	assert_int_equal(serve(fx, "GET", "groups", NULL, "read:groups", NULL, "0", &reply), 400);
+	/* Paths that are none of the endpoints. */
+	assert_int_equal(serve(fx, "GET", "groups/corp:a1/nosuch", NULL, "read:groups", NULL, NULL,
+			       &reply), 404);
+	assert_int_equal(serve(fx, "GET", "groups/corp:a1/members/x", NULL, "read:group_members",
+			       NULL, NULL, &reply), 404);
+	assert_int_equal(serve(fx, "GET", "users", NULL, "read:users", NULL, NULL, &reply), 404);
+	assert_int_equal(serve(fx, "GET", "groups/", NULL, "read:groups", NULL, NULL, &reply), 404);
+	assert_int_equal(serve(fx, "PATCH", "groups/corp:a1", NULL, "read:groups", NULL, NULL,
+			       &reply), 405);
+	assert_string_equal(reply.allow, "GET");
+	gr_api_reply_clear(&reply);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +335,8 @@ int main(void)
 		cmocka_unit_test(test_group_id),
 		cmocka_unit_test(test_scopes_and_errors),
 		cmocka_unit_test_setup_teardown(test_roles_per_group_limit, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_role_groups_all_or_none, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_groups_cursor, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("api", tests, NULL, NULL);
