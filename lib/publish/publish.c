@@ -166,8 +166,7 @@ int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_er
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
-	if (gr_store_in_transaction(st) || gr_store_in_batch(st))
-		return gr_err_set(err, -EINVAL, "publish inside a transaction");
+	/* gr_pub_model_update refuses a store inside a transaction or batch. */
 	if (gr_pub_model_new(&m) < 0)
 		return gr_err_set(err, -ENOMEM, "out of memory");
 	lockfd = gr_publish_lock(gr_store_config(st), err);

@@ -111,6 +111,19 @@ static void gate_failed(struct gr_app *app, const struct face *f, const char *wh
 		   : "the change could not be saved; nothing was changed, retry later");
 }
 
+/* 413 for a body past scim_max_body (the HTTP layer drained it); true when answered. */
+static bool refuse_too_large(const struct gr_app *app, const struct face *f,
+			     const struct gr_http_request_view *req, struct gr_http_response *resp)
+{
+	char msg[96];
+
+	if (!req->too_large)
+		return false;
+	snprintf(msg, sizeof(msg), "the body is larger than %u bytes", app->cfg.scim_max_body);
+	face_error(resp, f, 413, msg);
+	return true;
+}
+
 /* The token was refused (R from verify_token): one 401 whatever was wrong, or 503. */
 static void token_refused(struct gr_app *app, const struct face *f, int r,
 			  const struct gr_err *err, const char *message,
@@ -328,13 +341,8 @@ static void scim(struct gr_app *app, const struct gr_http_request_view *req,
 		scim_error(resp, 404, NULL, "no such endpoint");
 		return;
 	}
-	if (req->too_large) {
-		char detail[96];
-
-		snprintf(detail, sizeof(detail), "the body is larger than %u bytes", app->cfg.scim_max_body);
-		scim_error(resp, 413, NULL, detail);
+	if (refuse_too_large(app, &scim_face, req, resp))
 		return;
-	}
 	base_url(app, req, dir, base, sizeof(base));
 	r = gr_gate_run(&app->gate, scim_unit, &u, &err);
 	if (r < 0) {
@@ -413,13 +421,8 @@ static void api(struct gr_app *app, const struct gr_http_request_view *req,
 	struct gr_err err = { 0 };
 	int r;
 
-	if (req->too_large) {
-		char msg[96];
-
-		snprintf(msg, sizeof(msg), "the body is larger than %u bytes", app->cfg.scim_max_body);
-		face_error(resp, &api_face, 413, msg);
+	if (refuse_too_large(app, &api_face, req, resp))
 		return;
-	}
 	r = gr_gate_run(&app->gate, api_unit, &u, &err);
 	if (r < 0) {
 		gr_api_reply_clear(&u.reply);
