@@ -4,7 +4,7 @@
 #   make demo       install missing build dependencies, run the example
 #   make check      install missing build dependencies, build, run every test
 #   make bench      benchmarks (ratios against glibc's nss_files in the same run)
-#   make install    DESTDIR=... PREFIX=/usr
+#   make install    DESTDIR=... PREFIX=/usr (with the Cockpit page, cockpit/)
 #   make deb        Debian packages into $(B)/packages/ (packaging/debian)
 #   make rpm        RPM packages into $(B)/packages/ (packaging/rpm/grouprole.spec)
 #
@@ -92,13 +92,14 @@ LIBGR := $(B)/libgrouprole.a
 
 # Filled in by the included fragments.
 PROGRAMS :=
+HOOK_PROGS :=
 MODULES :=
 TEST_PROGS :=
 TEST_SCRIPTS :=
 BENCH_PROGS :=
 
 .PHONY: all
-all: $(LIBGR) programs modules
+all: $(LIBGR) programs modules hooks
 
 # Objects depend on the flags they were built with: changing CFLAGS or
 # DEVELOPER rebuilds them.
@@ -149,9 +150,11 @@ include tools/build.mk
 include tests/build.mk
 include tests/fuzz/build.mk
 include packaging/build.mk
+include cockpit/build.mk
 -include bench/build.mk
 
-.PHONY: programs modules
+.PHONY: programs modules hooks
+hooks: $(HOOK_PROGS)
 programs: $(PROGRAMS)
 modules: $(MODULES)
 
@@ -160,13 +163,17 @@ modules: $(MODULES)
 DEPS_PKGCONFIG := tdb:libtdb-dev jansson:libjansson-dev cmocka:libcmocka-dev \
 	pam:libpam0g-dev libpamtest:libpamtest0-dev pam_wrapper:libpam-wrapper \
 	nss_wrapper:libnss-wrapper gnutls:libgnutls28-dev libmicrohttpd:libmicrohttpd-dev \
-	libcurl:libcurl4-openssl-dev libsystemd:libsystemd-dev
+	libcurl:libcurl4-openssl-dev libsystemd:libsystemd-dev ldap:libldap-dev
 DEPS_PROGRAMS := pkg-config:pkg-config bats:bats tdbtool:tdb-tools valgrind:valgrind \
 	sshd:openssh-server ssh:openssh-client sudo:sudo unshare:util-linux \
 	script:bsdutils jq:jq curl:curl \
 	dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian rpmbuild:rpm rpmlint:rpmlint \
 	systemd-analyze:systemd file:file ip:iproute2 \
-	strace:strace
+	strace:strace slapd:slapd ldapsearch:ldap-utils openssl:openssl \
+	chromium:chromium chromedriver:chromium-driver cockpit-bridge:cockpit-bridge
+# Files that no program on PATH stands for (the Cockpit test's browser and web server).
+DEPS_FILES := /usr/lib/cockpit/cockpit-ws:cockpit-ws /usr/share/cockpit/shell/manifest.json:cockpit-system \
+	/usr/lib/python3/dist-packages/selenium/__init__.py:python3-selenium
 DEPS_ROOT_PROGRAMS := /usr/sbin/sshd:openssh-server
 .PHONY: deps
 deps:
@@ -179,6 +186,7 @@ deps:
 		p=$${d%%:*}; [ -x /usr/sbin/$$p ] || command -v $$p >/dev/null 2>&1 || \
 			missing="$$missing $${d##*:}"; \
 	done; \
+	for d in $(DEPS_FILES); do [ -e $${d%%:*} ] || missing="$$missing $${d##*:}"; done; \
 	command -v $(CC) >/dev/null 2>&1 || missing="$$missing gcc"; \
 	ls "$$(clang -print-runtime-dir 2>/dev/null)"/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || \
 		missing="$$missing clang libclang-rt-dev"; \
@@ -187,9 +195,13 @@ deps:
 	if [ -z "$${missing% }" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "deps: installing $$missing"; \
+		guard=; if [ ! -e /usr/sbin/policy-rc.d ]; then guard=/usr/sbin/policy-rc.d; \
+			printf '#!/bin/sh\n# make deps: install, do not start (slapd, sshd)\nexit 101\n' >$$guard; \
+			chmod 755 $$guard; fi; \
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
-			>/dev/null || { echo "deps: apt-get failed" >&2; exit 1; }; \
+			>/dev/null; rc=$$?; [ -z "$$guard" ] || rm -f $$guard; \
+		[ $$rc -eq 0 ] || { echo "deps: apt-get failed" >&2; exit 1; }; \
 	else \
 		echo "deps: missing build dependencies. Install them with:" >&2; \
 		echo "  sudo apt-get install -y$$missing" >&2; \
@@ -231,6 +243,11 @@ install: all
 	$(INSTALL) -m 0644 packaging/tmpfiles/grouprole.conf $(DESTDIR)$(TMPFILESDIR)/grouprole.conf
 	$(INSTALL) -d $(DESTDIR)$(LIBEXECDIR)/grouprole
 	$(INSTALL) -m 0755 packaging/nsswitch-grouprole $(DESTDIR)$(LIBEXECDIR)/grouprole/
+	$(INSTALL) -m 0755 packaging/ldap/grouprole-ldap-setup $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -d $(DESTDIR)$(PREFIX)/share/grouprole/ldap
+	$(INSTALL) -m 0644 packaging/ldap/grouprole.ldif $(DESTDIR)$(PREFIX)/share/grouprole/ldap/
+	$(INSTALL) -d $(DESTDIR)$(LIBEXECDIR)/grouprole/hooks
+	$(INSTALL) -m 0755 $(HOOK_PROGS) examples/hooks/end-sessions $(DESTDIR)$(LIBEXECDIR)/grouprole/hooks/
 
 .PHONY: clean
 clean:

@@ -23,3 +23,23 @@ bench-nss: $(NSS_BENCH_BINS) $(NSS_MODULE)
 	@GR_BUILD=$(abspath $(B)) GR_NSS_MODULE_HOST=$(abspath $(NSS_MODULE_HOST)) \
 		bash bench/nss_bench.sh $(BENCH_NSS_SIZES)
 BENCH_TARGETS += bench-nss
+
+# Accounts (users = yes): getpwnam_r/getpwuid_r against nss_files and the
+# floor, and grouprole-ssh-keys per call (make bench-passwd; needs root).
+# BENCH_PW_SIZES="10000 100000" limits the sizes (default 10000 ... 1000000).
+PW_BENCH_BINS := $(B)/bench/pw_bench $(B)/bench/pw_gen $(B)/bench/libnss_gr_noop.so.2
+
+$(B)/bench/pw_bench: $(B)/bench/pw_bench.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
+
+$(B)/bench/pw_gen: $(B)/bench/pw_gen.o $(LIBGR)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS)
+
+.PHONY: bench-passwd
+bench-passwd: $(PW_BENCH_BINS) $(NSS_MODULE) $(SSHKEYS)
+	@echo "== NSS module, passwd: grouprole vs nss_files vs the dispatch floor; grouprole-ssh-keys"
+	@GR_BUILD=$(abspath $(B)) GR_NSS_MODULE_HOST=$(abspath $(NSS_MODULE_HOST)) \
+		bash bench/pw_bench.sh $(BENCH_PW_SIZES)
+BENCH_TARGETS += bench-passwd

@@ -10,8 +10,12 @@
  * keep-alive).  Some groups are mapped to a role before step 3; every
  * PATCH to one of them is a probe: from its 2xx, this process polls the
  * NSS module (dlopen'ed, as glibc would) until the new member's
- * getgrouplist holds the role.  Reported: time and latency per phase,
- * the probes' visibility latency, the daemon's peak RSS.  The anchor is a
+ * getgrouplist holds the role.  Meanwhile a login thread makes PAM
+ * decisions the way sshd would (pam_grouprole.so's acct_mgmt + open_session,
+ * dlopen'ed, with a real Linux-PAM handle) for random users, about 200 a
+ * second, throughout the PATCH phase.  Reported: time and latency per
+ * phase, the probes' visibility latency, the PAM decisions' latency, the
+ * daemon's peak RSS.  The anchor is a
  * GET /healthz on the same connections, measured first.
  */
 #include <dlfcn.h>
@@ -32,6 +36,8 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <security/pam_appl.h>
+#include <security/pam_modules.h>
 #include <jansson.h>
 
 #include "bench_gen.h"
@@ -189,6 +195,10 @@ struct world {
 	struct { size_t user; double t0; double seen; } probes[MAX_PROBES];
 	size_t n_probes, probes_done;
 	bool stop;
+	/* PAM decisions during the PATCH phase */
+	char pam_arg[PATH_MAX + 8];
+	double *pam_lat;
+	size_t n_pam, pam_denied;
 };
 
 static int next_user(void *ctx, size_t i, const char **method, char **url, char **body)
@@ -267,6 +277,56 @@ static void done_patch(void *ctx, size_t i, long status, const char *resp, doubl
 }
 
 /* ---- visibility through the NSS module ---- */
+
+typedef int (*pam_sm_fn)(pam_handle_t *, int, int, const char **);
+
+static int null_conv(int n, const struct pam_message **msg, struct pam_response **resp,
+		     void *data)
+{
+	(void)n;
+	(void)msg;
+	(void)resp;
+	(void)data;
+	return PAM_CONV_ERR;
+}
+
+#define MAX_PAM 2000000
+
+/* Logins, as sshd's account and session stacks call the module, until stop. */
+static void *pam_logins(void *arg)
+{
+	struct world *w = arg;
+	const struct pam_conv conv = { null_conv, NULL };
+	const char *args[] = { w->pam_arg, "quiet" };
+	void *h = dlopen(GR_PAM_MODULE_PATH, RTLD_NOW | RTLD_LOCAL);
+	pam_sm_fn acct = h ? (pam_sm_fn)dlsym(h, "pam_sm_acct_mgmt") : NULL;
+	pam_sm_fn open = h ? (pam_sm_fn)dlsym(h, "pam_sm_open_session") : NULL;
+	pam_handle_t *pamh = NULL;
+
+	if (!acct || !open || pam_start("grouprole-bench", "u0", &conv, &pamh) != PAM_SUCCESS) {
+		fprintf(stderr, "cannot load %s\n", GR_PAM_MODULE_PATH);
+		return NULL;
+	}
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE) && w->n_pam < MAX_PAM) {
+		char user[32];
+		double t0;
+		int r;
+
+		snprintf(user, sizeof(user), "u%zu", (size_t)(bench_rand() % w->users));
+		pam_set_item(pamh, PAM_USER, user);
+		t0 = bench_now_ns();
+		r = acct(pamh, 0, 2, args);
+		if (r == PAM_SUCCESS)
+			r = open(pamh, 0, 2, args);
+		w->pam_lat[w->n_pam++] = bench_now_ns() - t0;
+		if (r != PAM_SUCCESS)
+			w->pam_denied++;
+		usleep(5000);
+	}
+	pam_end(pamh, PAM_SUCCESS);
+	dlclose(h);
+	return NULL;
+}
 
 typedef enum nss_status (*initgroups_fn)(const char *, gid_t, long *, long *, gid_t **, long,
 					 int *);
@@ -368,7 +428,7 @@ int main(int argc, char **argv)
 	struct gr_role role = { .slug = "probe" };
 	double t, *lat;
 	size_t i, k, per_user, failures, total;
-	pthread_t probe_thread;
+	pthread_t probe_thread, pam_thread;
 	pid_t daemon;
 	FILE *f;
 
@@ -505,7 +565,10 @@ int main(int argc, char **argv)
 		return fprintf(stderr, "mapping: %s\n", gr_err_msg(&err)), 1;
 	gr_store_close(st);
 
+	snprintf(w.pam_arg, sizeof(w.pam_arg), "config=%s", conf);
+	w.pam_lat = calloc(MAX_PAM, sizeof(double));
 	pthread_create(&probe_thread, NULL, prober, &w);
+	pthread_create(&pam_thread, NULL, pam_logins, &w);
 	free(lat);
 	lat = calloc(w.n_patches + 1, sizeof(double));
 	t = bench_now_ns();
@@ -516,6 +579,14 @@ int main(int argc, char **argv)
 	pthread_cond_broadcast(&w.cond);
 	pthread_mutex_unlock(&w.lock);
 	pthread_join(probe_thread, NULL);
+	pthread_join(pam_thread, NULL);
+	qsort(w.pam_lat, w.n_pam, sizeof(double), bench_cmp_double);
+	printf("\nPAM decisions (acct_mgmt + open_session) during the PATCH phase, %zu logins "
+	       "(%zu refused): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", w.n_pam, w.pam_denied,
+	       w.n_pam ? w.pam_lat[w.n_pam / 2] / 1e6 : 0.0,
+	       w.n_pam ? w.pam_lat[(size_t)(w.n_pam * 0.99)] / 1e6 : 0.0,
+	       w.n_pam ? w.pam_lat[w.n_pam - 1] / 1e6 : 0.0);
+	free(w.pam_lat);
 	{
 		double vis[MAX_PROBES];
 		size_t n = w.probes_done;
@@ -529,7 +600,10 @@ int main(int argc, char **argv)
 	printf("daemon peak RSS: %.1f MB\n", peak_rss_kb(daemon) / 1024.0);
 	kill(daemon, SIGTERM);
 	waitpid(daemon, NULL, 0);
-	bench_rmtree(dir);
+	if (!getenv("BENCH_KEEP"))
+		bench_rmtree(dir);
+	else
+		printf("kept %s\n", dir);
 	curl_global_cleanup();
 	return 0;
 }

@@ -35,7 +35,7 @@ export GR_NSS_MODULE_HOST := $(abspath $(NSS_MODULE_HOST))
 # exports and links; nss_wrapper.bats: getent/getgrouplist through
 # nss_wrapper without root.
 NSS_TEST_FIXTURE := $(B)/tests/module/nss_fixture.o
-NSS_TESTS := $(B)/tests/nss_module $(B)/tests/nss_concurrency
+NSS_TESTS := $(B)/tests/nss_module $(B)/tests/nss_concurrency $(B)/tests/nss_passwd
 NSS_GROUPLIST := $(B)/tests/nss_grouplist
 
 $(B)/tests/module/nss_%.o: ALL_CPPFLAGS += -Itests/module -Itests/unit \
@@ -67,4 +67,4 @@ $(NSS_GROUPLIST): tests/module/nss_grouplist.c
 TEST_HELPERS += $(NSS_GROUPLIST)
 TEST_PROGS += $(NSS_TESTS)
 TEST_SCRIPTS += tests/module/nss_symbols.bats tests/module/nss_wrapper.bats \
-	tests/module/nss_valgrind.bats tests/e2e/nss_e2e.bats
+	tests/module/nss_valgrind.bats tests/module/nss_accounts.bats tests/e2e/nss_e2e.bats

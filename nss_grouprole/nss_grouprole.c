@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libnss_grouprole.so.2: grouprole's roles as Unix groups.
+ * libnss_grouprole.so.2: grouprole's roles as Unix groups and, with
+ * users = yes, directory users as passwd entries.
  *
  * Only the NSS entry points live here; the snapshot handle, the enumeration
  * cursor and the packing of entries are in lib/nss_state.c.  This file turns
@@ -20,6 +21,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <nss.h>
+#include <pwd.h>
 
 #include "core/gr_error.h"
 #include "publish/nss_state.h"
@@ -100,4 +102,45 @@ _public_ enum nss_status _nss_grouprole_initgroups_dyn(const char *user, gid_t g
 
 	return status_of(gr_nss_initgroups(user, group, start, size, groupsp, limit), errnop,
 			 saved);
+}
+
+_public_ enum nss_status _nss_grouprole_getpwnam_r(const char *name, struct passwd *pw,
+						   char *buf, size_t len, int *errnop)
+{
+	int saved = errno;
+
+	return status_of(gr_nss_getpwnam(name, pw, buf, len), errnop, saved);
+}
+
+_public_ enum nss_status _nss_grouprole_getpwuid_r(uid_t uid, struct passwd *pw, char *buf,
+						   size_t len, int *errnop)
+{
+	int saved = errno;
+
+	return status_of(gr_nss_getpwuid(uid, pw, buf, len), errnop, saved);
+}
+
+_public_ enum nss_status _nss_grouprole_setpwent(int stayopen)
+{
+	int saved = errno, dummy;
+
+	(void)stayopen;
+	return status_of(gr_nss_setpwent(), &dummy, saved);
+}
+
+_public_ enum nss_status _nss_grouprole_getpwent_r(struct passwd *pw, char *buf, size_t len,
+						   int *errnop)
+{
+	int saved = errno;
+
+	return status_of(gr_nss_getpwent(pw, buf, len), errnop, saved);
+}
+
+_public_ enum nss_status _nss_grouprole_endpwent(void)
+{
+	int saved = errno;
+
+	gr_nss_endpwent();
+	errno = saved;
+	return NSS_STATUS_SUCCESS;
 }

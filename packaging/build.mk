@@ -24,4 +24,4 @@ rpmlint:
 
 # Tests of the packages (run by make check): building, lintian, installing
 # them with dpkg in a private mount namespace, and the RPM.
-TEST_SCRIPTS += tests/packaging/deb.bats tests/packaging/rpm.bats
+TEST_SCRIPTS += tests/packaging/deb.bats tests/packaging/rpm.bats tests/packaging/nsswitch.bats

@@ -45,6 +45,9 @@ $(B)/tests/pam_%: $(B)/tests/module/pam_%.o $(PAM_TEST_FIXTURE) $(LIBGR) $(PAM_M
 
 TEST_PROGS += $(PAM_TESTS)
 
+# pam_try: one decision through real libpam for shell tests (tests/fleet/sync.bats).
+TEST_HELPERS += $(B)/tests/pam_try
+
 # ---- end-to-end tests (tests/e2e/pam_*) ----
 # pam_syslogd stands in for syslog inside the test mount namespace, so the
 # tests read what the module logged.
@@ -57,5 +60,6 @@ TEST_HELPERS += $(PAM_SYSLOGD)
 TEST_SCRIPTS += $(sort $(wildcard tests/e2e/pam_*.bats))
 
 # Keep the test objects: make would otherwise delete them as intermediates.
-.SECONDARY: $(patsubst $(B)/tests/%,$(B)/tests/module/%.o,$(PAM_TESTS)) $(PAM_TEST_FIXTURE) \
+.SECONDARY: $(patsubst $(B)/tests/%,$(B)/tests/module/%.o,$(PAM_TESTS) $(B)/tests/pam_try) \
+	$(PAM_TEST_FIXTURE) \
 	$(B)/tests/e2e/pam_syslogd.o

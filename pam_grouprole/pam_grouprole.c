@@ -73,6 +73,8 @@ static void emit(pam_handle_t *pamh, const struct gr_pam_outcome *out)
 	if (out->log)
 		pam_syslog(pamh, out->priority, "%s",
 			   out->line ? out->line : "out of memory formatting the log line");
+	if (out->warning)
+		pam_syslog(pamh, LOG_WARNING, "%s", out->warning);
 	if (out->debug)
 		pam_syslog(pamh, LOG_DEBUG, "%s", out->debug);
 }

@@ -27,8 +27,10 @@ endif
 
 # ---- integration tests (tests/integration/): servers over loopback ----
 
-CURL_LIBS := $(or $(call pc_libs,libcurl),-lcurl)
-INTEGRATION_PROGS := $(patsubst tests/integration/%.c,$(B)/tests/%,$(wildcard tests/integration/*.c))
+# webhook_sink is a helper of events.bats, not a test.
+INTEGRATION_PROGS := $(patsubst tests/integration/%.c,$(B)/tests/%,$(filter-out \
+	tests/integration/webhook_sink.c,$(wildcard tests/integration/*.c)))
+WEBHOOK_SINK := $(B)/tests/webhook_sink
 
 $(B)/tests/%: $(B)/tests/integration/%.o $(TESTUTIL_OBJS) $(LIBGR)
 	$(call msg,LD,$@)
@@ -36,5 +38,16 @@ $(B)/tests/%: $(B)/tests/integration/%.o $(TESTUTIL_OBJS) $(LIBGR)
 		$(JANSSON_LIBS) $(TDB_LIBS) $(CMOCKA_LIBS) -lpthread
 
 TEST_PROGS += $(INTEGRATION_PROGS)
+TEST_HELPERS += $(WEBHOOK_SINK)
+.SECONDARY: $(B)/tests/integration/webhook_sink.o
 .SECONDARY: $(patsubst $(B)/tests/%,$(B)/tests/integration/%.o,$(INTEGRATION_PROGS))
-TEST_SCRIPTS += tests/integration/scimd.bats tests/integration/api.bats
+TEST_SCRIPTS += tests/integration/scimd.bats tests/integration/api.bats tests/integration/api_orgs.bats
+TEST_SCRIPTS += tests/integration/events.bats
+TEST_SCRIPTS += tests/fleet/ldap.bats tests/fleet/ldap_tls.bats tests/fleet/sync.bats
+
+# A helper the API tests run (not a test): fills a store to a limit at once.
+SEED_STORE := $(B)/tests/seed_store
+$(SEED_STORE): $(B)/tests/integration/seed/seed_store.o $(LIBGR)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(TDB_LIBS) $(GNUTLS_LIBS)
+TEST_HELPERS += $(SEED_STORE)

@@ -38,9 +38,14 @@ struct ctl {
 	const char *opt_expires;
 	const char *opt_auto_membership;
 	const char *opt_scopes;
+	const char *opt_organization;
 	bool opt_bind;
 	bool opt_force;
 	bool opt_api;
+	const char *opt_since;
+	bool opt_follow;
+	/* Events of this command's commits and publishes, delivered when it is done. */
+	json_t *events;
 };
 
 /* A command: NOUN [SUB] VERB, its argument count, handler and usage line. */
@@ -74,6 +79,10 @@ int cmd_token_list(struct ctl *c, int argc, char **argv);
 int cmd_token_revoke(struct ctl *c, int argc, char **argv);
 /* tools/ctl_status.c */
 int cmd_status(struct ctl *c, int argc, char **argv);
+/* tools/ctl_events.c */
+int cmd_events(struct ctl *c, int argc, char **argv);
+/* Record and run the hook for C->events (lib/events/dispatch.h); then they are gone. */
+void ctl_deliver_events(struct ctl *c);
 
 /*
  * One-line error to stderr: "grouprolectl: MESSAGE", the whole message
@@ -94,6 +103,12 @@ int ctl_open(struct ctl *c);
  * (EXIT_UNPUBLISHED when the commit landed but the publish did not).
  */
 int ctl_commit(struct ctl *c, struct gr_err *err);
+/*
+ * gr_publish, collecting the user.roles.changed events of what it installs
+ * into C->events (compared with the login.tdb it replaces).
+ */
+struct gr_publish_stats;
+int ctl_publish(struct ctl *c, struct gr_publish_stats *ps, struct gr_err *err);
 /* Publish after a commit that is already in; EXIT_UNPUBLISHED on failure. */
 int ctl_publish_committed(struct ctl *c, struct gr_err *err);
 

@@ -15,7 +15,9 @@
  * interrupted commit left, a readable database mode that was just repaired,
  * stale temporary files that were just removed, a host organization that
  * does not exist, admin records (assignments, organization members, group
- * role mappings) whose user or group the IdP deleted.
+ * role mappings) whose user or group the IdP deleted, and a fleet host out
+ * of step with its LDAP servers for longer than max_staleness (it keeps
+ * answering from what it has: a warning, not a problem).
  *
  * Every line that may carry directory data is escaped for the terminal;
  * --json gives {"ok", "generation", "problems": [...], "warnings": [...], "orphans": [...]}.
@@ -27,7 +29,9 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "accounts/accounts.h"
 #include "core/escape.h"
+#include "fleet/syncstatus.h"
 #include "publish/loginsnap.h"
 #include "publish/publish.h"
 #include "publish/snapshot.h"
@@ -55,6 +59,27 @@ static int check_user(const char *key, const unsigned char *val, size_t len, voi
 						   json_string_value(json_object_get(u, "login_error"))));
 	json_decref(u);
 	return 0;
+}
+
+/* users = yes: directory logins local accounts keep, users without a uid. */
+static void check_accounts(struct ctl *c, struct findings *f)
+{
+	json_t *report = NULL, *v;
+	struct gr_err err;
+	size_t i;
+
+	gr_err_clear(&err);
+	if (gr_accounts_report(c->st, &report, &err) < 0) {
+		json_array_append_new(f->problems, json_string(gr_err_msg(&err)));
+		return;
+	}
+	json_array_foreach(report, i, v)
+		json_array_append_new(f->warnings,
+			json_sprintf("user %s: login '%s' %s",
+				     json_string_value(json_object_get(v, "userName")),
+				     json_string_value(json_object_get(v, "login")),
+				     json_string_value(json_object_get(v, "reason"))));
+	json_decref(report);
 }
 
 static void check_database(struct ctl *c, struct findings *f)
@@ -205,6 +230,20 @@ static json_t *orphan_warning(const json_t *o)
 			    org, id, what);
 }
 
+/* A fleet host (grouprole-sync ran here) out of step for longer than max_staleness. */
+static void check_staleness(struct ctl *c, struct findings *f)
+{
+	int64_t age;
+
+	if (!c->cfg.max_staleness || gr_sync_staleness(&c->cfg, time(NULL), &age) < 0 ||
+	    age <= (int64_t)c->cfg.max_staleness)
+		return;
+	json_array_append_new(f->warnings,
+		json_sprintf("host is stale: last in step with the fleet's LDAP servers %lld s ago "
+			     "(max_staleness %u s); see 'grouprolectl status'",
+			     (long long)age, c->cfg.max_staleness));
+}
+
 int cmd_check(struct ctl *c, int argc, char **argv)
 {
 	struct findings f = { json_array(), json_array() };
@@ -218,6 +257,7 @@ int cmd_check(struct ctl *c, int argc, char **argv)
 	(void)argv;
 	check_database(c, &f);
 	gr_store_walk(c->st, "user/", check_user, &f, NULL);
+	check_accounts(c, &f);
 	/* Admin records keyed on ids the IdP deleted: warnings, each with its removal command. */
 	gr_err_clear(&err);
 	if (gr_orphans_list(c->st, &orphans, &err) < 0)
@@ -237,6 +277,7 @@ int cmd_check(struct ctl *c, int argc, char **argv)
 	check_snapshot(c, &f, gen);
 	check_login_snapshot(c, &f, gen);
 	check_temp_files(c, &f);
+	check_staleness(c, &f);
 
 	np = json_array_size(f.problems);
 	nw = json_array_size(f.warnings);

@@ -12,16 +12,20 @@
 #include <tdb.h>
 
 #include "ctl.h"
+#include "accounts/accounts.h"
 #include "core/escape.h"
 #include "store/tokens.h"
 #include "resolve/facts.h"
 #include "store/import.h"
 #include "store/orphans.h"
+#include "store/assignments.h"
+#include "store/orgs.h"
 #include "core/names.h"
 #include "publish/publish.h"
 #include "store/records.h"
 #include "resolve/resolve.h"
 #include "store/roles.h"
+#include "store/ugroups.h"
 #include "core/safefile.h"
 #include "scim/scim.h"
 #include "publish/snapshot.h"
@@ -515,6 +519,28 @@ static void print_changes(const json_t *changes, const char *kind, const char *n
 		       count - shown == 1 ? "" : "s");
 }
 
+/* users = yes: the directory logins local accounts keep (grouprolectl check lists them too). */
+static void import_accounts_warnings(struct ctl *c)
+{
+	json_t *report = NULL, *v;
+	struct gr_err err;
+	size_t i;
+
+	gr_err_clear(&err);
+	if (gr_accounts_report(c->st, &report, &err) < 0) {
+		fprintf(stderr, "warning: %s\n", gr_err_msg(&err));
+		return;
+	}
+	json_array_foreach(report, i, v) {
+		fputs("warning: user ", stderr);
+		gr_esc_put(stderr, json_string_value(json_object_get(v, "userName")), 256, GR_ESC_TERM);
+		fputs(": login '", stderr);
+		gr_esc_put(stderr, json_string_value(json_object_get(v, "login")), 256, GR_ESC_TERM);
+		fprintf(stderr, "' %s\n", json_string_value(json_object_get(v, "reason")));
+	}
+	json_decref(report);
+}
+
 static int cmd_import(struct ctl *c, int argc, char **argv)
 {
 	struct gr_import_stats s;
@@ -556,6 +582,7 @@ static int cmd_import(struct ctl *c, int argc, char **argv)
 		json_decref(changes);
 		return r;
 	}
+	import_accounts_warnings(c);
 	if (c->json) {
 		json_t *v = json_pack("{s:s,s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I},"
 				      "s:{s:I,s:I,s:I},s:O,s:O}",
@@ -659,6 +686,17 @@ struct group_row {
 	json_t *roles;
 };
 
+/* A table's last cell: the slugs of ROLES joined by ',', or "-"; then the line's end. */
+static void print_roles(const json_t *roles)
+{
+	const json_t *s;
+	size_t j;
+
+	json_array_foreach(roles, j, s)
+		printf("%s%s", j ? "," : "", json_string_value(s));
+	printf("%s\n", json_array_size(roles) ? "" : "-");
+}
+
 static int cmd_group_list(struct ctl *c, int argc, char **argv)
 {
 	struct gr_err err;
@@ -688,17 +726,12 @@ static int cmd_group_list(struct ctl *c, int argc, char **argv)
 		printf("%-12s %-38s %-28s %7s  %s\n", "DIRECTORY", "ID", "NAME", "MEMBERS",
 		       "TENANT ROLES");
 		json_array_foreach(arr, i, v) {
-			json_t *roles = json_object_get(v, "roles"), *s;
-			size_t j;
-
 			printf("%-12s %-38s %-28s %7lld  ",
 			       json_string_value(json_object_get(v, "directory")),
 			       ctl_t(json_string_value(json_object_get(v, "id"))),
 			       ctl_t(json_string_value(json_object_get(v, "displayName"))),
 			       json_integer_value(json_object_get(v, "members")));
-			json_array_foreach(roles, j, s)
-				printf("%s%s", j ? "," : "", json_string_value(s));
-			printf("%s\n", json_array_size(roles) ? "" : "-");
+			print_roles(json_object_get(v, "roles"));
 		}
 	}
 	json_decref(groups);
@@ -873,33 +906,23 @@ static int cmd_org_delete(struct ctl *c, int argc, char **argv)
 	return ctl_commit(c, &err);
 }
 
+/* ORG's explicit members (gr_org_members) with their login names, orphans marked. */
 static json_t *org_members(struct ctl *c, const char *org)
 {
-	char prefix[GR_KEY_MAX];
-	json_t *all = NULL, *out = json_array(), *v;
-	const char **keys;
-	size_t n, i, plen;
+	json_t *rows = NULL, *out = json_array(), *row;
+	size_t i;
 
-	snprintf(prefix, sizeof(prefix), "orgmember/%s/", org);
-	plen = strlen(prefix);
-	if (collect(c, prefix, false, &all, NULL) < 0)
+	if (gr_org_members(c->st, org, &rows, NULL) < 0)
 		return out;
-	keys = sorted_keys(all, &n);
-	for (i = 0; keys && i < n; i++) {
-		char dir[GR_NAME_MAX + 1];
-		const char *rest = keys[i] + plen, *slash = strchr(rest, '/');
+	json_array_foreach(rows, i, row) {
+		const char *dir = json_string_value(json_object_get(row, "directory"));
+		const char *uid = json_string_value(json_object_get(row, "id"));
 
-		if (!slash || (size_t)(slash - rest) >= sizeof(dir))
-			continue;
-		memcpy(dir, rest, (size_t)(slash - rest));
-		dir[slash - rest] = '\0';
-		v = login_or_name(c, dir, slash + 1);
 		json_array_append_new(out, json_pack("{s:s,s:s,s:o,s:b}", "directory", dir, "id",
-						     slash + 1, "user", v, "orphaned",
-						     !gr_user_exists(c->st, dir, slash + 1)));
+						     uid, "user", login_or_name(c, dir, uid),
+						     "orphaned", !gr_user_exists(c->st, dir, uid)));
 	}
-	free(keys);
-	json_decref(all);
+	json_decref(rows);
 	return out;
 }
 
@@ -907,21 +930,19 @@ static int cmd_org_list(struct ctl *c, int argc, char **argv)
 {
 	struct gr_err err;
 	json_t *orgs = NULL, *arr = json_array(), *o;
-	const char **keys;
-	size_t n, i;
+	size_t i;
 
 	gr_err_clear(&err);
-	if (collect(c, "org/", true, &orgs, &err) < 0) {
+	if (gr_org_list(c->st, &orgs, &err) < 0) {
 		json_decref(arr);
 		return FAIL(c, &err);
 	}
-	keys = sorted_keys(orgs, &n);
-	for (i = 0; keys && i < n; i++) {
-		json_t *m = org_members(c, keys[i] + 4);
+	json_array_foreach(orgs, i, o) {
+		const char *name = json_string_value(json_object_get(o, "name"));
+		json_t *m = org_members(c, name);
 
-		o = json_object_get(orgs, keys[i]);
-		json_array_append_new(arr, json_pack("{s:s,s:O,s:I}", "name", keys[i] + 4,
-			"connections", json_object_get(o, "connections"), "members",
+		json_array_append_new(arr, json_pack("{s:s,s:O,s:I}", "name", name, "connections",
+			json_object_get(o, "connections"), "members",
 			(json_int_t)json_array_size(m)));
 		json_decref(m);
 	}
@@ -943,7 +964,6 @@ static int cmd_org_list(struct ctl *c, int argc, char **argv)
 			printf("%s\n", k ? "" : "-");
 		}
 	}
-	free(keys);
 	json_decref(orgs);
 	json_decref(arr);
 	return EXIT_OK;
@@ -977,6 +997,44 @@ static int cmd_org_show(struct ctl *c, int argc, char **argv)
 	}
 	json_decref(out);
 	json_decref(o);
+	return EXIT_OK;
+}
+
+/* The groups of ORG's connected directories (gr_org_groups), with their roles in ORG. */
+static int cmd_org_groups(struct ctl *c, int argc, char **argv)
+{
+	struct gr_err err;
+	json_t *groups = NULL, *arr = json_array(), *g;
+	size_t i;
+
+	gr_err_clear(&err);
+	if (gr_org_groups(c->st, argv[0], &groups, &err) < 0) {
+		json_decref(arr);
+		return FAIL(c, &err);
+	}
+	json_array_foreach(groups, i, g) {
+		const char *dir = json_string_value(json_object_get(g, "directory"));
+		const char *id = json_string_value(json_object_get(g, "id"));
+		json_t *roles = NULL;
+
+		gr_group_roles_get(c->st, argv[0], dir, id, &roles, NULL);
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:O,s:o}", "directory", dir, "id", id,
+			"displayName", json_object_get(g, "displayName"), "roles",
+			roles ? roles : json_array()));
+	}
+	if (c->json) {
+		ctl_print_json(arr);
+	} else {
+		printf("%-12s %-38s %-28s %s\n", "DIRECTORY", "ID", "NAME", "ORGANIZATION ROLES");
+		json_array_foreach(arr, i, g) {
+			printf("%-12s %-38s %-28s ", json_string_value(json_object_get(g, "directory")),
+			       ctl_t(json_string_value(json_object_get(g, "id"))),
+			       ctl_t(json_string_value(json_object_get(g, "displayName"))));
+			print_roles(json_object_get(g, "roles"));
+		}
+	}
+	json_decref(groups);
+	json_decref(arr);
 	return EXIT_OK;
 }
 
@@ -1057,18 +1115,13 @@ static int cmd_assign_add(struct ctl *c, int argc, char **argv)
 	gr_err_clear(&err);
 	if (!c->opt_resource)
 		return ctl_fail(c, EXIT_USAGE, "assign add: --resource RES is required");
-	if (c->opt_expires) {
-		if (ctl_parse_time(c->opt_expires, now, &expires) < 0)
-			return ctl_fail(c, EXIT_USAGE,
-					"--expires: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or +N[dhm]");
-		if (expires <= now)
-			return ctl_fail(c, EXIT_REFUSED, "--expires: %s is in the past",
-					c->opt_expires);
-	}
+	if (c->opt_expires && ctl_parse_time(c->opt_expires, now, &expires) < 0)
+		return ctl_fail(c, EXIT_USAGE,
+				"--expires: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or +N[dhm]");
 	if ((r = ctl_open(c)))
 		return r;
 	if (find_user(c, argv[0], &ref, &err) < 0 ||
-	    gr_assign_add(c->st, &ref, argv[1], c->opt_resource, expires, &err) < 0)
+	    gr_assign_create(c->st, &ref, argv[1], c->opt_resource, expires, now, &err) < 0)
 		return FAIL(c, &err);
 	return ctl_commit(c, &err);
 }
@@ -1093,50 +1146,32 @@ static int cmd_assign_remove(struct ctl *c, int argc, char **argv)
 static int cmd_assign_list(struct ctl *c, int argc, char **argv)
 {
 	struct gr_err err;
-	json_t *all = NULL, *arr = json_array(), *a, *v;
-	char prefix[GR_KEY_MAX], tbuf[64];
-	const char **keys;
+	struct gr_ref ref;
+	json_t *rows = NULL, *arr = json_array(), *a, *v;
+	char tbuf[64];
 	long long now = (long long)time(NULL);
-	size_t n, i, j;
-	bool orphaned;
+	size_t i;
 
 	gr_err_clear(&err);
-	if (argc == 1) {
-		struct gr_ref ref;
-
-		if (find_or_orphan(c, argv[0], GR_ORPHAN_ASSIGNMENT, NULL, &ref, &err) < 0) {
-			json_decref(arr);
-			return FAIL(c, &err);
-		}
-		snprintf(prefix, sizeof(prefix), "assign/%s/%s", ref.dir, ref.id);
-	} else {
-		snprintf(prefix, sizeof(prefix), "assign/");
-	}
-	if (collect(c, prefix, true, &all, &err) < 0) {
+	if ((argc == 1 && find_or_orphan(c, argv[0], GR_ORPHAN_ASSIGNMENT, NULL, &ref, &err) < 0) ||
+	    gr_assign_list(c->st, argc == 1 ? ref.dir : NULL, argc == 1 ? ref.id : NULL, &rows,
+			   &err) < 0) {
 		json_decref(arr);
 		return FAIL(c, &err);
 	}
-	keys = sorted_keys(all, &n);
-	for (i = 0; keys && i < n; i++) {
-		char dir[GR_NAME_MAX + 1];
-		const char *rest = keys[i] + 7, *slash = strchr(rest, '/');
+	json_array_foreach(rows, i, a) {
+		const char *dir = json_string_value(json_object_get(a, "directory"));
+		const char *uid = json_string_value(json_object_get(a, "id"));
+		long long exp = json_integer_value(json_object_get(a, "expires"));
 
-		if (!slash || (size_t)(slash - rest) >= sizeof(dir))
-			continue;
-		memcpy(dir, rest, (size_t)(slash - rest));
-		dir[slash - rest] = '\0';
 		/* The user may be gone from the IdP: the record stays, shown by id. */
-		orphaned = !gr_user_exists(c->st, dir, slash + 1);
-		json_array_foreach(json_object_get(all, keys[i]), j, a) {
-			long long exp = json_integer_value(json_object_get(a, "expires"));
-
-			json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:O,s:O,s:I,s:b,s:b}",
-				"directory", dir, "id", slash + 1, "user",
-				login_or_name(c, dir, slash + 1), "role", json_object_get(a, "role"),
-				"resource", json_object_get(a, "resource"), "expires",
-				(json_int_t)exp, "expired", exp && exp <= now, "orphaned", orphaned));
-		}
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:O,s:O,s:I,s:b,s:b}",
+			"directory", dir, "id", uid, "user", login_or_name(c, dir, uid), "role",
+			json_object_get(a, "role"), "resource", json_object_get(a, "resource"),
+			"expires", (json_int_t)exp, "expired", exp && exp <= now, "orphaned",
+			!gr_user_exists(c->st, dir, uid)));
 	}
+	json_decref(rows);
 	if (c->json) {
 		ctl_print_json(arr);
 	} else {
@@ -1159,8 +1194,6 @@ static int cmd_assign_list(struct ctl *c, int argc, char **argv)
 			putchar('\n');
 		}
 	}
-	free(keys);
-	json_decref(all);
 	json_decref(arr);
 	return EXIT_OK;
 }
@@ -1259,11 +1292,22 @@ static int cmd_user_list(struct ctl *c, int argc, char **argv)
 		json_t *u = json_object_get(users, keys[i]);
 		const char *rest = keys[i] + 5, *slash = strchr(rest, '/');
 
+		json_t *groups = NULL;
+
 		if (!slash)
 			continue;
 		json_object_set_new(u, "directory", json_stringn(rest, (size_t)(slash - rest)));
+		/* The record holds no groups (schema 2): count the user's chunks' ids. */
+		if (!json_object_get(u, "groups")) {
+			char d[GR_NAME_MAX + 1];
+
+			snprintf(d, sizeof(d), "%.*s", (int)(slash - rest), rest);
+			gr_ugroups_get(c->st, d, slash + 1, &groups, NULL, NULL);
+		}
 		json_object_set_new(u, "groups",
-				    json_integer((json_int_t)json_array_size(json_object_get(u, "groups"))));
+				    json_integer((json_int_t)json_array_size(
+					    groups ? groups : json_object_get(u, "groups"))));
+		json_decref(groups);
 		json_array_append(arr, u);
 	}
 	if (c->json) {
@@ -1326,20 +1370,29 @@ static int cmd_user_show(struct ctl *c, int argc, char **argv)
 	json_t *out = NULL, *groups, *roles;
 	size_t i, j, n_roles = 0;
 	const struct gr_role *catalog;
+	uint32_t uid = 0;
 	int r;
 
 	gr_err_clear(&err);
 	memset(&res, 0, sizeof(res));
-	if (find_user(c, argv[0], &ref, &err) < 0 || gr_context_load(c->st, &ctx, &err) < 0 ||
+	/* --organization: as a host serving ORG would (the API's member form). */
+	if (find_user(c, argv[0], &ref, &err) < 0 ||
+	    (c->opt_organization ? gr_context_load_org(c->st, c->opt_organization, &ctx, &err)
+				 : gr_context_load(c->st, &ctx, &err)) < 0 ||
 	    gr_facts_load(c->st, ctx, ref.dir, ref.id, &f, &err) < 0) {
 		gr_context_free(ctx);
 		return FAIL(c, &err);
 	}
 	in = gr_facts_input(f);
-	if (gr_resolve(in, &res) < 0) {
+	r = gr_resolve(in, &res);
+	if (r < 0 || (c->opt_organization && !res.org_member)) {
+		r = r < 0 ? ctl_fail(c, EXIT_REFUSED, "out of memory")
+			  : ctl_fail(c, EXIT_REFUSED, "'%s' is not a member of organization '%s'",
+				     argv[0], c->opt_organization);
+		gr_resolution_free(&res);
 		gr_facts_free(f);
 		gr_context_free(ctx);
-		return ctl_fail(c, EXIT_REFUSED, "out of memory");
+		return r;
 	}
 	catalog = gr_context_roles(ctx, &n_roles);
 	u = gr_facts_user(f);
@@ -1364,6 +1417,12 @@ static int cmd_user_show(struct ctl *c, int argc, char **argv)
 			"active", in->active, "groups", groups, "roles", roles,
 			"organization_member", res.org_member);
 	json_object_set_new(out, "organization_roles", json_boolean(res.org_roles));
+	/* users = yes: the uid (kept across renames), when the user has one. */
+	if (c->cfg.users && gr_account_uid(c->st, ref.dir, ref.id, &uid, NULL) == 0)
+		json_object_set_new(out, "uid", json_integer(uid));
+	/* The host's organization and how the user belongs to it, as the text form says. */
+	json_object_set_new(out, "organization", in->host_org ? json_string(in->host_org) : json_null());
+	json_object_set_new(out, "organization_explicit_member", json_boolean(in->org_member));
 	if (res.n_ignored) {
 		json_t *ign = json_array();
 
@@ -1382,6 +1441,8 @@ static int cmd_user_show(struct ctl *c, int argc, char **argv)
 		printf("login:        %s\n",
 		       ctl_t(login ? login : json_string_value(json_object_get(u, "login_error"))));
 		printf("active:       %s\n", in->active ? "yes" : "no (logins are denied)");
+		if (json_object_get(out, "uid"))
+			printf("uid:          %" PRIu32 "\n", uid);
 		printf("groups:       ");
 		for (i = 0; i < in->n_groups; i++)
 			printf("%s%s", i ? ", " : "", ctl_t(in->groups[i].name));
@@ -1396,7 +1457,11 @@ static int cmd_user_show(struct ctl *c, int argc, char **argv)
 		else if (in->host_org)
 			printf("organization: %s (explicit member; its group roles need "
 			       "auto-membership on its connection to %s)\n", in->host_org, ref.dir);
-		printf("roles on this host:%s\n", res.n_roles ? "" : " none");
+		if (c->opt_organization)
+			printf("roles on a host of organization %s:%s\n", c->opt_organization,
+			       res.n_roles ? "" : " none");
+		else
+			printf("roles on this host:%s\n", res.n_roles ? "" : " none");
 		for (i = 0; i < res.n_roles; i++) {
 			long idx = gr_context_role_index(ctx, res.roles[i].slug);
 
@@ -1428,7 +1493,7 @@ static int cmd_publish(struct ctl *c, int argc, char **argv)
 	struct gr_err err;
 
 	gr_err_clear(&err);
-	if (gr_publish(c->st, &ps, &err) < 0)
+	if (ctl_publish(c, &ps, &err) < 0)
 		return FAIL(c, &err);
 	if (c->json) {
 		json_t *v = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "users", (json_int_t)ps.users,
@@ -1441,11 +1506,33 @@ static int cmd_publish(struct ctl *c, int argc, char **argv)
 		json_decref(v);
 	} else {
 		printf("published generation %" PRIu64 ": %zu role groups, %zu of %zu users with roles, "
-		       "%zu memberships, %" PRIu64 " bytes\n",
+		       "%zu memberships, %" PRIu64 " bytes",
 		       ps.generation, ps.groups, ps.users_with_roles, ps.users, ps.memberships,
 		       ps.bytes);
+		if (c->cfg.users)
+			printf("; %zu accounts, %zu logins left to local accounts", ps.accounts,
+			       ps.shadowed);
+		putchar('\n');
 	}
 	return EXIT_OK;
+}
+
+/* users = yes: a uid for every user stored before accounts were turned on. */
+static int cmd_accounts_allocate(struct ctl *c, int argc, char **argv)
+{
+	struct gr_err err;
+	size_t n = 0;
+	int r;
+
+	(void)argc;
+	(void)argv;
+	gr_err_clear(&err);
+	if (gr_accounts_allocate(c->st, &n, &err) < 0)
+		return FAIL(c, &err);
+	r = ctl_commit(c, &err);
+	if (r == EXIT_OK && !c->json)
+		printf("gave %zu user%s a uid\n", n, n == 1 ? "" : "s");
+	return r;
 }
 
 /* ---- the command table ---- */
@@ -1477,6 +1564,7 @@ const struct ctl_cmd ctl_commands[] = {
 	{ { "org", "create" }, 1, 1, W, cmd_org_create, "org create ORG" },
 	{ { "org", "list" }, 0, 0, R, cmd_org_list, "org list" },
 	{ { "org", "show" }, 1, 1, R, cmd_org_show, "org show ORG" },
+	{ { "org", "groups" }, 1, 1, R, cmd_org_groups, "org groups ORG" },
 	{ { "org", "delete" }, 1, 1, W, cmd_org_delete, "org delete ORG" },
 	{ { "org", "connection", "enable" }, 2, 2, W | CMD_LAZY, cmd_org_connection_enable,
 	  "org connection enable ORG DIRECTORY [--auto-membership on|off]" },
@@ -1501,7 +1589,8 @@ const struct ctl_cmd ctl_commands[] = {
 	  "policy set multiple-roles on|off | default-role SLUG|none | role-attribute ATTR|none" },
 	{ { "policy", "show" }, 0, 0, R, cmd_policy_show, "policy show" },
 	{ { "user", "list" }, 0, 0, R, cmd_user_list, "user list [--directory NAME]" },
-	{ { "user", "show" }, 1, 1, R, cmd_user_show, "user show USER [--directory NAME]" },
+	{ { "user", "show" }, 1, 1, R, cmd_user_show, "user show USER [--directory NAME] [--organization ORG]" },
+	{ { "accounts", "allocate" }, 0, 0, W, cmd_accounts_allocate, "accounts allocate" },
 	{ { "publish" }, 0, 0, CMD_OWNTXN | CMD_NO_CATCHUP, cmd_publish, "publish" },
 	{ { "check" }, 0, 0, R | CMD_NO_CATCHUP, cmd_check, "check" },
 	{ { "token", "create" }, 0, 0, CMD_OWNTXN | CMD_LAZY, cmd_token_create,
@@ -1509,5 +1598,7 @@ const struct ctl_cmd ctl_commands[] = {
 	{ { "token", "list" }, 0, 0, R, cmd_token_list, "token list [--directory NAME]" },
 	{ { "token", "revoke" }, 1, 1, W, cmd_token_revoke, "token revoke ID" },
 	{ { "status" }, 0, 0, CMD_LAZY | CMD_NO_CATCHUP, cmd_status, "status" },
+	{ { "events" }, 0, 0, CMD_LAZY | CMD_NO_CATCHUP, cmd_events,
+	  "events [--since TIME] [--follow] [--json]" },
 	{ { NULL }, 0, 0, 0, NULL, NULL },
 };

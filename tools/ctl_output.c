@@ -7,6 +7,7 @@
 
 #include "ctl.h"
 #include "core/escape.h"
+#include "core/timefmt.h"
 
 /*
  * Where escaping happens: here, at print time.  The library's sentences and
@@ -134,9 +135,9 @@ void ctl_table(FILE *f, const char *const *header, const char *const *const *row
 
 int ctl_parse_time(const char *s, long long now, long long *out)
 {
-	struct tm tm;
 	char *end;
 	long long n;
+	int64_t t;
 
 	if (s[0] == '+') {
 		errno = 0;
@@ -152,24 +153,15 @@ int ctl_parse_time(const char *s, long long now, long long *out)
 		*out = now + n;
 		return 0;
 	}
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (!end || *end) {
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, "%Y-%m-%d", &tm);
-		if (!end || *end)
-			return -EINVAL;
-	}
-	*out = (long long)timegm(&tm);
-	return *out > 0 ? 0 : -EINVAL;
+	if (gr_time_parse(s, &t) < 0)
+		return -EINVAL;
+	*out = (long long)t;
+	return 0;
 }
 
 const char *ctl_format_time(long long t, char *buf, size_t len)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (!gr_time_format((int64_t)t, buf, len))
 		snprintf(buf, len, "%lld", t);
 	return buf;
 }

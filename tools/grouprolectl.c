@@ -33,7 +33,8 @@ static void usage(FILE *f, const char *prog)
 enum {
 	OPT_DIRECTORY = 1000, OPT_NAME, OPT_DESCRIPTION, OPT_PRIORITY, OPT_UNIX_GROUP, OPT_GID,
 	OPT_RESOURCE, OPT_EXPIRES, OPT_AUTO_MEMBERSHIP, OPT_BIND, OPT_FORCE, OPT_SCOPES, OPT_API,
-	OPT_JSON,
+	/* in the order of cmd_options below: the table is indexed by OPT_* - OPT_DIRECTORY */
+	OPT_SINCE, OPT_FOLLOW, OPT_JSON, OPT_ORGANIZATION,
 };
 
 static const struct option cmd_options[] = {
@@ -50,7 +51,10 @@ static const struct option cmd_options[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "scopes", required_argument, NULL, OPT_SCOPES },
 	{ "api", no_argument, NULL, OPT_API },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "organization", required_argument, NULL, OPT_ORGANIZATION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -93,6 +97,9 @@ static int parse_cmd_options(struct ctl *c, const struct ctl_cmd *cmd, int *argc
 		case OPT_FORCE: c->opt_force = true; break;
 		case OPT_SCOPES: c->opt_scopes = optarg; break;
 		case OPT_API: c->opt_api = true; break;
+		case OPT_ORGANIZATION: c->opt_organization = optarg; break;
+		case OPT_SINCE: c->opt_since = optarg; break;
+		case OPT_FOLLOW: c->opt_follow = true; break;
 		}
 	}
 	*argc -= optind;
@@ -189,9 +196,27 @@ int main(int argc, char **argv)
 		return r;
 	r = cmd->fn(&c, argc, argv);
 	gr_store_close(c.st); /* cancels whatever was not committed */
+	ctl_deliver_events(&c); /* of what was committed */
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return ctl_fail(&c, EXIT_REFUSED, "cannot write output: %s", strerror(errno));
 	return r;
+}
+
+static void collect_events(void *ctx, const json_t *events)
+{
+	struct ctl *c = ctx;
+
+	if (!c->events)
+		c->events = json_array();
+	if (c->events)
+		json_array_extend(c->events, (json_t *)events);
+}
+
+int ctl_publish(struct ctl *c, struct gr_publish_stats *ps, struct gr_err *err)
+{
+	if (!c->events)
+		c->events = json_array();
+	return gr_publish_events(c->st, ps, "cli", c->events, err);
 }
 
 /*
@@ -214,7 +239,7 @@ static void catch_up(struct ctl *c)
 	if (r == 0 || (r == 1 && snap_gen == 0 && store_gen <= 1))
 		return;
 	gr_err_clear(&err);
-	if (gr_publish(c->st, &ps, &err) < 0) {
+	if (ctl_publish(c, &ps, &err) < 0) {
 		/* A change publishes after its commit and reports a failure then. */
 		if (!(c->cmd->flags & (CMD_WRITE | CMD_OWNTXN)))
 			ctl_fail(c, 0, "warning: the NSS snapshot is behind the database and publishing failed: %s",
@@ -241,6 +266,11 @@ int ctl_open(struct ctl *c)
 	if (c->cmd->flags & (CMD_WRITE | CMD_OWNTXN))
 		flags |= GR_STORE_CREATE;
 	r = gr_store_open(&c->cfg, flags, &c->st, &err);
+	if (r == 0) {
+		/* Every change this command commits makes its events (delivered at exit). */
+		gr_store_event_sink(c->st, collect_events, c);
+		gr_store_event_origin(c->st, "cli");
+	}
 	if (r == -ENOENT)
 		return ctl_fail(c, EXIT_REFUSED,
 				"no database in %s yet (create a directory or role first)",
@@ -271,7 +301,7 @@ int ctl_publish_committed(struct ctl *c, struct gr_err *err)
 {
 	struct gr_publish_stats ps;
 
-	if (gr_publish(c->st, &ps, err) < 0)
+	if (ctl_publish(c, &ps, err) < 0)
 		return ctl_fail(c, EXIT_UNPUBLISHED,
 				"change committed, but not published: %s; the next grouprolectl command publishes it (or run 'grouprolectl publish')",
 				gr_err_msg(err));

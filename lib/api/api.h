@@ -36,6 +36,11 @@
  *   GET    groups/{id}/members   read:group_members  (paged, or from/take)
  *   GET    users/{id}/groups     read:users      (paged, or from/take)
  *   GET    users/{id}/effective-roles  read:users  roles with their "sources" (paged)
+ *   GET    users/{id}/effective-roles/sources/groups?role_id=R  read:users
+ *   organizations, {org}, {org}/enabled_connections[/{dir}], {org}/members,
+ *   {org}/members/{id}/effective-roles[/sources/groups], {org}/groups,
+ *   {org}/groups/{id}/roles, role-assignments, policy: see the route table
+ *   in api.c and docs/admin-guide.md.
  *
  * A user's id is "DIRECTORY:SCIM_ID" like a group's.  Lists are in a stable
  * order: roles by id, groups and members by id ("next" is the id to start
@@ -71,6 +76,8 @@ struct gr_api_request {
 	const char *page, *per_page, *include_totals, *name_filter;
 	const char *from, *take;                         /* cursor paging */
 	const char *connection_id, *name, *external_id;  /* GET groups filters */
+	const char *role_id;        /* effective-roles/sources/groups: the role asked about */
+	const char *user_id;        /* GET role-assignments: one user's */
 };
 
 struct gr_api_reply {

@@ -24,17 +24,34 @@ void gr_config_defaults(struct gr_config *cfg)
 	cfg->gid_max = 299999;
 	cfg->username_mode = GR_USERNAME_LOCALPART;
 	strcpy(cfg->login_defs, GR_LOGIN_DEFS);
+	/* Accounts: above the role gids (a private group shares its uid's number). */
+	cfg->uid_min = 300000;
+	cfg->uid_max = 499999;
+	strcpy(cfg->home_template, "/home/%u");
+	strcpy(cfg->default_shell, "/bin/bash");
 	cfg->import_max_delete_percent = 25;
 	cfg->hash_size = 131071;
 	cfg->unknown = GR_UNKNOWN_IGNORE;
 	cfg->fail = GR_FAIL_DEFAULT;
 	/* Loopback until the admin configures TLS or a proxy: nothing listens on the network by default. */
 	strcpy(cfg->scim_listen, "127.0.0.1:9636");
+	strcpy(cfg->ldap_base, "ou=data,dc=grouprole");
+	strcpy(cfg->ldap_bind_dn, "cn=hosts,ou=system,dc=grouprole");
 	cfg->scim_max_body = 4u << 20; /* a 10,000-member group push fits */
 	cfg->scim_max_connections = 128;
 	cfg->scim_per_ip = 32;
 	cfg->scim_timeout = 30;
 	cfg->scim_max_results = 1000;
+	cfg->event_hook_timeout = 5;
+	cfg->event_hook_queue = 1024;
+	cfg->event_log_max = 10u << 20;
+	/*
+	 * An hour: a healthy host is never more than about two minutes out of
+	 * step (reconnects back off to 60 s; a silent peer is noticed by TCP
+	 * keepalive within 90 s), so an hour means a real outage, not a blip.
+	 * Hosts without grouprole-sync have no sync status and never warn.
+	 */
+	cfg->max_staleness = 3600;
 }
 
 const char *gr_config_default_path(void)
@@ -56,6 +73,36 @@ static int parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out)
 	if (errno || *end || n < min || n > max)
 		return -ERANGE;
 	*out = (uint32_t)n;
+	return 0;
+}
+
+int gr_config_parse_duration(const char *v, uint32_t *out)
+{
+	static const struct {
+		char suffix;
+		uint32_t factor;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	char *end;
+	unsigned long long n;
+	uint32_t factor = 1;
+	size_t i;
+
+	if (!v[0] || v[0] < '0' || v[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (*end) {
+		for (i = 0; i < sizeof(units) / sizeof(units[0]) && units[i].suffix != *end; i++)
+			;
+		if (i == sizeof(units) / sizeof(units[0]) || end[1])
+			return -EINVAL;
+		factor = units[i].factor;
+	}
+	if (n > 365ull * 86400 / factor)
+		return -EINVAL;
+	*out = (uint32_t)(n * factor);
 	return 0;
 }
 
@@ -142,7 +189,7 @@ static bool valid_prefix(const char *s)
 	return true;
 }
 
-/* The numeric limits of grouprole-scimd: key, bounds, field. */
+/* The numeric limits of grouprole-scimd and of events: key, bounds, field. */
 static const struct {
 	const char *key;
 	uint32_t min, max;
@@ -153,7 +200,78 @@ static const struct {
 	{ "scim_per_ip", 1, 10000, offsetof(struct gr_config, scim_per_ip) },
 	{ "scim_timeout", 1, 3600, offsetof(struct gr_config, scim_timeout) },
 	{ "scim_max_results", 1, 10000, offsetof(struct gr_config, scim_max_results) },
+	{ "event_hook_timeout", 1, 600, offsetof(struct gr_config, event_hook_timeout) },
+	{ "event_hook_queue", 1, 1000000, offsetof(struct gr_config, event_hook_queue) },
+	{ "event_log_max", 4096, 1u << 30, offsetof(struct gr_config, event_log_max) },
 };
+
+/*
+ * %u, %U, %d and %% only, an absolute path, no ':' (it ends up in passwd),
+ * and short enough expanded (a login and a directory name are at most
+ * GR_NAME_MAX) for a passwd field of a snapshot (4096 bytes, pwsnap.h).
+ */
+static bool valid_home_template(const char *v)
+{
+	const char *p;
+	size_t n = strlen(v);
+
+	if (v[0] != '/' || strpbrk(v, ":\n"))
+		return false;
+	for (p = strchr(v, '%'); p; p = strchr(p + 2, '%')) {
+		if (!p[1] || !strchr("uUd%", p[1]))
+			return false;
+		n += GR_NAME_MAX;
+	}
+	return n < 4096;
+}
+
+/* An attribute path for gr_scim_attr_values: non-empty, no blanks. */
+static int set_attribute(char *dst, size_t len, const char *key, const char *v,
+			 struct gr_err *err)
+{
+	if (strlen(v) >= len || strpbrk(v, " \t"))
+		return gr_err_set(err, -GR_E_CONFIG, "%s: expected an attribute name or nothing", key);
+	strcpy(dst, v);
+	return 0;
+}
+
+static int set_accounts_key(struct gr_config *cfg, const char *key, const char *v,
+			    struct gr_err *err)
+{
+	uint32_t n;
+
+	if (!strcmp(key, "users")) {
+		if (parse_bool(v, &cfg->users) < 0)
+			return gr_err_set(err, -GR_E_CONFIG, "%s: expected yes or no", key);
+	} else if (!strcmp(key, "uid_min") || !strcmp(key, "uid_max")) {
+		/* Never below the normal-user range, never (uid_t)-1 or -2. */
+		if (parse_u32(v, 1000, 4294967293u, &n) < 0)
+			return gr_err_set(err, -GR_E_CONFIG,
+					  "%s: must be a number from 1000 to 4294967293", key);
+		*(key[5] == 'i' ? &cfg->uid_min : &cfg->uid_max) = n;
+	} else if (!strcmp(key, "users_gid")) {
+		if (parse_u32(v, 0, 4294967293u, &n) < 0)
+			return gr_err_set(err, -GR_E_CONFIG,
+					  "%s: must be a gid, or 0 for private groups", key);
+		cfg->users_gid = n;
+	} else if (!strcmp(key, "home_template")) {
+		if (strlen(v) >= sizeof(cfg->home_template) || !valid_home_template(v))
+			return gr_err_set(err, -GR_E_CONFIG,
+					  "%s: expected an absolute path using only %%u, %%U, %%d and %%%%",
+					  key);
+		strcpy(cfg->home_template, v);
+	} else if (!strcmp(key, "default_shell")) {
+		if (v[0] != '/' || strlen(v) >= sizeof(cfg->default_shell) || strpbrk(v, ": \t"))
+			return gr_err_set(err, -GR_E_CONFIG, "%s: must be an absolute path", key);
+		strcpy(cfg->default_shell, v);
+	} else if (!strcmp(key, "shell_attribute")) {
+		return set_attribute(cfg->shell_attribute, sizeof(cfg->shell_attribute), key, v, err);
+	} else {
+		return set_attribute(cfg->ssh_keys_attribute, sizeof(cfg->ssh_keys_attribute), key,
+				     v, err);
+	}
+	return 0;
+}
 
 static int set_daemon_key(struct gr_config *cfg, const char *key, const char *v,
 			  struct gr_err *err)
@@ -184,6 +302,10 @@ static int set_daemon_key(struct gr_config *cfg, const char *key, const char *v,
 		if (v[0] && (v[0] != '/' || strlen(v) >= PATH_MAX))
 			return gr_err_set(err, -GR_E_CONFIG, "%s: must be an absolute path", key);
 		strcpy(dst, v);
+	} else if (!strcmp(key, "event_hook")) {
+		if (v[0] && (v[0] != '/' || strlen(v) >= sizeof(cfg->event_hook)))
+			return gr_err_set(err, -GR_E_CONFIG, "%s: must be an absolute path", key);
+		strcpy(cfg->event_hook, v);
 	} else if (!strcmp(key, "insecure_http")) {
 		if (parse_bool(v, &cfg->insecure_http) < 0)
 			return gr_err_set(err, -GR_E_CONFIG, "%s: expected yes or no", key);
@@ -200,6 +322,51 @@ static int set_daemon_key(struct gr_config *cfg, const char *key, const char *v,
 		return gr_err_set(err, -GR_E_CONFIG, "unknown key '%s'", key);
 	}
 	return 0;
+}
+
+/* ldap_*: fleet mode.  Only shapes here; grouprole-sync checks the rest when it connects. */
+static int set_ldap_key(struct gr_config *cfg, const char *key, const char *v,
+			struct gr_err *err)
+{
+	static const struct {
+		const char *key;
+		size_t offset, size;
+		bool path;
+	} keys[] = {
+		{ "ldap_uri", offsetof(struct gr_config, ldap_uri), sizeof(cfg->ldap_uri), false },
+		{ "ldap_base", offsetof(struct gr_config, ldap_base), sizeof(cfg->ldap_base), false },
+		{ "ldap_bind_dn", offsetof(struct gr_config, ldap_bind_dn), sizeof(cfg->ldap_bind_dn),
+		  false },
+		{ "ldap_secret_file", offsetof(struct gr_config, ldap_secret_file),
+		  sizeof(cfg->ldap_secret_file), true },
+		{ "ldap_ca_file", offsetof(struct gr_config, ldap_ca_file), sizeof(cfg->ldap_ca_file),
+		  true },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(key, keys[i].key))
+			continue;
+		if (strlen(v) >= keys[i].size)
+			return gr_err_set(err, -GR_E_CONFIG, "%s: longer than %zu bytes", key,
+					  keys[i].size - 1);
+		if (keys[i].path && v[0] && v[0] != '/')
+			return gr_err_set(err, -GR_E_CONFIG, "%s: must be an absolute path", key);
+		if (!strcmp(key, "ldap_uri")) {
+			char copy[sizeof(cfg->ldap_uri)], *save = NULL, *u;
+
+			strcpy(copy, v);
+			for (u = strtok_r(copy, " \t", &save); u; u = strtok_r(NULL, " \t", &save))
+				if (strncmp(u, "ldaps://", 8) && strncmp(u, "ldap://", 7) &&
+				    strncmp(u, "ldapi://", 8))
+					return gr_err_set(err, -GR_E_CONFIG,
+							  "ldap_uri: '%s' is not an ldap://, ldaps:// "
+							  "or ldapi:// URL", u);
+		}
+		strcpy((char *)cfg + keys[i].offset, v);
+		return 0;
+	}
+	return gr_err_set(err, -GR_E_CONFIG, "unknown key '%s'", key);
 }
 
 int gr_config_set(struct gr_config *cfg, const char *key, const char *v,
@@ -309,9 +476,22 @@ int gr_config_set(struct gr_config *cfg, const char *key, const char *v,
 			cfg->fail = GR_FAIL_CLOSED;
 		else
 			return gr_err_set(err, -GR_E_CONFIG, "fail: expected open or closed");
-	} else if (!strncmp(key, "scim_", 5) || !strcmp(key, "tls_cert") || !strcmp(key, "tls_key") ||
+	} else if (!strcmp(key, "users") || !strcmp(key, "uid_min") || !strcmp(key, "uid_max") ||
+		   !strcmp(key, "users_gid") || !strcmp(key, "home_template") ||
+		   !strcmp(key, "default_shell") || !strcmp(key, "shell_attribute") ||
+		   !strcmp(key, "ssh_keys_attribute")) {
+		return set_accounts_key(cfg, key, v, err);
+	} else if (!strncmp(key, "scim_", 5) || !strncmp(key, "event_", 6) ||
+		   !strcmp(key, "tls_cert") || !strcmp(key, "tls_key") ||
 		   !strcmp(key, "insecure_http") || !strcmp(key, "public_url")) {
 		return set_daemon_key(cfg, key, v, err);
+	} else if (!strncmp(key, "ldap_", 5)) {
+		return set_ldap_key(cfg, key, v, err);
+	} else if (!strcmp(key, "max_staleness")) {
+		if (gr_config_parse_duration(v, &cfg->max_staleness) < 0)
+			return gr_err_set(err, -GR_E_CONFIG,
+					  "%s: expected a duration such as 90s, 15m, 2h or 1d "
+					  "(at most 365d; 0 = off)", key);
 	} else {
 		return gr_err_set(err, -GR_E_CONFIG, "unknown key '%s'", key);
 	}
@@ -338,6 +518,16 @@ int gr_config_validate(const struct gr_config *cfg, struct gr_err *err)
 	if (cfg->gid_min > cfg->gid_max)
 		return gr_err_set(err, -GR_E_CONFIG, "gid_min %u is above gid_max %u",
 				  cfg->gid_min, cfg->gid_max);
+	if (!cfg->users)
+		return 0;
+	if (cfg->uid_min > cfg->uid_max)
+		return gr_err_set(err, -GR_E_CONFIG, "uid_min %u is above uid_max %u",
+				  cfg->uid_min, cfg->uid_max);
+	/* A private group takes its uid's number: it must not be a role's gid. */
+	if (!cfg->users_gid && cfg->uid_min <= cfg->gid_max && cfg->gid_min <= cfg->uid_max)
+		return gr_err_set(err, -GR_E_CONFIG,
+				  "uid_min..uid_max (%u..%u) overlaps gid_min..gid_max (%u..%u): private groups share their uid's number",
+				  cfg->uid_min, cfg->uid_max, cfg->gid_min, cfg->gid_max);
 	return 0;
 }
 
@@ -357,7 +547,7 @@ int gr_config_load(struct gr_config *cfg, const char *path, bool missing_ok,
 		   struct gr_err *err)
 {
 	char line[GR_CONFIG_MAX_LINE + 2];
-	char seen[32][32];
+	char seen[64][32];
 	unsigned nseen = 0, lineno = 0, i;
 	unsigned range_line = 0; /* last line that set gid_min or gid_max */
 	unsigned defs_line = 0;  /* the line that set login_defs */
@@ -417,9 +607,10 @@ int gr_config_load(struct gr_config *cfg, const char *path, bool missing_ok,
 				goto out;
 			}
 		}
-		if (nseen < 32 && strlen(k) < sizeof(seen[0]))
+		if (nseen < 64 && strlen(k) < sizeof(seen[0]))
 			strcpy(seen[nseen++], k);
-		if (!strcmp(k, "gid_min") || !strcmp(k, "gid_max"))
+		if (!strcmp(k, "gid_min") || !strcmp(k, "gid_max") || !strcmp(k, "uid_min") ||
+		    !strcmp(k, "uid_max") || !strcmp(k, "users") || !strcmp(k, "users_gid"))
 			range_line = lineno;
 		if (!strcmp(k, "login_defs"))
 			defs_line = lineno;

@@ -59,6 +59,21 @@ struct gr_config {
 	uint32_t hash_size;
 	bool test_mode;
 
+	/*
+	 * Accounts (users = yes): directory users as passwd entries.  uids
+	 * from uid_min..uid_max; primary group: a private group with the
+	 * uid's number, or users_gid for everyone when it is not 0.
+	 * home_template expands %u (login), %U (uid), %d (directory), %%.
+	 */
+	bool users;
+	uint32_t uid_min;
+	uint32_t uid_max;
+	uint32_t users_gid;
+	char home_template[256];
+	char default_shell[256];
+	char shell_attribute[256];       /* "" = default_shell for everyone */
+	char ssh_keys_attribute[256];    /* "" = no keys for sshd */
+
 	/* PAM module policy; also valid in the file. */
 	char require_role[GR_CONFIG_MAX_LIST][GR_NAME_MAX + 1];
 	unsigned n_require_role;
@@ -79,9 +94,30 @@ struct gr_config {
 	uint32_t scim_timeout;           /* seconds a connection may stay idle */
 	uint32_t scim_max_results;       /* largest page of a list */
 
+	/* Fleet mode: grouprole-sync's LDAP servers (docs/fleet.md). */
+	char ldap_uri[1024];             /* space-separated, in order of preference; "" = off */
+	char ldap_base[256];             /* the grouprole subtree */
+	char ldap_bind_dn[256];          /* this host's identity */
+	char ldap_secret_file[256];      /* its password, alone in a root-owned file */
+	char ldap_ca_file[256];          /* CA for ldaps:// and StartTLS; "" = system CAs */
+	uint32_t max_staleness;          /* seconds out of step before PAM, check and status warn; 0 = off */
+
+	/* Events (lib/events): the hook run for each, and the event log's bound. */
+	char event_hook[PATH_MAX];       /* "" = none */
+	uint32_t event_hook_timeout;     /* seconds a hook may run */
+	uint32_t event_hook_queue;       /* events waiting for the daemon's hook thread */
+	uint32_t event_log_max;          /* bytes of events.log before it rotates */
+
 	/* Where this configuration came from, for messages. */
 	char path[PATH_MAX];
 };
+
+/*
+ * A DURATION value: a whole number of seconds, or one followed by s, m, h
+ * or d ("90", "90s", "15m", "2h", "1d"), from 0 up to 365 days.  Stores the
+ * seconds in *OUT; -EINVAL on anything else, *OUT unchanged.
+ */
+int gr_config_parse_duration(const char *v, uint32_t *out);
 
 /* Fill CFG with built-in defaults. */
 void gr_config_defaults(struct gr_config *cfg);

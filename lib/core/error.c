@@ -20,6 +20,7 @@ static const char *const gr_messages[] = {
 	[GR_E_LOCK - GR_E_BASE] = "could not lock the database",
 	[GR_E_NOTFOUND - GR_E_BASE] = "not found",
 	[GR_E_UNSYNCED - GR_E_BASE] = "change applied but not confirmed on disk",
+	[GR_E_LIMIT - GR_E_BASE] = "limit reached",
 };
 
 const char *gr_strerror(int code)

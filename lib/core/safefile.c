@@ -117,3 +117,21 @@ int gr_fsync_parent(const char *path)
 	close(fd);
 	return r;
 }
+
+bool gr_file_stamp_changed(const char *path, const struct gr_file_stamp *stamp,
+			   struct gr_file_stamp *now)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0)
+		memset(&sb, 0, sizeof(sb));
+	memset(now, 0, sizeof(*now));
+	now->set = true;
+	now->dev = sb.st_dev;
+	now->ino = sb.st_ino;
+	now->size = sb.st_size;
+	now->mtime = sb.st_mtim;
+	return !stamp->set || stamp->dev != now->dev || stamp->ino != now->ino ||
+	       stamp->size != now->size || stamp->mtime.tv_sec != now->mtime.tv_sec ||
+	       stamp->mtime.tv_nsec != now->mtime.tv_nsec;
+}

@@ -42,4 +42,21 @@ int gr_safe_mkdir(const char *path, bool allow_real_uid, struct gr_err *err);
 /* fsync the directory holding PATH, so a rename into it is durable. */
 int gr_fsync_parent(const char *path);
 
+/*
+ * What a file looked like (inode, size, mtime), to notice that it changed
+ * without reading it: gr_file_stamp_changed() stats PATH, returns true when
+ * it differs from *STAMP (or STAMP was never set) and stores the new look
+ * in *NOW for gr_file_stamp_set once the caller has used the file.  A
+ * missing file has the all-zero stamp.
+ */
+struct gr_file_stamp {
+	bool set;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+bool gr_file_stamp_changed(const char *path, const struct gr_file_stamp *stamp,
+			   struct gr_file_stamp *now);
+
 #endif

@@ -17,6 +17,9 @@ __attribute__((visibility("default"))) pthread_mutex_t gr_tdb_lock_v1 =
 
 static pthread_mutex_t *list_lock = &gr_tdb_lock_v1;
 
+/* See GR_NSS_SELF_SYMBOL; exported only by the programs that ask for it. */
+__attribute__((visibility("default"))) const char gr_nss_self_v1[] = "grouprole";
+
 static void atfork_prepare(void)
 {
 	pthread_mutex_lock(list_lock);

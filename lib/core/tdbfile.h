@@ -43,6 +43,17 @@
 
 #define GR_TDB_LOCK_SYMBOL "gr_tdb_lock_v1"
 
+/*
+ * grouprole's own programs (grouprolectl, grouprole-scimd) export this too
+ * (GR_NSS_SELF_EXPORT in tools/build.mk): the NSS module, finding it, stays
+ * out of their lookups.  They look at the host's accounts and groups to
+ * leave them alone (system accounts, local accounts, uids and gids in use),
+ * so grouprole's own answers are not what they ask for -- and the module
+ * holding nss.tdb open would make their own opens of it fail (EBUSY, above).
+ */
+#define GR_NSS_SELF_SYMBOL "gr_nss_self_v1"
+extern const char gr_nss_self_v1[];
+
 /* tdb_open_ex under the process-wide lock; same arguments, same results. */
 struct tdb_context *gr_tdb_open(const char *path, int hash_size, int tdb_flags, int open_flags,
 				mode_t mode, const struct tdb_logging_context *log);

@@ -11,6 +11,7 @@
 
 #include "core/escape.h"
 #include "core/names.h"
+#include "fleet/syncstatus.h"
 #include "pam/pamlogic.h"
 #include "publish/loginsnap.h"
 
@@ -182,14 +183,21 @@ static void lookup_free(struct lookup *lk)
  * a service account.  The publisher should not map such names at all; this
  * is the second line.  An NSS failure counts as "system", as names.h asks.
  */
-static bool system_account(const char *user)
+static bool system_account(const struct gr_config *cfg, const char *user)
 {
 	unsigned long lo, hi;
 
 	if (gr_reserved_user_name(user))
 		return true;
 	gr_login_defs_uid_range(GR_LOGIN_DEFS, &lo, &hi);
-	return gr_login_is_system(user, lo, hi) != 0;
+	if (gr_login_is_system(user, lo, hi) == 0)
+		return false;
+	/*
+	 * users = yes: grouprole's own accounts have uids from uid_min..uid_max,
+	 * above login.defs' UID_MAX, and are the directory's users, not the
+	 * system's (their deactivation must still deny them).
+	 */
+	return !cfg->users || gr_login_is_system(user, cfg->uid_min, cfg->uid_max) != 0;
 }
 
 static int lookup_user(const struct gr_config *cfg, const char *user, struct lookup *lk,
@@ -209,7 +217,7 @@ static int lookup_user(const struct gr_config *cfg, const char *user, struct loo
 		r = 0;
 	if (r < 0)
 		return r;
-	if (lk->u && system_account(user)) {
+	if (lk->u && system_account(cfg, user)) {
 		gr_login_user_free(lk->u);
 		lk->u = NULL;
 		lk->system = true;
@@ -451,6 +459,34 @@ static double elapsed_us(const struct timespec *a)
 	return (double)(b.tv_sec - a->tv_sec) * 1e6 + (double)(b.tv_nsec - a->tv_nsec) / 1e3;
 }
 
+/*
+ * On a fleet host out of step for longer than max_staleness: the warning
+ * line, or NULL.  One stat(); a host without grouprole-sync has no status
+ * file and never warns.
+ */
+static char *stale_warning(const struct gr_config *cfg, const char *user,
+			   enum gr_pam_decision d)
+{
+	char *buf = NULL, num[160];
+	size_t len = 0;
+	int64_t age;
+	FILE *f;
+
+	if (!cfg->max_staleness || gr_sync_staleness(cfg, time(NULL), &age) < 0 ||
+	    age <= (int64_t)cfg->max_staleness)
+		return NULL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	put_field(f, "user", user ? user : "", FIELD_MAX);
+	put_field(f, "result", gr_pam_decision_name(d), FIELD_MAX);
+	snprintf(num, sizeof(num),
+		 "host stale: last in step with the fleet %lld s ago (max_staleness %u s); "
+		 "deciding from local data", (long long)age, cfg->max_staleness);
+	put_field(f, "warning", num, sizeof(num));
+	return finish_line(f, &buf);
+}
+
 int gr_pam_evaluate(const struct gr_config *cfg, enum gr_pam_phase phase, const char *user,
 		    const char *previous, struct gr_pam_outcome *out)
 {
@@ -528,6 +564,9 @@ int gr_pam_evaluate(const struct gr_config *cfg, enum gr_pam_phase phase, const 
 		out->log = false;
 	if (cfg->quiet && out->priority == LOG_INFO)
 		out->log = false;
+	/* Once per login: at the account phase, or a session no account phase preceded. */
+	if (phase == GR_PAM_ACCOUNT || (phase == GR_PAM_OPEN_SESSION && !previous))
+		out->warning = stale_warning(cfg, user, out->decision);
 
 	if (cfg->debug) {
 		FILE *f = open_memstream(&dbg, &dlen);
@@ -605,5 +644,6 @@ void gr_pam_outcome_free(struct gr_pam_outcome *out)
 	free(out->roles);
 	free(out->summary);
 	free(out->debug);
+	free(out->warning);
 	memset(out, 0, sizeof(*out));
 }

@@ -101,6 +101,7 @@ struct gr_pam_outcome {
 	char *roles;    /* comma-separated slugs, "" for none */
 	char *summary;  /* "DECISION ROLES", remembered between account and session */
 	char *debug;    /* detail for the debug option, or NULL */
+	char *warning;  /* a LOG_WARNING line (the host is stale), or NULL */
 };
 
 /*
@@ -109,7 +110,10 @@ struct gr_pam_outcome {
  * phase stored (NULL when there was none); an open session whose decision
  * and roles match it does not log again, so a login logs one line.  Reads
  * only state_dir/login.tdb (lib/publish/loginsnap.h), opened read-only
- * without locks and closed again; never opens directory.tdb, never writes.  Always fills OUT; returns 0, or -ENOMEM when OUT's strings could
+ * without locks and closed again; never opens directory.tdb, never writes.
+ * On a fleet host out of step for longer than max_staleness (one stat() of
+ * state_dir/sync.status, fleet/syncstatus.h), WARNING says so, once per
+ * login; the decision is the same as ever -- the host stays autonomous.  Always fills OUT; returns 0, or -ENOMEM when OUT's strings could
  * not all be built.
  */
 int gr_pam_evaluate(const struct gr_config *cfg, enum gr_pam_phase phase, const char *user,

@@ -158,6 +158,9 @@ struct gr_login_snap;
  */
 int gr_login_snap_open(const struct gr_config *cfg, struct gr_login_snap **out,
 		       struct gr_err *err);
+/* The same, mapped, for a reader of every entry (gr_login_snap_walk). */
+int gr_login_snap_open_all(const struct gr_config *cfg, struct gr_login_snap **out,
+			   struct gr_err *err);
 void gr_login_snap_close(struct gr_login_snap *s);
 const struct gr_login_header *gr_login_snap_header(const struct gr_login_snap *s);
 
@@ -188,6 +191,14 @@ struct gr_login_user {
 int gr_login_snap_lookup(struct gr_login_snap *s, const char *login,
 			 struct gr_login_user **out, struct gr_err *err);
 void gr_login_user_free(struct gr_login_user *u);
+
+/*
+ * Call FN(LOGIN, ENTRY, CTX) for every user entry, in no order; ENTRY and
+ * LOGIN are valid during the call only.  An entry that does not decode is
+ * skipped.  A non-zero return of FN stops the walk and is returned.
+ */
+typedef int (*gr_login_walk_fn)(const char *login, struct gr_login_user *entry, void *ctx);
+int gr_login_snap_walk(struct gr_login_snap *s, gr_login_walk_fn fn, void *ctx);
 
 /*
  * Drop the assignment reasons that have expired by NOW (expires != 0 and

@@ -9,9 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accounts/accounts.h"
 #include "core/safefile.h"
 #include "publish/loginsnap.h"
 #include "publish/model.h"
+#include "publish/pwsnap.h"
+#include "publish/rolediff.h"
 #include "publish/snapshot.h"
 #include "resolve/facts.h"
 #include "store/records.h"
@@ -25,6 +28,10 @@ struct pub_entry {
 	unsigned char *rec; /* its login.tdb entry */
 	size_t rec_len;
 	int64_t next_expiry;
+	/* users = yes: the passwd entry, when the user has a uid */
+	bool has_account;
+	bool active;
+	struct gr_account account;
 };
 
 /* Strings to look at again: a tag ('u' user DIR/UID, 'l' login, 'g' group DIR/GID), then the text. */
@@ -36,6 +43,7 @@ struct notes {
 struct gr_pub_model {
 	struct gr_context *ctx;
 	struct gr_login_rules_cache rules; /* the host's system accounts */
+	struct gr_local_accounts local;    /* users = yes: logins local accounts hold */
 	void *by_ref, *by_login; /* tsearch trees of struct pub_entry */
 	size_t n_entries;
 	uint64_t generation; /* the store generation the model reflects */
@@ -45,6 +53,16 @@ struct gr_pub_model {
 	struct notes notes;
 	uint64_t commits;
 	bool full;
+
+	/*
+	 * user.roles.changed (gr_pub_model_track_roles): the logins an
+	 * incremental update touched, with their roles before it
+	 * (login -> {"ref", "roles"}), and the changes found and not yet taken.
+	 */
+	bool track;
+	json_t *touched, *changes;
+
+	int64_t (*clock)(void); /* what "now" is for expiry; time(2) unless a test set one */
 };
 
 #define MAX_NOTES 2000000 /* beyond this many noted keys, rebuild instead */
@@ -69,6 +87,7 @@ static void entry_free(void *p)
 	free(e->login);
 	free(e->roles);
 	free(e->rec);
+	gr_account_clear(&e->account);
 	free(e);
 }
 
@@ -117,10 +136,23 @@ static void entries_clear(struct gr_pub_model *m)
 	m->n_entries = 0;
 }
 
+static int64_t wall_clock(void)
+{
+	return (int64_t)time(NULL);
+}
+
 int gr_pub_model_new(struct gr_pub_model **out)
 {
 	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : -ENOMEM;
+	if (!*out)
+		return -ENOMEM;
+	(*out)->clock = wall_clock;
+	return 0;
+}
+
+void gr_pub_model_set_clock(struct gr_pub_model *m, int64_t (*clock)(void))
+{
+	m->clock = clock ? clock : wall_clock;
 }
 
 void gr_pub_model_free(struct gr_pub_model *m)
@@ -132,6 +164,9 @@ void gr_pub_model_free(struct gr_pub_model *m)
 	free(m->notes.v);
 	gr_context_free(m->ctx);
 	gr_login_rules_cache_free(&m->rules);
+	gr_local_accounts_free(&m->local);
+	json_decref(m->touched);
+	json_decref(m->changes);
 	free(m);
 }
 
@@ -152,12 +187,14 @@ static const struct {
 	char tag; /* 0: ignore */
 	unsigned skip;
 } families[] = {
-	{ "user/", 'u', 0 },   { "scim/", 'u', 0 },	 { "assign/", 'u', 0 },
+	{ "user/", 'u', 0 },   { "ug/", 'u', 0 },	 { "scim/", 'u', 0 },
+	{ "assign/", 'u', 0 },
 	{ "orgmember/", 'u', 1 }, { "login/", 'l', 0 }, { "group/", 'g', 0 },
-	{ "troles/", 'g', 0 }, { "oroles/", 'g', 1 },
-	/* indexes and records resolution does not read (members: the users' records carry their groups) */
+	{ "troles/", 'g', 0 }, { "oroles/", 'g', 1 }, { "account/", 'u', 0 },
+	/* indexes and records resolution does not read (members: ug/ carries the users' groups) */
 	{ "uname/", 0, 0 },    { "gname/", 0, 0 },	 { "members/", 0, 0 },
-	{ "token/", 0, 0 },    { "dir/", 0, 0 },
+	{ "token/", 0, 0 },    { "dir/", 0, 0 },	 { "uids", 0, 0 },
+	{ "fleet/", 0, 0 }, /* grouprole-sync's bookkeeping */
 };
 
 void gr_pub_model_observe(void *model, enum gr_store_event ev, const char *key)
@@ -172,8 +209,9 @@ void gr_pub_model_observe(void *model, enum gr_store_event ev, const char *key)
 	if (m->full || !strcmp(key, "meta"))
 		return;
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-		const char *rest;
+		const char *rest, *slash;
 		unsigned s;
+		size_t len;
 
 		n = strlen(families[i].prefix);
 		if (strncmp(key, families[i].prefix, n))
@@ -185,8 +223,13 @@ void gr_pub_model_observe(void *model, enum gr_store_event ev, const char *key)
 			rest = strchr(rest, '/');
 			rest = rest ? rest + 1 : NULL;
 		}
+		/* A user's ref is DIR/ID: "ug/DIR/ID/N" names chunk N of the same user. */
+		len = rest ? strlen(rest) : 0;
+		if (rest && families[i].tag == 'u' && (slash = strchr(rest, '/')) &&
+		    (slash = strchr(slash + 1, '/')))
+			len = (size_t)(slash - rest);
 		if (!rest || m->notes.n >= MAX_NOTES ||
-		    notes_add(&m->notes, families[i].tag, rest, strlen(rest)) < 0)
+		    notes_add(&m->notes, families[i].tag, rest, len) < 0)
 			m->full = true;
 		return;
 	}
@@ -200,6 +243,7 @@ struct work {
 	struct gr_store *st;
 	struct notes *evicted; /* refs to look at again after an eviction, or NULL */
 	size_t resolved;
+	bool full;
 	struct gr_err *err;
 };
 
@@ -211,12 +255,130 @@ static struct pub_entry *find_ref(struct gr_pub_model *m, const char *ref)
 	return f ? *f : NULL;
 }
 
-static struct pub_entry *find_login(struct gr_pub_model *m, const char *login)
+static struct pub_entry *find_login(const struct gr_pub_model *m, const char *login)
 {
 	struct pub_entry k = { .login = (char *)(uintptr_t)login };
 	struct pub_entry **f = tfind(&k, &m->by_login, cmp_login);
 
 	return f ? *f : NULL;
+}
+
+/* ---- user.roles.changed: what an incremental update changed ---- */
+
+void gr_pub_model_track_roles(struct gr_pub_model *m, bool on)
+{
+	m->track = on;
+}
+
+int gr_pub_model_login_roles(const struct gr_pub_model *m, const char *login, const char **ref,
+			     const char **slugs, size_t max)
+{
+	const struct pub_entry *e = find_login(m, login);
+	const struct gr_role *roles;
+	size_t n, i;
+
+	if (!e)
+		return -ENOENT;
+	roles = gr_context_roles(m->ctx, &n);
+	*ref = e->ref;
+	for (i = 0; i < e->n_roles && i < max; i++)
+		slugs[i] = roles[e->roles[i]].slug;
+	return (int)i;
+}
+
+struct each_login {
+	int (*fn)(const char *login, void *ctx);
+	void *ctx;
+	int r;
+};
+
+static void each_login(const void *node, VISIT which, void *closure)
+{
+	const struct pub_entry *e = *(const struct pub_entry *const *)node;
+	struct each_login *x = closure;
+
+	if ((which == postorder || which == leaf) && x->r == 0)
+		x->r = x->fn(e->login, x->ctx);
+}
+
+int gr_pub_model_each_login(const struct gr_pub_model *m, int (*fn)(const char *login, void *ctx),
+			    void *ctx)
+{
+	struct each_login x = { fn, ctx, 0 };
+
+	twalk_r(m->by_login, each_login, &x);
+	return x.r;
+}
+
+/* LOGIN's roles now, as an array of slugs (and its ref into *REF, NULL when none). */
+static json_t *roles_now(const struct gr_pub_model *m, const char *login, const char **ref)
+{
+	const char *slugs[GR_LOGIN_MAX_ROLES];
+	json_t *a = json_array();
+	int i, n = gr_pub_model_login_roles(m, login, ref, slugs, GR_LOGIN_MAX_ROLES);
+
+	if (n < 0)
+		*ref = NULL;
+	for (i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_string(slugs[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* Before LOGIN's entry changes in an incremental update: keep its roles as they were. */
+static int touch(struct work *w, const char *login)
+{
+	struct gr_pub_model *m = w->m;
+	const char *ref;
+	json_t *was;
+
+	if (!m->track || w->full || (m->touched && json_object_get(m->touched, login)))
+		return 0;
+	if (!m->touched && !(m->touched = json_object()))
+		return -ENOMEM;
+	was = roles_now(m, login, &ref);
+	if (!was || json_object_set_new(m->touched, login,
+					json_pack("{s:s?, s:o}", "ref", ref, "roles", was)) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* After an incremental update: a change per touched login whose roles differ now. */
+static int settle_touched(struct gr_pub_model *m)
+{
+	const char *login, *ref;
+	json_t *was;
+	int r = 0;
+
+	json_object_foreach(m->touched, login, was) {
+		json_t *now = roles_now(m, login, &ref);
+		const char *id = ref ? ref : json_string_value(json_object_get(was, "ref"));
+
+		if (!now) {
+			r = -ENOMEM;
+			break;
+		}
+		if (json_equal(now, json_object_get(was, "roles")) || !id) {
+			json_decref(now);
+			continue;
+		}
+		r = gr_roles_change_add(m->changes, login, id, json_object_get(was, "roles"), now);
+		json_decref(now);
+		if (r < 0)
+			break;
+	}
+	json_object_clear(m->touched);
+	return r;
+}
+
+json_t *gr_pub_model_take_changes(struct gr_pub_model *m)
+{
+	json_t *c = m->changes;
+
+	m->changes = NULL;
+	return c ? c : json_array();
 }
 
 static void remove_entry(struct gr_pub_model *m, struct pub_entry *e)
@@ -288,7 +450,19 @@ static int add_resolved(struct work *w, const char *login, const char *dir, cons
 			e->roles[e->n_roles++] = (uint32_t)idx;
 	}
 	e->next_expiry = res.next_expiry;
+	e->active = gr_facts_input(f)->active;
+	if (gr_store_config(w->st)->users) {
+		r = gr_account_load(w->st, dir, uid, login, &e->account, w->err);
+		if (r < 0) {
+			entry_free(e);
+			gr_resolution_free(&res);
+			return r;
+		}
+		e->has_account = r == 1;
+	}
 	r = gr_login_encode(m->ctx, dir, uid, gr_facts_input(f), &res, &e->rec, &e->rec_len);
+	if (r == 0)
+		r = touch(w, login);
 	if (r == 0)
 		r = insert_entry(w, e);
 	if (r == 0)
@@ -325,6 +499,8 @@ static int reresolve(struct work *w, const char *ref)
 	const char *uid, *login;
 	int r;
 
+	if (e && (r = touch(w, e->login)) < 0)
+		return r;
 	if (e)
 		remove_entry(m, e);
 	if (split_ref(ref, dir, sizeof(dir), &uid) < 0)
@@ -394,8 +570,10 @@ static int rebuild(struct work *w)
 	gr_context_free(m->ctx);
 	m->ctx = NULL;
 	r = gr_context_load(w->st, &m->ctx, w->err);
-	if (r == 0)
+	if (r == 0) {
+		gr_context_set_now(m->ctx, m->clock());
 		r = gr_context_preload(w->st, m->ctx, w->err);
+	}
 	if (r == 0) {
 		r = gr_store_walk(w->st, "login/", collect_login, &c, w->err);
 		if (r == -ENOMEM)
@@ -556,6 +734,12 @@ int gr_pub_model_update(struct gr_pub_model *m, struct gr_store *st,
 		return r;
 	if (r > 0)
 		full = true;
+	/* Local accounts are looked at when writing: a change needs no resolution. */
+	if (gr_store_config(st)->users) {
+		r = gr_local_accounts_refresh(&m->local, err);
+		if (r < 0)
+			return r;
+	}
 	r = gr_store_read_lock(st, err);
 	if (r < 0)
 		return r;
@@ -564,9 +748,25 @@ int gr_pub_model_update(struct gr_pub_model *m, struct gr_store *st,
 		if (gen != m->generation + m->commits)
 			full = true; /* another writer, or a batch that rolled back */
 		m->valid = false;
-		r = full ? rebuild(&w) : incremental(&w, (int64_t)time(NULL));
+		w.full = full;
+		r = full ? rebuild(&w) : incremental(&w, m->clock());
 	}
 	gr_store_read_unlock(st);
+	/*
+	 * Roles changed: an incremental update knows what it touched; a full one
+	 * compares with the login.tdb it is about to replace, which is what
+	 * logins see now -- whoever wrote it, this process or grouprolectl.
+	 */
+	if (r == 0 && m->track && !m->changes && !(m->changes = json_array()))
+		r = gr_err_set(err, -ENOMEM, "out of memory");
+	if (r == 0 && m->track && !full && m->touched)
+		r = settle_touched(m) < 0 ? gr_err_set(err, -ENOMEM, "out of memory") : 0;
+	if (r == 0 && m->track && full) {
+		json_array_clear(m->changes);
+		r = gr_roles_diff_snapshot(m, gr_store_config(st), m->clock(), m->changes, err);
+	}
+	if (m->touched)
+		json_object_clear(m->touched);
 	notes_clear(&m->notes);
 	m->commits = 0;
 	m->full = false;
@@ -596,6 +796,10 @@ static void dump_entry(const void *node, VISIT which, void *closure)
 	fputs(" rec=", f);
 	for (i = 0; i < e->rec_len; i++)
 		fprintf(f, "%02x", e->rec[i]);
+	if (e->has_account)
+		fprintf(f, " account=%u:%u:%s:%s:%s active=%d keys=%zu", e->account.uid,
+			e->account.gid, e->account.gecos, e->account.home, e->account.shell,
+			e->active, e->account.keys_len);
 	fputc('\n', f);
 }
 
@@ -679,6 +883,54 @@ static void write_user(const void *node, VISIT which, void *closure)
 	u->r = gr_snap_writer_add_user(u->w, e->login, gids, i);
 }
 
+struct accounts_out {
+	struct gr_pub_model *m;
+	const struct gr_config *cfg;
+	struct gr_snap_writer *w;
+	struct gr_publish_stats *stats;
+	int r;
+};
+
+/*
+ * Users = yes: E's passwd entry, its private group and (active users only)
+ * its keys -- unless a local account has the login: the local account wins,
+ * and gets neither the entry nor the keys.
+ */
+static void write_account(const void *node, VISIT which, void *closure)
+{
+	const struct pub_entry *e = *(const struct pub_entry *const *)node;
+	struct accounts_out *a = closure;
+	struct gr_snap_account_in in;
+
+	if ((which != postorder && which != leaf) || a->r < 0 || !e->has_account)
+		return;
+	if (gr_local_accounts_shadow(&a->m->local, e->login)) {
+		if (!a->stats->shadowed++)
+			snprintf(a->stats->first_shadowed, sizeof(a->stats->first_shadowed), "%s",
+				 e->login);
+		return;
+	}
+	/* A role group with the same name keeps it; the uid's number still names the group. */
+	if (!a->cfg->users_gid) {
+		a->r = gr_snap_writer_add_group(a->w, e->login, e->account.uid, NULL, 0);
+		if (a->r == -EEXIST)
+			a->r = 0;
+	}
+	in.name = e->login;
+	in.uid = e->account.uid;
+	in.gid = e->account.gid;
+	in.gecos = e->account.gecos;
+	in.dir = e->account.home;
+	in.shell = e->account.shell;
+	if (a->r == 0)
+		a->r = gr_snap_writer_add_account(a->w, &in);
+	if (a->r == 0 && e->active && e->account.keys)
+		a->r = gr_snap_writer_add_keys(a->w, e->login, e->account.keys,
+					       e->account.keys_len);
+	if (a->r == 0)
+		a->stats->accounts++;
+}
+
 static int write_nss(const struct gr_config *cfg, struct out *o, struct gr_err *err)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
@@ -694,7 +946,12 @@ static int write_nss(const struct gr_config *cfg, struct out *o, struct gr_err *
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return gr_err_set(err, -errno, "cannot create %s: %s", tmp, strerror(errno));
-	r = gr_snap_writer_open(tmp, o->n_roles, o->stats->users_with_roles, &w);
+	o->stats->accounts = o->stats->shadowed = 0;
+	if (cfg->users)
+		r = gr_snap_writer_open_accounts(tmp, o->n_roles + o->m->n_entries,
+						 o->stats->users_with_roles, o->m->n_entries, &w);
+	else
+		r = gr_snap_writer_open(tmp, o->n_roles, o->stats->users_with_roles, &w);
 	if (r < 0) {
 		r = gr_err_set(err, -GR_E_IO, "cannot create snapshot %s: %s", tmp, gr_strerror(r));
 		goto fail;
@@ -709,6 +966,12 @@ static int write_nss(const struct gr_config *cfg, struct out *o, struct gr_err *
 		r = gr_snap_writer_add_group(w, o->roles[i].unix_group, o->roles[i].gid, l->logins,
 					     l->n);
 		n_groups++;
+	}
+	if (r == 0 && cfg->users) {
+		struct accounts_out a = { o->m, cfg, w, o->stats, 0 };
+
+		twalk_r(o->m->by_ref, write_account, &a);
+		r = a.r;
 	}
 	if (r == 0) {
 		u.w = w;

@@ -39,6 +39,9 @@ void gr_pub_model_free(struct gr_pub_model *m);
 /* A gr_store_observer_fn: note what a write or commit may have changed. */
 void gr_pub_model_observe(void *model, enum gr_store_event ev, const char *key);
 
+/* The clock that decides which assignments have expired (NULL: time(2)); for tests. */
+void gr_pub_model_set_clock(struct gr_pub_model *m, int64_t (*clock)(void));
+
 /* Make the next update a full rebuild. */
 void gr_pub_model_invalidate(struct gr_pub_model *m);
 
@@ -57,6 +60,28 @@ int gr_pub_model_update(struct gr_pub_model *m, struct gr_store *st,
  */
 int gr_pub_model_write(struct gr_pub_model *m, const struct gr_config *cfg,
 		       struct gr_publish_stats *stats, struct gr_err *err);
+
+/*
+ * user.roles.changed.  With tracking on, every update also finds the logins
+ * whose roles changed (lib/publish/rolediff.h): an incremental update from
+ * the entries it re-resolved (their roles before and after), a full one by
+ * comparing with the login.tdb it is about to replace.  The changes pile
+ * up until gr_pub_model_take_changes (an array of gr_roles_change_add
+ * objects, new reference), which the caller does once the snapshots are
+ * installed, so a publish that failed and is retried loses none.
+ */
+void gr_pub_model_track_roles(struct gr_pub_model *m, bool on);
+json_t *gr_pub_model_take_changes(struct gr_pub_model *m);
+
+/*
+ * LOGIN's roles in the model: up to MAX slugs into SLUGS and its "DIR/UID"
+ * into *REF (both borrowed until the next update); the count, or -ENOENT.
+ */
+int gr_pub_model_login_roles(const struct gr_pub_model *m, const char *login, const char **ref,
+			     const char **slugs, size_t max);
+/* FN(LOGIN, CTX) for every login of the model, in order; a non-zero return stops it. */
+int gr_pub_model_each_login(const struct gr_pub_model *m, int (*fn)(const char *login, void *ctx),
+			    void *ctx);
 
 /* Every entry, one line each in a fixed order (tests compare models with it). */
 void gr_pub_model_dump(const struct gr_pub_model *m, FILE *f);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdalign.h>
@@ -10,7 +11,9 @@
 
 #include "core/config.h"
 #include "core/gr_error.h"
+#include "core/tdbfile.h"
 #include "publish/nss_state.h"
+#include "publish/pwsnap.h"
 #include "publish/snapshot.h"
 
 /*
@@ -38,17 +41,21 @@ static struct {
 	bool test_mode;
 } lk;
 
-/* The enumeration's cursor, apart from the lookups. */
-static struct {
+/* An enumeration's cursor, apart from the lookups: one for groups, one for passwd. */
+struct cursor {
 	bool started;
 	int status;             /* an error that ends the enumeration, or 0 */
 	struct snap_ref *ref;
 	struct gr_snap_chunk chunk;
 	uint32_t next_chunk;    /* chunk to load once this one is used up */
-	uint32_t next_index;    /* index of the next group, to check chunk order */
+	uint32_t next_index;    /* index of the next entry, to check chunk order */
 	uint32_t left;          /* entries of CHUNK not returned yet */
 	size_t pos;             /* offset of the next entry in CHUNK */
-} en;
+	int (*load)(struct gr_snap *s, uint32_t index, struct gr_snap_chunk *c);
+};
+
+static struct cursor en_gr = { .load = gr_snap_chunk_load };
+static struct cursor en_pw = { .load = gr_snap_pw_chunk_load };
 
 /*
  * Large, so never on the stack: NSS calls run on whatever thread stack the
@@ -76,10 +83,14 @@ static void atfork_child(void)
 	pthread_mutex_unlock(&lock);
 }
 
+/* Inside grouprole's own programs: answer nothing (GR_NSS_SELF_SYMBOL). */
+static bool in_own_program;
+
 static void init_once(void)
 {
 	/* The module is linked -z nodelete, so these handlers never dangle. */
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	in_own_program = dlsym(RTLD_DEFAULT, GR_NSS_SELF_SYMBOL) != NULL;
 }
 
 static void lock_state(void)
@@ -168,6 +179,11 @@ static void refresh(void)
 
 	if (lk.checked && have_clock && now - lk.checked_at < lk.recheck_ms)
 		return;
+	if (in_own_program) {
+		lk.checked = true;
+		lk.status = -ENOENT;
+		return;
+	}
 	lk.checked = true;
 	lk.checked_at = now;
 	if (lk.cur && gr_snap_is_current(lk.cur->snap, lk.path))
@@ -312,54 +328,67 @@ int gr_nss_getgrgid(gid_t gid, struct group *gr, char *buf, size_t len)
 }
 
 /* Called locked. */
-static void enum_reset(void)
+static void enum_reset(struct cursor *en)
 {
-	gr_snap_chunk_release(&en.chunk);
-	ref_put(en.ref);
-	memset(&en, 0, sizeof(en));
+	int (*load)(struct gr_snap *, uint32_t, struct gr_snap_chunk *) = en->load;
+
+	gr_snap_chunk_release(&en->chunk);
+	ref_put(en->ref);
+	memset(en, 0, sizeof(*en));
+	en->load = load;
 }
 
 /* Called locked. */
-static void enum_start(void)
+static void enum_start(struct cursor *en)
 {
-	enum_reset();
+	enum_reset(en);
 	refresh();
-	en.started = true;
-	en.ref = ref_get(lk.cur);
-	en.status = lk.cur ? 0 : lk.status;
+	en->started = true;
+	en->ref = ref_get(lk.cur);
+	en->status = lk.cur ? 0 : lk.status;
 }
 
-int gr_nss_setgrent(void)
+static int setent(struct cursor *en)
 {
 	int r;
 
 	lock_state();
-	enum_start();
+	enum_start(en);
 	/* No snapshot: an empty enumeration, not an error. */
-	r = en.status == -ENOENT ? 0 : en.status;
+	r = en->status == -ENOENT ? 0 : en->status;
 	unlock_state();
 	return r;
 }
 
-void gr_nss_endgrent(void)
+static void endent(struct cursor *en)
 {
 	lock_state();
-	enum_reset();
+	enum_reset(en);
 	unlock_state();
 }
 
-/* Make EN.chunk hold an unreturned entry.  Called locked. */
-static int enum_fill(void)
+int gr_nss_setgrent(void)
+{
+	return setent(&en_gr);
+}
+
+void gr_nss_endgrent(void)
+{
+	endent(&en_gr);
+}
+
+/* Make EN->chunk hold an unreturned entry.  Called locked. */
+static int enum_fill(struct cursor *en)
 {
 	int r;
 
-	if (en.left)
+	if (en->left)
 		return 0;
-	if (en.chunk.data) {
+	if (en->chunk.data) {
 		/* Every entry the chunk announced was read, and nothing else is in it. */
-		if (en.pos != en.chunk.len)
+		if (en->pos != en->chunk.len)
 			return -GR_E_CORRUPT;
-		gr_snap_chunk_release(&en.chunk);
+		gr_snap_chunk_release(&en->chunk);
 	}
 	/*
 	 * The enumeration keeps its snapshot across publishes, so the lookups'
@@ -367,54 +396,161 @@ static int enum_fill(void)
 	 * sure the file was not written in place before we read from its
 	 * mapping again.
 	 */
-	if (!gr_snap_unchanged(en.ref->snap))
+	if (!gr_snap_unchanged(en->ref->snap))
 		return -ESTALE;
-	r = gr_snap_chunk_load(en.ref->snap, en.next_chunk, &en.chunk);
+	r = en->load(en->ref->snap, en->next_chunk, &en->chunk);
 	if (r < 0)
 		return r; /* -ENOENT: past the last chunk, the end */
-	if (en.chunk.first != en.next_index)
+	if (en->chunk.first != en->next_index)
 		return -GR_E_CORRUPT;
-	en.next_chunk++;
-	en.next_index += en.chunk.count;
-	en.left = en.chunk.count;
-	en.pos = 0;
+	en->next_chunk++;
+	en->next_index += en->chunk.count;
+	en->left = en->chunk.count;
+	en->pos = 0;
 	return 0;
 }
 
-int gr_nss_getgrent(struct group *gr, char *buf, size_t len)
+/* Decode and pack the next entry of EN's chunk at *POS.  Called locked. */
+typedef int (*next_fn)(const struct gr_snap_chunk *c, size_t *pos, void *out, char *buf,
+		       size_t len);
+
+static int getent(struct cursor *en, next_fn next, void *out, char *buf, size_t len)
 {
-	struct gr_snap_group g;
 	size_t pos;
 	int r;
 
 	lock_state();
-	if (!en.started)
-		enum_start();
-	r = en.status;
-	if (r == 0 && !en.ref)
+	if (!en->started)
+		enum_start(en);
+	r = en->status;
+	if (r == 0 && !en->ref)
 		r = -ENOENT;
 	if (r == 0)
-		r = enum_fill();
+		r = enum_fill(en);
 	if (r == 0) {
-		pos = en.pos;
-		r = gr_snap_chunk_next(&en.chunk, &pos, &g);
-		r = r == 1 ? pack_group(&g, gr, buf, len) : -GR_E_CORRUPT;
+		pos = en->pos;
+		r = next(&en->chunk, &pos, out, buf, len);
 		if (r == 0) {
-			en.pos = pos;
-			en.left--;
+			en->pos = pos;
+			en->left--;
 		}
 	}
 	/* The end and real errors stay; a short buffer can be retried. */
 	if (r < 0 && r != -ERANGE && r != -ENOMEM) {
-		en.status = r;
-		if (en.ref) {
-			gr_snap_chunk_release(&en.chunk);
-			ref_put(en.ref);
-			en.ref = NULL;
+		en->status = r;
+		if (en->ref) {
+			gr_snap_chunk_release(&en->chunk);
+			ref_put(en->ref);
+			en->ref = NULL;
 		}
 	}
 	unlock_state();
 	return r;
+}
+
+static int next_group(const struct gr_snap_chunk *c, size_t *pos, void *out, char *buf,
+		      size_t len)
+{
+	struct gr_snap_group g;
+	int r = gr_snap_chunk_next(c, pos, &g);
+
+	return r == 1 ? pack_group(&g, out, buf, len) : -GR_E_CORRUPT;
+}
+
+int gr_nss_getgrent(struct group *gr, char *buf, size_t len)
+{
+	return getent(&en_gr, next_group, gr, buf, len);
+}
+
+/* ---- passwd ---- */
+
+/*
+ * Copy account A into BUF for PW: the four strings in one piece, then the
+ * password field.  The size is checked before anything is written.
+ */
+static int pack_account(const struct gr_snap_account *a, struct passwd *pw, char *buf,
+			size_t len)
+{
+	if (len < a->strings_len + 2)
+		return -ERANGE;
+	memcpy(buf, a->strings, a->strings_len);
+	/* No password: "*" never matches, and keeps pam_unix off a shadow lookup. */
+	memcpy(buf + a->strings_len, "*", 2);
+	pw->pw_name = buf;
+	pw->pw_gecos = buf + a->name_len + 1;
+	pw->pw_dir = pw->pw_gecos + a->gecos_len + 1;
+	pw->pw_shell = pw->pw_dir + a->dir_len + 1;
+	pw->pw_passwd = buf + a->strings_len;
+	pw->pw_uid = (uid_t)a->uid;
+	pw->pw_gid = (gid_t)a->gid;
+	return 0;
+}
+
+struct pw_ctx {
+	struct passwd *pw;
+	char *buf;
+	size_t len;
+};
+
+static int pack_account_cb(const struct gr_snap_account *a, void *ctx)
+{
+	struct pw_ctx *pc = ctx;
+
+	return pack_account(a, pc->pw, pc->buf, pc->len);
+}
+
+int gr_nss_getpwnam(const char *name, struct passwd *pw, char *buf, size_t len)
+{
+	struct pw_ctx pc = { pw, buf, len };
+	int r;
+
+	lock_state();
+	refresh();
+	if (lk.cur)
+		r = gr_snap_account_by_name(lk.cur->snap, name, pack_account_cb, &pc);
+	else
+		r = lk.status;
+	unlock_state();
+	return r;
+}
+
+int gr_nss_getpwuid(uid_t uid, struct passwd *pw, char *buf, size_t len)
+{
+	struct pw_ctx pc = { pw, buf, len };
+	int r;
+
+	lock_state();
+	refresh();
+	if (lk.cur)
+		r = gr_snap_account_by_uid(lk.cur->snap, (uint32_t)uid, pack_account_cb, &pc);
+	else
+		r = lk.status;
+	unlock_state();
+	return r;
+}
+
+int gr_nss_setpwent(void)
+{
+	return setent(&en_pw);
+}
+
+void gr_nss_endpwent(void)
+{
+	endent(&en_pw);
+}
+
+static int next_account(const struct gr_snap_chunk *c, size_t *pos, void *out, char *buf,
+			size_t len)
+{
+	struct gr_snap_account a;
+	int r = gr_snap_pw_chunk_next(c, pos, &a);
+
+	return r == 1 ? pack_account(&a, out, buf, len) : -GR_E_CORRUPT;
+}
+
+int gr_nss_getpwent(struct passwd *pw, char *buf, size_t len)
+{
+	return getent(&en_pw, next_account, pw, buf, len);
 }
 
 struct gids_ctx {

@@ -31,6 +31,7 @@
  */
 
 #include <grp.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -51,6 +52,17 @@ int gr_nss_getgrgid(gid_t gid, struct group *gr, char *buf, size_t len);
 int gr_nss_setgrent(void);
 int gr_nss_getgrent(struct group *gr, char *buf, size_t len);
 void gr_nss_endgrent(void);
+
+/*
+ * Accounts (users = yes), with the same rules: PW's strings point into BUF;
+ * -ENOENT for a snapshot without accounts.  The passwd enumeration has its
+ * own cursor, apart from the group one and from the lookups.
+ */
+int gr_nss_getpwnam(const char *name, struct passwd *pw, char *buf, size_t len);
+int gr_nss_getpwuid(uid_t uid, struct passwd *pw, char *buf, size_t len);
+int gr_nss_setpwent(void);
+int gr_nss_getpwent(struct passwd *pw, char *buf, size_t len);
+void gr_nss_endpwent(void);
 
 /*
  * Append USER's role gids to *GROUPSP (*START used of *SIZE), the way glibc's

@@ -15,6 +15,7 @@
 #include "core/safefile.h"
 #include "publish/loginsnap.h"
 #include "publish/model.h"
+#include "publish/rolediff.h"
 #include "store/records.h"
 #include "publish/snapshot.h"
 
@@ -157,7 +158,8 @@ void gr_publish_unlock(int fd)
 		close(fd);
 }
 
-int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_err *err)
+int gr_publish_events(struct gr_store *st, struct gr_publish_stats *stats, const char *origin,
+		      json_t *events, struct gr_err *err)
 {
 	struct gr_publish_stats local;
 	struct gr_pub_model *m = NULL;
@@ -169,11 +171,27 @@ int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_er
 	/* gr_pub_model_update refuses a store inside a transaction or batch. */
 	if (gr_pub_model_new(&m) < 0)
 		return gr_err_set(err, -ENOMEM, "out of memory");
+	gr_pub_model_track_roles(m, events != NULL);
 	lockfd = gr_publish_lock(gr_store_config(st), err);
 	r = lockfd < 0 ? lockfd : gr_pub_model_update(m, st, stats, err);
 	if (r == 0)
 		r = gr_pub_model_write(m, gr_store_config(st), stats, err);
 	gr_publish_unlock(lockfd);
+	if (r == 0 && events) {
+		json_t *changes = gr_pub_model_take_changes(m);
+		json_t *ev = gr_roles_change_events(changes, origin);
+
+		/* The snapshots are in: a failure here loses events, not the publish. */
+		if (ev)
+			json_array_extend(events, ev);
+		json_decref(ev);
+		json_decref(changes);
+	}
 	gr_pub_model_free(m);
 	return r;
+}
+
+int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_err *err)
+{
+	return gr_publish_events(st, stats, NULL, NULL, err);
 }

@@ -19,6 +19,10 @@ struct gr_publish_stats {
 	int dir_sync_error;  /* non-zero: installed, but the directory fsync failed */
 	bool full;           /* every user was resolved (not only what changed) */
 	size_t resolved;     /* users resolved for this publish */
+	/* users = yes */
+	size_t accounts;     /* passwd entries written (and private groups, unless users_gid) */
+	size_t shadowed;     /* directory logins a local account has: not served */
+	char first_shadowed[256]; /* the first of them, for a message */
 };
 
 /*
@@ -38,6 +42,16 @@ struct gr_publish_stats {
  * uncommitted changes: it publishes what is committed.
  */
 int gr_publish(struct gr_store *st, struct gr_publish_stats *stats, struct gr_err *err);
+
+/*
+ * gr_publish, and the user.roles.changed events of ORIGIN for the logins
+ * whose roles changed from the login.tdb it replaced to the one it
+ * installed (lib/publish/rolediff.h), appended to the array EVENTS once the
+ * snapshots are in place.  A publisher that finds nothing to change, or no
+ * previous login.tdb, appends none.
+ */
+int gr_publish_events(struct gr_store *st, struct gr_publish_stats *stats, const char *origin,
+		      json_t *events, struct gr_err *err);
 
 /*
  * Take state_dir/publish.lock (waiting for another publisher) and remove

@@ -15,12 +15,7 @@
 #include "core/safefile.h"
 #include "core/tdbfile.h"
 #include "publish/snapshot.h"
-
-struct gr_snap {
-	struct tdb_context *tdb;
-	struct stat id;        /* what the file looked like when opened */
-	struct gr_snap_header hdr;
-};
+#include "publish/snapshot_priv.h"
 
 size_t gr_snap_key(unsigned char *buf, size_t len, char tag, const void *data, size_t dlen)
 {
@@ -169,6 +164,9 @@ static int try_open(const char *path, bool allow_real_uid, struct gr_snap **out)
 	}
 	memcpy(&s->hdr, val.dptr, sizeof(s->hdr));
 	free(val.dptr);
+	r = gr_snap_pw_load_table(s);
+	if (r < 0)
+		goto fail;
 	/*
 	 * file_size: the publisher's final size.  A file of any other size is
 	 * not what it wrote (a copy still in progress, a truncated restore).
@@ -297,17 +295,16 @@ static int chunk_hdr_parser(TDB_DATA key, TDB_DATA data, void *priv)
 	return 0;
 }
 
-static bool chunk_hdr_valid(const struct gr_snap *s, uint32_t index,
-			    const struct gr_snap_chunk_hdr *h)
+static bool chunk_hdr_valid(uint32_t n_items, uint32_t index, const struct gr_snap_chunk_hdr *h)
 {
-	/* Chunk 0 starts at 0; every chunk is non-empty and inside n_groups. */
-	return h->count > 0 && h->first < s->hdr.n_groups &&
-	       h->count <= s->hdr.n_groups - h->first && (index > 0 || h->first == 0);
+	/* Chunk 0 starts at 0; every chunk is non-empty and inside the table. */
+	return h->count > 0 && h->first < n_items && h->count <= n_items - h->first &&
+	       (index > 0 || h->first == 0);
 }
 
-static int chunk_key(unsigned char *k, uint32_t index)
+static int chunk_key(unsigned char *k, char tag, uint32_t index)
 {
-	return (int)gr_snap_key(k, 1 + sizeof(index), GR_SNAP_TAG_INDEX, &index, sizeof(index));
+	return (int)gr_snap_key(k, 1 + sizeof(index), tag, &index, sizeof(index));
 }
 
 static int chunk_hdr(struct gr_snap *s, uint32_t index, struct gr_snap_chunk_hdr *h)
@@ -315,10 +312,10 @@ static int chunk_hdr(struct gr_snap *s, uint32_t index, struct gr_snap_chunk_hdr
 	unsigned char k[1 + sizeof(index)];
 	TDB_DATA key = { k, sizeof(k) };
 
-	chunk_key(k, index);
+	chunk_key(k, GR_SNAP_TAG_INDEX, index);
 	/* Every chunk below n_chunks must exist. */
 	if (tdb_parse_record(s->tdb, key, chunk_hdr_parser, h) != 0 ||
-	    !chunk_hdr_valid(s, index, h))
+	    !chunk_hdr_valid(s->hdr.n_groups, index, h))
 		return -GR_E_CORRUPT;
 	return 0;
 }
@@ -379,22 +376,23 @@ int gr_snap_group_by_index(struct gr_snap *s, uint32_t index, gr_snap_group_fn f
 	if (index - h.first >= h.count)
 		return -GR_E_CORRUPT;
 	ip.skip = index - h.first;
-	chunk_key(k, lo);
+	chunk_key(k, GR_SNAP_TAG_INDEX, lo);
 	if (tdb_parse_record(s->tdb, key, index_parser, &ip) != 0)
 		return -GR_E_CORRUPT;
 	return ip.gp.r;
 }
 
-int gr_snap_chunk_load(struct gr_snap *s, uint32_t index, struct gr_snap_chunk *c)
+int gr_snap_chunk_load_table(struct gr_snap *s, char tag, uint32_t n_items, uint32_t n_chunks,
+			     uint32_t index, struct gr_snap_chunk *c)
 {
 	struct gr_snap_chunk_hdr h;
 	unsigned char k[1 + sizeof(index)];
 	TDB_DATA key = { k, sizeof(k) }, val;
 
 	memset(c, 0, sizeof(*c));
-	if (index >= s->hdr.n_chunks)
+	if (index >= n_chunks)
 		return -ENOENT;
-	chunk_key(k, index);
+	chunk_key(k, tag, index);
 	val = tdb_fetch(s->tdb, key);
 	if (!val.dptr)
 		return tdb_error(s->tdb) == TDB_ERR_OOM ? -ENOMEM : -GR_E_CORRUPT;
@@ -403,7 +401,7 @@ int gr_snap_chunk_load(struct gr_snap *s, uint32_t index, struct gr_snap_chunk *
 		return -GR_E_CORRUPT;
 	}
 	memcpy(&h, val.dptr, sizeof(h));
-	if (!chunk_hdr_valid(s, index, &h)) {
+	if (!chunk_hdr_valid(n_items, index, &h)) {
 		free(val.dptr);
 		return -GR_E_CORRUPT;
 	}
@@ -412,6 +410,12 @@ int gr_snap_chunk_load(struct gr_snap *s, uint32_t index, struct gr_snap_chunk *
 	c->first = h.first;
 	c->count = h.count;
 	return 0;
+}
+
+int gr_snap_chunk_load(struct gr_snap *s, uint32_t index, struct gr_snap_chunk *c)
+{
+	return gr_snap_chunk_load_table(s, GR_SNAP_TAG_INDEX, s->hdr.n_groups, s->hdr.n_chunks,
+					index, c);
 }
 
 void gr_snap_chunk_release(struct gr_snap_chunk *c)
@@ -469,16 +473,6 @@ int gr_snap_user_gids(struct gr_snap *s, const char *login, gr_snap_gids_fn fn, 
 
 /* ---- writer ---- */
 
-struct gr_snap_writer {
-	struct tdb_context *tdb;
-	unsigned char *entry;  /* scratch for one group entry */
-	size_t entry_cap;
-	unsigned char *chunk;  /* the chunk being filled, header included */
-	size_t chunk_len, chunk_cap;
-	struct gr_snap_chunk_hdr ch;
-	uint32_t n_groups, n_users, n_chunks;
-};
-
 static bool is_prime(uint32_t n)
 {
 	uint32_t d;
@@ -501,7 +495,7 @@ static int hash_size_for(size_t records)
 	return (int)n;
 }
 
-static int grow(unsigned char **buf, size_t *cap, size_t need)
+int gr_snap_grow(unsigned char **buf, size_t *cap, size_t need)
 {
 	unsigned char *nb;
 	size_t ncap = *cap ? *cap : 1024;
@@ -518,8 +512,8 @@ static int grow(unsigned char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
-static int put(struct gr_snap_writer *w, char tag, const void *kdata, size_t klen,
-	       const void *v, size_t vlen)
+int gr_snap_put(struct gr_snap_writer *w, char tag, const void *kdata, size_t klen,
+		const void *v, size_t vlen)
 {
 	unsigned char k[256];
 	TDB_DATA key = { k, 0 };
@@ -543,13 +537,23 @@ static int put(struct gr_snap_writer *w, char tag, const void *kdata, size_t kle
 int gr_snap_writer_open(const char *path, size_t groups_hint, size_t users_hint,
 			struct gr_snap_writer **out)
 {
+	return gr_snap_writer_open_accounts(path, groups_hint, users_hint, 0, out);
+}
+
+int gr_snap_writer_open_accounts(const char *path, size_t groups_hint, size_t users_hint,
+				 size_t accounts_hint, struct gr_snap_writer **out)
+{
 	struct gr_snap_writer *w;
-	size_t records = 2 * groups_hint + groups_hint / GR_SNAP_CHUNK_ENTRIES + users_hint + 2;
+	/* Accounts: "P", "Q", "K" each, their chunks and the table record. */
+	size_t records = 2 * groups_hint + groups_hint / GR_SNAP_CHUNK_ENTRIES + users_hint + 2 +
+			 (accounts_hint ? 3 * accounts_hint + accounts_hint / GR_SNAP_CHUNK_ENTRIES + 1 : 0);
 
 	*out = NULL;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
+	w->groups.tag = GR_SNAP_TAG_INDEX;
+	w->accounts.tag = GR_SNAP_TAG_PW_INDEX;
 	/* Nobody else knows this file yet: no locking, no syncing per store. */
 	w->tdb = gr_tdb_open(path, hash_size_for(records),
 			     TDB_NOLOCK | TDB_NOSYNC | TDB_INCOMPATIBLE_HASH, O_RDWR | O_CREAT, 0600,
@@ -564,20 +568,44 @@ int gr_snap_writer_open(const char *path, size_t groups_hint, size_t users_hint,
 	return 0;
 }
 
-static int flush_chunk(struct gr_snap_writer *w)
+int gr_snap_chunker_flush(struct gr_snap_writer *w, struct gr_snap_chunker *c)
 {
 	int r;
 
-	if (!w->ch.count)
+	if (!c->ch.count)
 		return 0;
-	memcpy(w->chunk, &w->ch, sizeof(w->ch));
-	r = put(w, GR_SNAP_TAG_INDEX, &w->n_chunks, sizeof(w->n_chunks), w->chunk, w->chunk_len);
+	memcpy(c->chunk, &c->ch, sizeof(c->ch));
+	r = gr_snap_put(w, c->tag, &c->n_chunks, sizeof(c->n_chunks), c->chunk, c->len);
 	if (r < 0)
 		return r;
-	w->n_chunks++;
-	w->ch.first += w->ch.count;
-	w->ch.count = 0;
-	w->chunk_len = 0;
+	c->n_chunks++;
+	c->ch.first += c->ch.count;
+	c->ch.count = 0;
+	c->len = 0;
+	return 0;
+}
+
+int gr_snap_chunker_add(struct gr_snap_writer *w, struct gr_snap_chunker *c,
+			const unsigned char *entry, size_t need)
+{
+	int r;
+
+	if (c->ch.count && c->len + need > GR_SNAP_CHUNK_BYTES) {
+		r = gr_snap_chunker_flush(w, c);
+		if (r < 0)
+			return r;
+	}
+	if (c->len == 0)
+		c->len = sizeof(struct gr_snap_chunk_hdr);
+	r = gr_snap_grow(&c->chunk, &c->cap, c->len + need);
+	if (r < 0)
+		return r;
+	memcpy(c->chunk + c->len, entry, need);
+	c->len += need;
+	c->ch.count++;
+	c->n_items++;
+	if (c->ch.count == GR_SNAP_CHUNK_ENTRIES || c->len >= GR_SNAP_CHUNK_BYTES)
+		return gr_snap_chunker_flush(w, c);
 	return 0;
 }
 
@@ -592,7 +620,7 @@ int gr_snap_writer_add_group(struct gr_snap_writer *w, const char *name, uint32_
 
 	if (nlen == 0 || nlen > GR_SNAP_MAX_NAME)
 		return -EINVAL;
-	if (n > GR_SNAP_MAX_MEMBERS || w->n_groups == UINT32_MAX)
+	if (n > GR_SNAP_MAX_MEMBERS || w->groups.n_items == UINT32_MAX)
 		return -E2BIG;
 	for (i = 0; i < n; i++) {
 		l = strlen(members[i]);
@@ -608,7 +636,7 @@ int gr_snap_writer_add_group(struct gr_snap_writer *w, const char *name, uint32_
 	h.name_len = (uint32_t)nlen;
 	h.members_len = (uint32_t)mlen;
 	need = sizeof(h) + nlen + 1 + n + (size_t)mlen;
-	r = grow(&w->entry, &w->entry_cap, need);
+	r = gr_snap_grow(&w->entry, &w->entry_cap, need);
 	if (r < 0)
 		return r;
 	memcpy(w->entry, &h, sizeof(h));
@@ -623,29 +651,12 @@ int gr_snap_writer_add_group(struct gr_snap_writer *w, const char *name, uint32_
 		memcpy(w->entry + off, members[i], l);
 		off += l;
 	}
-	r = put(w, GR_SNAP_TAG_NAME, name, nlen, w->entry, need);
+	r = gr_snap_put(w, GR_SNAP_TAG_NAME, name, nlen, w->entry, need);
 	if (r == 0)
-		r = put(w, GR_SNAP_TAG_GID, &gid, sizeof(gid), w->entry, need);
+		r = gr_snap_put(w, GR_SNAP_TAG_GID, &gid, sizeof(gid), w->entry, need);
 	if (r < 0)
 		return r;
-
-	if (w->ch.count && w->chunk_len + need > GR_SNAP_CHUNK_BYTES) {
-		r = flush_chunk(w);
-		if (r < 0)
-			return r;
-	}
-	if (w->chunk_len == 0)
-		w->chunk_len = sizeof(struct gr_snap_chunk_hdr);
-	r = grow(&w->chunk, &w->chunk_cap, w->chunk_len + need);
-	if (r < 0)
-		return r;
-	memcpy(w->chunk + w->chunk_len, w->entry, need);
-	w->chunk_len += need;
-	w->ch.count++;
-	w->n_groups++;
-	if (w->ch.count == GR_SNAP_CHUNK_ENTRIES || w->chunk_len >= GR_SNAP_CHUNK_BYTES)
-		return flush_chunk(w);
-	return 0;
+	return gr_snap_chunker_add(w, &w->groups, w->entry, need);
 }
 
 int gr_snap_writer_add_user(struct gr_snap_writer *w, const char *login, const uint32_t *gids,
@@ -658,7 +669,7 @@ int gr_snap_writer_add_user(struct gr_snap_writer *w, const char *login, const u
 		return -EINVAL;
 	if (n > GR_SNAP_MAX_USER_GIDS)
 		return -E2BIG;
-	r = put(w, GR_SNAP_TAG_USER, login, llen, gids, (size_t)n * sizeof(*gids));
+	r = gr_snap_put(w, GR_SNAP_TAG_USER, login, llen, gids, (size_t)n * sizeof(*gids));
 	if (r == 0)
 		w->n_users++;
 	return r;
@@ -667,7 +678,8 @@ int gr_snap_writer_add_user(struct gr_snap_writer *w, const char *login, const u
 static void writer_free(struct gr_snap_writer *w)
 {
 	free(w->entry);
-	free(w->chunk);
+	free(w->groups.chunk);
+	free(w->accounts.chunk);
 	free(w);
 }
 
@@ -679,18 +691,20 @@ int gr_snap_writer_finish(struct gr_snap_writer *w, uint64_t generation, int64_t
 	unsigned char k = GR_SNAP_TAG_HEADER;
 	int fd, r;
 
-	r = flush_chunk(w);
+	r = gr_snap_chunker_flush(w, &w->groups);
+	if (r == 0)
+		r = gr_snap_pw_finish(w);
 	if (r == 0) {
 		memset(&hdr, 0, sizeof(hdr));
 		memcpy(hdr.magic, GR_SNAP_MAGIC, sizeof(GR_SNAP_MAGIC));
 		hdr.version = GR_SNAP_VERSION;
-		hdr.n_groups = w->n_groups;
+		hdr.n_groups = w->groups.n_items;
 		hdr.n_users = w->n_users;
-		hdr.n_chunks = w->n_chunks;
+		hdr.n_chunks = w->groups.n_chunks;
 		hdr.generation = generation;
 		hdr.created = (int64_t)time(NULL);
 		hdr.next_expiry = next_expiry;
-		r = put(w, GR_SNAP_TAG_HEADER, NULL, 0, &hdr, sizeof(hdr));
+		r = gr_snap_put(w, GR_SNAP_TAG_HEADER, NULL, 0, &hdr, sizeof(hdr));
 	}
 	/*
 	 * Then record the file's final size in the header: a record stored

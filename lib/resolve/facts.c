@@ -105,6 +105,26 @@ int gr_context_load(struct gr_store *st, struct gr_context **out, struct gr_err 
 	return context_load(st, true, out, err);
 }
 
+int gr_context_load_org(struct gr_store *st, const char *org, struct gr_context **out,
+			struct gr_err *err)
+{
+	struct gr_context *ctx;
+	int r = context_load(st, true, out, err);
+
+	if (r < 0)
+		return r;
+	ctx = *out;
+	json_decref(ctx->org);
+	ctx->org = NULL;
+	snprintf(ctx->cfg.organization, sizeof(ctx->cfg.organization), "%s", org);
+	r = gr_org_get(st, org, &ctx->org, err);
+	if (r < 0) {
+		gr_context_free(ctx);
+		*out = NULL;
+	}
+	return r;
+}
+
 int gr_context_load_host(struct gr_store *st, struct gr_context **out, struct gr_err *err)
 {
 	return context_load(st, false, out, err);

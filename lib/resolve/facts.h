@@ -40,6 +40,13 @@ int gr_context_load(struct gr_store *st, struct gr_context **out, struct gr_err 
  * number of roles.
  */
 int gr_context_load_host(struct gr_store *st, struct gr_context **out, struct gr_err *err);
+/*
+ * gr_context_load for a host serving organization ORG instead of the
+ * configured one (the Management API's organization-member forms):
+ * -GR_E_NOTFOUND when ORG does not exist.
+ */
+int gr_context_load_org(struct gr_store *st, const char *org, struct gr_context **out,
+			struct gr_err *err);
 /* Load every group's name and role mappings into memory for bulk resolution. */
 int gr_context_preload(struct gr_store *st, struct gr_context *ctx, struct gr_err *err);
 /*

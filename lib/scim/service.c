@@ -82,6 +82,9 @@ static int reply_store_error(struct req *rq, int code, const struct gr_err *err)
 		return reply_error(rq, 400, "invalidValue", "%s", gr_err_msg(err));
 	case -GR_E_NOTFOUND:
 		return reply_error(rq, 404, NULL, "%s", gr_err_msg(err));
+	case -GR_E_EXHAUSTED:
+		/* users = yes and the uid range is used up: the admin must act, a retry will not do. */
+		return reply_error(rq, 409, NULL, "%s", gr_err_msg(err));
 	default:
 		reply_error(rq, 500, NULL, "the directory could not be read or written");
 		return code;

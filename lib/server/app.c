@@ -162,6 +162,11 @@ static void committed(void *vapp, unsigned units, double seconds)
 	gr_metrics_commit(((struct gr_app *)vapp)->metrics, units, seconds);
 }
 
+void gr_app_events_sink(void *dispatcher, const json_t *events)
+{
+	gr_event_dispatcher_emit(dispatcher, events);
+}
+
 void gr_app_init(struct gr_app *app)
 {
 	gr_gate_init(&app->gate, app->st);
@@ -222,6 +227,12 @@ static void metrics(struct gr_app *app, const struct gr_http_request_view *req,
 		return;
 	}
 	gr_metrics_render(app->metrics, f);
+	if (app->events) {
+		struct gr_event_stats es;
+
+		gr_event_dispatcher_stats(app->events, &es);
+		gr_metrics_render_events(f, &es);
+	}
 	fclose(f);
 	set_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len);
 }
@@ -305,6 +316,7 @@ static void scim_unit(void *arg)
 		return;
 	}
 	if (u->allowed) {
+		char origin[GR_NAME_MAX + 8];
 		struct gr_scim_service svc = {
 			.st = app->st, .dir = u->dir, .base = u->base, .now = (int64_t)time(NULL),
 			.max_results = app->cfg.scim_max_results, .max_members = 10000,
@@ -313,6 +325,8 @@ static void scim_unit(void *arg)
 			.rules = &app->rules.rules,
 		};
 
+		snprintf(origin, sizeof(origin), "scim/%s", u->dir);
+		gr_store_event_origin(app->st, origin);
 		u->r = gr_scim_serve(&svc, u->req->method, u->rest, u->q, u->req->body, u->req->len,
 				     &u->reply);
 	}
@@ -393,6 +407,7 @@ static void api_unit(void *arg)
 	u->allowed = u->r == 0;
 	if (u->allowed) {
 		u->rq.scopes = json_object_get(tok, "scopes");
+		gr_store_event_origin(u->app->st, "api");
 		u->r = gr_api_serve(u->app->st, &u->rq, &u->reply);
 		u->rq.scopes = NULL;
 	}
@@ -416,6 +431,8 @@ static void api(struct gr_app *app, const struct gr_http_request_view *req,
 			.connection_id = gr_http_query(req, "connection_id"),
 			.name = gr_http_query(req, "name"),
 			.external_id = gr_http_query(req, "external_id"),
+			.role_id = gr_http_query(req, "role_id"),
+			.user_id = gr_http_query(req, "user_id"),
 		},
 	};
 	struct gr_err err = { 0 };

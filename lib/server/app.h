@@ -6,6 +6,7 @@
 #include <stdarg.h>
 
 #include "core/config.h"
+#include "events/dispatch.h"
 #include "http/server.h"
 #include "scim/service.h"
 #include "server/metrics.h"
@@ -35,6 +36,7 @@ struct gr_app {
 	struct gr_gate gate;
 	struct gr_publisher *pub;
 	struct gr_metrics *metrics;
+	struct gr_event_dispatcher *events; /* may be NULL: no events */
 	struct gr_scim_list_cache list_cache[2]; /* under the gate */
 	struct gr_login_rules_cache rules;       /* under the gate */
 	bool tls;
@@ -45,6 +47,12 @@ struct gr_app {
 /* Set up the gate over APP->st (opened); gr_app_destroy undoes it and the caches. */
 void gr_app_init(struct gr_app *app);
 void gr_app_destroy(struct gr_app *app);
+
+/*
+ * A gr_store_event_sink_fn whose CTX is a struct gr_event_dispatcher: the
+ * store's and the publisher's events go to APP->events through it.
+ */
+void gr_app_events_sink(void *dispatcher, const json_t *events);
 
 /* gr_http_handler_fn and gr_http_log_fn for the HTTP layer; APP is a struct gr_app. */
 void gr_app_handle(void *app, const struct gr_http_request_view *req,

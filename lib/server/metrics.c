@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events/dispatch.h"
 #include "server/metrics.h"
 
 /* Latency buckets in seconds (le=...), shared by both histograms. */
@@ -187,4 +188,32 @@ void gr_metrics_render(struct gr_metrics *m, FILE *f)
 		   "# TYPE grouprole_metrics_series_dropped_total counter\n"
 		   "grouprole_metrics_series_dropped_total %llu\n", (unsigned long long)m->dropped_series);
 	pthread_mutex_unlock(&m->lock);
+}
+
+void gr_metrics_render_events(FILE *f, const struct gr_event_stats *s)
+{
+	static const char *const fmt =
+		"# HELP grouprole_%s %s\n# TYPE grouprole_%s %s\ngrouprole_%s %llu\n";
+	const struct {
+		const char *name, *help, *type;
+		uint64_t v;
+	} rows[] = {
+		{ "events_total", "Events recorded (event log and syslog).", "counter", s->emitted },
+		{ "event_log_failures_total", "Batches of events the event log could not take.",
+		  "counter", s->log_failures },
+		{ "event_hook_runs_total", "Runs of event_hook.", "counter", s->hook_runs },
+		{ "event_hook_failures_total",
+		  "event_hook runs that exited non-zero, died of a signal or did not start.", "counter",
+		  s->hook_failures },
+		{ "event_hook_timeouts_total", "event_hook runs killed at event_hook_timeout.",
+		  "counter", s->hook_timeouts },
+		{ "event_hook_dropped_total", "Events that did not run the hook: its queue was full.",
+		  "counter", s->hook_dropped },
+		{ "event_hook_queued", "Events waiting for the hook now.", "gauge", s->queued },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		fprintf(f, fmt, rows[i].name, rows[i].help, rows[i].name, rows[i].type, rows[i].name,
+			(unsigned long long)rows[i].v);
 }

@@ -36,4 +36,8 @@ void gr_metrics_totals(struct gr_metrics *m, uint64_t *requests, uint64_t *auth_
 /* Write everything to F. */
 void gr_metrics_render(struct gr_metrics *m, FILE *f);
 
+/* The event counters (lib/events/dispatch.h), to F after the rest. */
+struct gr_event_stats;
+void gr_metrics_render_events(FILE *f, const struct gr_event_stats *s);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "publish/model.h"
 #include "publish/publish.h"
+#include "publish/rolediff.h"
 #include "server/publisher.h"
 
 extern char **environ;
@@ -32,6 +33,8 @@ struct gr_publisher {
 	double last_seconds;      /* how long the last publish took */
 	gr_published_fn after;
 	void *after_ctx;
+	gr_store_event_sink_fn events;
+	void *events_ctx;
 	int last_result;
 	char last_msg[512];
 };
@@ -45,23 +48,27 @@ static double since(const struct timespec *t)
 }
 
 /* nscd caches group lookups: tell it to forget them, when it runs. */
-static void flush_nscd(void)
+/* Invalidate nscd's group cache, and its passwd cache with users = yes. */
+static void flush_nscd(bool users)
 {
 	static const char *const nscd[] = { "/usr/sbin/nscd", "/sbin/nscd" };
+	static const char *const dbs[] = { "group", "passwd" };
 	struct stat sb;
-	size_t i;
+	size_t i, d;
 
 	if (stat("/var/run/nscd/socket", &sb) < 0 && stat("/run/nscd/socket", &sb) < 0)
 		return;
 	for (i = 0; i < sizeof(nscd) / sizeof(nscd[0]); i++) {
-		char *argv[] = { (char *)nscd[i], (char *)"-i", (char *)"group", NULL };
-		pid_t pid;
-		int status;
-
 		if (access(nscd[i], X_OK) < 0)
 			continue;
-		if (posix_spawn(&pid, nscd[i], NULL, NULL, argv, environ) == 0)
-			waitpid(pid, &status, 0);
+		for (d = 0; d < (users ? 2u : 1u); d++) {
+			char *argv[] = { (char *)nscd[i], (char *)"-i", (char *)dbs[d], NULL };
+			pid_t pid;
+			int status;
+
+			if (posix_spawn(&pid, nscd[i], NULL, NULL, argv, environ) == 0)
+				waitpid(pid, &status, 0);
+		}
 		return;
 	}
 }
@@ -94,6 +101,19 @@ static int publish(struct gr_publisher *p, struct gr_publish_stats *stats, struc
 		u.r = gr_pub_model_write(p->model, cfg, stats, err);
 	gr_publish_unlock(lockfd);
 	return u.r;
+}
+
+/* The logins whose roles the publish just installed changed: user.roles.changed. */
+static void announce_roles(struct gr_publisher *p)
+{
+	json_t *changes = gr_pub_model_take_changes(p->model), *events = NULL;
+
+	if (json_array_size(changes))
+		events = gr_roles_change_events(changes, "publish");
+	if (events)
+		p->events(p->events_ctx, events);
+	json_decref(events);
+	json_decref(changes);
 }
 
 static void *run(void *arg)
@@ -149,7 +169,9 @@ static void *run(void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &started);
 		r = publish(p, &stats, &err);
 		if (r == 0)
-			flush_nscd();
+			flush_nscd(gr_store_config(p->gate->st)->users);
+		if (r == 0 && p->events)
+			announce_roles(p);
 		if (p->metrics)
 			gr_metrics_published(p->metrics, since(&first), (int64_t)time(NULL), r == 0);
 		if (p->after)
@@ -189,7 +211,8 @@ static void observe(void *arg)
 }
 
 int gr_publisher_start(struct gr_gate *gate, struct gr_metrics *m, unsigned coalesce_ms,
-		       gr_published_fn after, void *after_ctx, struct gr_publisher **out)
+		       gr_published_fn after, void *after_ctx, gr_store_event_sink_fn events,
+		       void *events_ctx, struct gr_publisher **out)
 {
 	struct gr_publisher *p = calloc(1, sizeof(*p));
 	pthread_condattr_t ca;
@@ -201,6 +224,9 @@ int gr_publisher_start(struct gr_gate *gate, struct gr_metrics *m, unsigned coal
 		free(p);
 		return -ENOMEM;
 	}
+	gr_pub_model_track_roles(p->model, events != NULL);
+	p->events = events;
+	p->events_ctx = events_ctx;
 	p->gate = gate;
 	gr_gate_exclusive(gate, observe, p);
 	p->metrics = m;

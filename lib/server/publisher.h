@@ -37,10 +37,13 @@ typedef void (*gr_published_fn)(void *ctx, int r, const char *msg,
 /*
  * Start the thread.  COALESCE_MS: how long to wait after the first kick for
  * more (0 publishes at once).  AFTER (may be NULL) is told of every publish.
- * Returns 0 or -errno.
+ * EVENTS (may be NULL) gets user.roles.changed events (lib/publish/rolediff.h)
+ * on the publishing thread after each publish that installed snapshots:
+ * the logins whose roles that publish changed.  Returns 0 or -errno.
  */
 int gr_publisher_start(struct gr_gate *gate, struct gr_metrics *m, unsigned coalesce_ms,
-		       gr_published_fn after, void *after_ctx, struct gr_publisher **out);
+		       gr_published_fn after, void *after_ctx, gr_store_event_sink_fn events,
+		       void *events_ctx, struct gr_publisher **out);
 
 /* A commit happened now: publish soon. */
 void gr_publisher_kick(struct gr_publisher *p);

@@ -32,8 +32,7 @@ int gr_status_write(const struct gr_config *cfg, const json_t *status, struct gr
 	return r;
 }
 
-/* Is PID a live grouprole-scimd? */
-static bool alive(json_int_t pid)
+bool gr_status_pid_is(json_int_t pid, const char *comm_want)
 {
 	char path[64], comm[64] = "";
 	FILE *f;
@@ -48,8 +47,7 @@ static bool alive(json_int_t pid)
 		comm[0] = '\0';
 	fclose(f);
 	comm[strcspn(comm, "\n")] = '\0';
-	/* comm is cut to 15 characters: "grouprole-scimd" fits exactly. */
-	return !strcmp(comm, "grouprole-scimd");
+	return !strncmp(comm, comm_want, 15) && strlen(comm) == strnlen(comm_want, 15);
 }
 
 int gr_status_read(const struct gr_config *cfg, json_t **out, struct gr_err *err)
@@ -78,7 +76,8 @@ int gr_status_read(const struct gr_config *cfg, json_t **out, struct gr_err *err
 		return gr_err_set(err, -GR_E_CORRUPT, "%s is not a status record", path);
 	}
 	json_object_set_new(v, "running",
-			    json_boolean(alive(json_integer_value(json_object_get(v, "pid"))) &&
+			    json_boolean(gr_status_pid_is(json_integer_value(json_object_get(v, "pid")),
+							      "grouprole-scimd") &&
 					 !strcmp(json_string_value(json_object_get(v, "state")) ?: "",
 						 "running")));
 	*out = v;

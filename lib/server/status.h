@@ -24,6 +24,12 @@
 int gr_status_write(const struct gr_config *cfg, const json_t *status, struct gr_err *err);
 
 /*
+ * Is PID a live process whose command name (/proc/PID/comm, cut to 15
+ * characters) is COMM?  Shared with grouprole-sync's status (fleet/syncstatus.h).
+ */
+bool gr_status_pid_is(json_int_t pid, const char *comm);
+
+/*
  * Read it back (new reference), with "running" added: true when the pid is
  * alive and is grouprole-scimd.  -ENOENT when the daemon never ran here.
  */

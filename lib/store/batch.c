@@ -132,11 +132,14 @@ void gr_store_unit_undo(struct gr_store *st)
 int gr_store_batch_end(struct gr_store *st, struct gr_err *err)
 {
 	uint64_t gen = 0;
+	int r;
 
 	if (!st->batch)
 		return gr_err_set(err, -EINVAL, "%s: no batch to commit", st->path);
 	gr_store_cancel(st); /* a unit left open does not count */
 	st->batch = false;
+	if (st->batch_broken || !st->batch_changed)
+		gr_store_events_batch_end(st, false);
 	if (st->batch_broken) {
 		tdb_transaction_cancel(st->tdb);
 		return gr_err_set(err, -GR_E_IO,
@@ -149,7 +152,20 @@ int gr_store_batch_end(struct gr_store *st, struct gr_err *err)
 	}
 	if (gr_store_generation(st, &gen, err) < 0) {
 		tdb_transaction_cancel(st->tdb);
+		gr_store_events_batch_end(st, false);
 		return -GR_E_IO;
 	}
-	return gr_store_commit_tdb(st, gen, err);
+	r = gr_store_commit_tdb(st, gen, err);
+	/* Every committed unit's events, now that the batch is on disk (or applied, unconfirmed). */
+	gr_store_events_batch_end(st, r == 0 || r == -GR_E_UNSYNCED);
+	return r;
+}
+
+void gr_store_batch_abort(struct gr_store *st)
+{
+	if (!st->batch)
+		return;
+	gr_store_cancel(st);
+	st->batch = false;
+	tdb_transaction_cancel(st->tdb);
 }

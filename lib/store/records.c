@@ -6,8 +6,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "accounts/accounts.h"
 #include "core/names.h"
+#include "store/limits.h"
+#include "store/changes.h"
 #include "store/records.h"
+#include "store/ugroups.h"
 #include "store/roles.h"
 #include "scim/scim.h"
 
@@ -182,8 +186,9 @@ int gr_dir_create(struct gr_store *st, const char *name, struct gr_err *err)
 
 int gr_dir_delete(struct gr_store *st, const char *name, struct gr_err *err)
 {
-	static const char *const kinds[] = { "user", "scim", "uname", "group", "members",
-					     "gname", "troles", "assign" };
+	/* "account": users = yes's uid records (lib/accounts); the uids stay spent. */
+	static const char *const kinds[] = { "user", "ug", "scim", "uname", "group", "members",
+					     "gname", "troles", "assign", "account" };
 	struct keylist orgs;
 	char key[GR_KEY_MAX];
 	size_t i;
@@ -252,6 +257,18 @@ int gr_user_get(struct gr_store *st, const char *dir, const char *id, json_t **o
 		json_decref(*out);
 		*out = NULL;
 		return gr_err_set(err, -GR_E_CORRUPT, "record '%s' is not an object", key);
+	}
+	/* The groups live in their own chunks (ugroups.h); schema 1 had them inline. */
+	if (r == 0 && !json_object_get(*out, "groups")) {
+		json_t *groups = NULL;
+
+		r = gr_ugroups_get(st, dir, id, &groups, NULL, err);
+		if (r == 0 && json_object_set_new(*out, "groups", groups) < 0)
+			r = gr_err_set(err, -ENOMEM, "out of memory");
+		if (r < 0) {
+			json_decref(*out);
+			*out = NULL;
+		}
 	}
 	return r;
 }
@@ -485,15 +502,15 @@ int gr_user_put_rules(struct gr_store *st, const char *dir, const json_t *scim,
 	if (r < 0)
 		goto out;
 
-	if (groups)
-		grp = json_deep_copy(groups);
-	else if (old && json_is_array(json_object_get(old, "groups")))
-		grp = json_deep_copy(json_object_get(old, "groups"));
-	else
-		grp = json_array();
-	rec = json_pack("{s:s,s:s,s:b,s:o}", "id", id, "userName", uname, "active",
-			gr_scim_active(scim), "groups", grp);
-	grp = NULL;
+	if (groups) {
+		size_t nchunks;
+
+		if ((r = gr_ugroups_get(st, dir, id, &grp, &nchunks, err)) < 0 ||
+		    (r = gr_ugroups_put(st, dir, id, groups, nchunks, err)) < 0)
+			goto out;
+	}
+	rec = json_pack("{s:s,s:s,s:b}", "id", id, "userName", uname, "active",
+			gr_scim_active(scim));
 	if (!rec || (ext && json_object_set_new(rec, "externalId", json_string(ext)) < 0)) {
 		r = gr_err_set(err, -ENOMEM, "out of memory");
 		goto out;
@@ -531,7 +548,13 @@ int gr_user_put_rules(struct gr_store *st, const char *dir, const json_t *scim,
 		r = keyerr(err);
 		goto out;
 	}
+	/* Events: before the SCIM resource is replaced (the previous one is compared). */
+	if ((r = gr_changes_user_put(st, dir, old, rec, scim, err)) < 0)
+		goto out;
 	r = gr_store_put_json(st, key, scim, err);
+	/* Accounts (users = yes): the user's uid, allocated once (lib/accounts). */
+	if (r == 0)
+		r = gr_account_assign(st, dir, id, err);
 out:
 	json_decref(old);
 	json_decref(rec);
@@ -552,6 +575,8 @@ int gr_user_delete(struct gr_store *st, const char *dir, const char *id, struct 
 	if (r < 0)
 		return r;
 	r = user_unindex(st, dir, old, err);
+	if (r == 0)
+		r = gr_changes_user_delete(st, dir, old, err); /* events */
 	json_array_foreach(json_object_get(old, "groups"), i, g) {
 		json_t *members = NULL;
 
@@ -567,6 +592,8 @@ int gr_user_delete(struct gr_store *st, const char *dir, const char *id, struct 
 		json_decref(members);
 	}
 	json_decref(old);
+	if (r == 0)
+		r = gr_ugroups_put(st, dir, id, NULL, SIZE_MAX, err);
 	if (r < 0)
 		return r;
 	/*
@@ -574,6 +601,10 @@ int gr_user_delete(struct gr_store *st, const char *dir, const char *id, struct 
 	 * records, not the IdP's: they stay, keyed on the SCIM id, and apply
 	 * again if the IdP brings the same user back.
 	 */
+	/* Accounts: the user's uid record goes, the uid stays spent (lib/accounts). */
+	r = gr_account_release(st, dir, id, err);
+	if (r < 0)
+		return r;
 	if (gr_key(key, sizeof(key), "user/%s/%s", dir, id) < 0)
 		return keyerr(err);
 	r = gr_store_del(st, key, err);
@@ -790,34 +821,18 @@ int gr_role_groups(struct gr_store *st, const char *slug, json_t **out, struct g
 	return group_keys(st, "troles/", holds_role, slug, out, err);
 }
 
-/* Add or remove GID in user UID's "groups" list. */
+/* Add or remove GID in user UID's groups. */
 static int user_group_link(struct gr_store *st, const char *dir, const char *uid,
 			   const char *gid, bool add, struct gr_err *err)
 {
 	char key[GR_KEY_MAX];
-	json_t *u = NULL, *groups;
-	int r, changed;
 
-	r = gr_user_get(st, dir, uid, &u, err);
-	if (r == -GR_E_NOTFOUND)
+	if (gr_key(key, sizeof(key), "user/%s/%s", dir, uid) < 0)
+		return keyerr(err);
+	if (!gr_store_exists(st, key))
 		return gr_err_set(err, -GR_E_INVALID, "group member '%s' is not a user of '%s'", uid,
 				  dir);
-	if (r < 0)
-		return r;
-	groups = json_object_get(u, "groups");
-	if (!json_is_array(groups)) {
-		groups = json_array();
-		if (!groups || json_object_set_new(u, "groups", groups) < 0) {
-			json_decref(u);
-			return gr_err_set(err, -ENOMEM, "out of memory");
-		}
-	}
-	changed = add ? gr_json_array_add(groups, gid) : (int)gr_json_array_remove(groups, gid);
-	r = changed < 0 ? gr_err_set(err, -ENOMEM, "out of memory") : 0;
-	if (changed > 0 && gr_key(key, sizeof(key), "user/%s/%s", dir, uid) == 0)
-		r = gr_store_put_json(st, key, u, err);
-	json_decref(u);
-	return r;
+	return gr_ugroups_change(st, dir, uid, gid, add, err);
 }
 
 int gr_group_put(struct gr_store *st, const char *dir, const json_t *scim, unsigned flags,
@@ -937,6 +952,8 @@ int gr_group_put(struct gr_store *st, const char *dir, const json_t *scim, unsig
 		r = keyerr(err);
 		goto out;
 	}
+	if ((r = gr_changes_group_put(st, dir, old, rec, old_members, members, err)) < 0)
+		goto out; /* events */
 	r = gr_store_put_json(st, key, rec, err);
 out:
 	json_decref(old);
@@ -969,6 +986,8 @@ int gr_group_delete(struct gr_store *st, const char *dir, const char *id, struct
 		goto out;
 	if ((r = gr_group_members(st, dir, id, &members, err)) < 0)
 		goto out;
+	if ((r = gr_changes_group_delete(st, dir, old, members, err)) < 0)
+		goto out; /* events */
 	json_array_foreach(members, i, m) {
 		if (!json_is_string(m))
 			continue;
@@ -1042,7 +1061,7 @@ int gr_group_roles_change(struct gr_store *st, const char *org, const char *dir,
 			  struct gr_err *err)
 {
 	char key[GR_KEY_MAX];
-	json_t *arr = NULL;
+	json_t *arr = NULL, *was;
 	size_t i;
 	int r;
 
@@ -1078,6 +1097,15 @@ int gr_group_roles_change(struct gr_store *st, const char *org, const char *dir,
 	r = get_array(st, key, &arr, err);
 	if (r < 0)
 		return r;
+	/* A group's first role at this scope may be past the groups limit. */
+	if (add && json_array_size(arr) == 0 && n > 0 &&
+	    (r = gr_limit_group_with_roles(st, dir, gid, err)) < 0) {
+		json_decref(arr);
+		return r;
+	}
+	was = json_copy(arr); /* events */
+	if (!was)
+		r = -ENOMEM;
 	for (i = 0; i < n && r == 0; i++) {
 		if (add)
 			r = gr_json_array_add(arr, slugs[i]) < 0 ? -ENOMEM : 0;
@@ -1087,11 +1115,14 @@ int gr_group_roles_change(struct gr_store *st, const char *org, const char *dir,
 	if (r < 0)
 		gr_err_set(err, r, "out of memory");
 	else if (add && json_array_size(arr) > GR_GROUP_ROLES_MAX)
-		r = gr_err_set(err, -GR_E_INVALID,
-			       "group '%s' would hold %zu roles; a group holds at most %d", gid,
-			       json_array_size(arr), GR_GROUP_ROLES_MAX);
+		r = gr_err_set(err, -GR_E_LIMIT,
+			       "limit reached: roles per group (group '%s' would hold %zu at this scope, at most %d)",
+			       gid, json_array_size(arr), GR_GROUP_ROLES_MAX);
 	else
 		r = put_array(st, key, arr, err);
+	if (r == 0)
+		r = gr_changes_group_roles(st, org, dir, gid, was, arr, err); /* events */
+	json_decref(was);
 	json_decref(arr);
 	return r;
 }
@@ -1277,9 +1308,10 @@ int gr_assign_add(struct gr_store *st, const struct gr_ref *u, const char *role,
 		json_decref(arr);
 		return gr_err_set(err, -ENOMEM, "out of memory");
 	}
-	if (gr_key(key, sizeof(key), "assign/%s/%s", u->dir, u->id) < 0)
+	r = gr_limit_user_roles(arr, u->id, err);
+	if (r == 0 && gr_key(key, sizeof(key), "assign/%s/%s", u->dir, u->id) < 0)
 		r = keyerr(err);
-	else
+	else if (r == 0)
 		r = put_array(st, key, arr, err);
 	json_decref(arr);
 	return r;
@@ -1355,6 +1387,9 @@ int gr_policy_put(struct gr_store *st, const struct gr_policy *p, struct gr_err 
 		    !gr_store_exists(st, key))
 			return gr_err_set(err, -GR_E_NOTFOUND, "no role '%s'", p->default_role);
 	}
+	if (p->role_attribute[0] && strpbrk(p->role_attribute, " \t/"))
+		return gr_err_set(err, -GR_E_INVALID, "invalid attribute name '%s'",
+				  p->role_attribute);
 	v = json_pack("{s:b,s:s?,s:s?}", "multiple_roles", p->multiple_roles, "default_role",
 		      p->default_role[0] ? p->default_role : NULL, "role_attribute",
 		      p->role_attribute[0] ? p->role_attribute : NULL);

@@ -19,12 +19,13 @@
  * a transaction (gr_store_begin); none commits.
  *
  * Keys (DIR is a directory name, UID/GID SCIM ids, ORG an organization):
- *   schema                    {"version": 1}
+ *   schema                    {"version": 2}
  *   meta                      {"generation": n, "next_gid": n}
  *   policy                    {"multiple_roles": b, "default_role": s|null, "role_attribute": s|null}
  *   dir/DIR                   {"name", "created"}
- *   user/DIR/UID              {"id", "userName", "externalId", "active", "login", "login_error",
- *                              "groups": [GID...]}   (compact: what resolution reads)
+ *   user/DIR/UID              {"id", "userName", "externalId", "active", "login", "login_error"}
+ *                             (compact: what resolution reads; gr_user_get adds "groups")
+ *   ug/DIR/UID, ug/DIR/UID/N  [GID...] padded, fixed size: the user's groups (ugroups.h)
  *   scim/DIR/UID              the full SCIM User resource as received
  *   uname/DIR/lower(userName) UID            (bare string index)
  *   login/LOGIN               DIR/UID        (bare string index)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/limits.h"
 #include "store/records.h"
 #include "store/roles.h"
 
@@ -224,6 +225,8 @@ int gr_role_create(struct gr_store *st, struct gr_role *role, unsigned flags,
 		return gr_err_set(err, -ENAMETOOLONG, "slug too long");
 	if (gr_store_exists(st, key))
 		return gr_err_set(err, -GR_E_CONFLICT, "role '%s' already exists", role->slug);
+	if ((r = gr_limit_roles(st, err)) < 0)
+		return r;
 	if (!role->name[0])
 		snprintf(role->name, sizeof(role->name), "%s", role->slug);
 	if (!role->unix_group[0]) {

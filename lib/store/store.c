@@ -12,6 +12,7 @@
 #include "core/tdbfile.h"
 #include "store/store.h"
 #include "store/store_priv.h"
+#include "store/ugroups.h"
 
 
 static void store_log(struct tdb_context *tdb, enum tdb_debug_level level,
@@ -96,6 +97,31 @@ static TDB_DATA key_data(const char *key)
 	return k;
 }
 
+/*
+ * Schema 1 -> 2 (users' groups moved into ugroups chunks), in one
+ * transaction: a crash leaves schema 1 intact.  Read-only handles read
+ * either (gr_user_get takes inline groups when a record has them).
+ */
+static int upgrade_schema(struct gr_store *st, struct gr_err *err)
+{
+	json_t *v;
+	int r = gr_store_begin(st, err);
+
+	if (r < 0)
+		return r;
+	r = gr_ugroups_migrate(st, err);
+	v = r == 0 ? json_pack("{s:i}", "version", GR_SCHEMA_VERSION) : NULL;
+	if (r == 0)
+		r = v ? gr_store_put_json(st, "schema", v, err) : gr_err_set(err, -ENOMEM,
+									    "out of memory");
+	json_decref(v);
+	if (r < 0) {
+		gr_store_cancel(st);
+		return r;
+	}
+	return gr_store_commit(st, err);
+}
+
 static int check_schema(struct gr_store *st, bool create, struct gr_err *err)
 {
 	json_t *v = NULL, *ver;
@@ -138,6 +164,10 @@ static int check_schema(struct gr_store *st, bool create, struct gr_err *err)
 		return gr_err_set(err, -GR_E_SCHEMA,
 				  "%s: schema version %lld is newer than this program's (%d)",
 				  st->path, found, GR_SCHEMA_VERSION);
+	}
+	if (json_integer_value(ver) < GR_SCHEMA_VERSION && st->writable) {
+		json_decref(v);
+		return upgrade_schema(st, err);
 	}
 	json_decref(v);
 	return 0;
@@ -377,6 +407,7 @@ void gr_store_close(struct gr_store *st)
 	}
 	gr_store_unit_forget(st);
 	free(st->undo);
+	gr_store_events_free(st);
 	free(st);
 }
 
@@ -406,6 +437,7 @@ int gr_store_begin(struct gr_store *st, struct gr_err *err)
 	if (st->in_txn || st->read_locked)
 		return gr_err_set(err, -EBUSY, "%s: transaction or read lock already active",
 				  st->path);
+	gr_store_events_unit_drop(st);
 	if (st->batch) {
 		/* A unit of the open batch (batch.c): libtdb's transaction is already running. */
 		gr_store_unit_forget(st);
@@ -517,11 +549,17 @@ int gr_store_commit(struct gr_store *st, struct gr_err *err)
 	st->in_txn = false;
 	if (st->batch) {
 		gr_store_unit_committed(st);
+		gr_store_events_unit_keep(st);
 		return 0;
 	}
 	r = gr_store_commit_tdb(st, gen, err);
 	if (r == 0 && st->observer)
 		st->observer(st->observer_ctx, GR_STORE_EV_COMMIT, NULL);
+	/* Applied but unconfirmed is in effect for every reader: its events stand too. */
+	if (r == 0 || r == -GR_E_UNSYNCED)
+		gr_store_events_unit_deliver(st);
+	else
+		gr_store_events_unit_drop(st);
 	return r;
 }
 
@@ -529,6 +567,7 @@ void gr_store_cancel(struct gr_store *st)
 {
 	if (!st->in_txn || !st->tdb)
 		return;
+	gr_store_events_unit_drop(st);
 	st->in_txn = false;
 	if (st->batch) {
 		gr_store_unit_undo(st);

@@ -27,7 +27,7 @@
  * index records, which hold a bare string.
  */
 
-#define GR_SCHEMA_VERSION 1
+#define GR_SCHEMA_VERSION 2
 #define GR_STORE_FILE "directory.tdb"
 #define GR_KEY_MAX 1024
 
@@ -90,6 +90,8 @@ bool gr_store_in_transaction(const struct gr_store *st);
  */
 int gr_store_batch_begin(struct gr_store *st, struct gr_err *err);
 int gr_store_batch_end(struct gr_store *st, struct gr_err *err);
+/* Roll the whole batch back, committed units included. */
+void gr_store_batch_abort(struct gr_store *st);
 bool gr_store_in_batch(const struct gr_store *st);
 
 /*
@@ -102,6 +104,30 @@ bool gr_store_in_batch(const struct gr_store *st);
 enum gr_store_event { GR_STORE_EV_WRITE, GR_STORE_EV_COMMIT };
 typedef void (*gr_store_observer_fn)(void *ctx, enum gr_store_event ev, const char *key);
 void gr_store_observe(struct gr_store *st, gr_store_observer_fn fn, void *ctx);
+
+/*
+ * Events (lib/events) for what a unit changed, delivered only once it is
+ * committed.  Record operations (records.c, through store/changes.h) queue
+ * events on the open unit with gr_store_event_push; a cancel drops the
+ * unit's events; a commit outside a batch delivers them to SINK once libtdb's
+ * commit returned (0, or -GR_E_UNSYNCED: applied, in effect for readers);
+ * a unit committed inside a batch keeps them until gr_store_batch_end,
+ * which delivers every committed unit's events when the batch is durable
+ * and drops them all when it rolls back.  SINK(CTX, EVENTS) gets an array
+ * it borrows, and must not use the store.  Without a sink nothing is
+ * queued (gr_store_events_wanted is false) and record operations skip the
+ * work of describing their changes.
+ *
+ * ORIGIN ("scim/DIR", "api", "cli") goes into the source of the events
+ * queued after it is set; the daemon sets it per unit.
+ */
+typedef void (*gr_store_event_sink_fn)(void *ctx, const json_t *events);
+void gr_store_event_sink(struct gr_store *st, gr_store_event_sink_fn fn, void *ctx);
+void gr_store_event_origin(struct gr_store *st, const char *origin);
+const char *gr_store_event_origin_get(const struct gr_store *st);
+bool gr_store_events_wanted(const struct gr_store *st);
+/* Queue EV (stolen) on the open unit.  Only inside a transaction; -ENOMEM. */
+int gr_store_event_push(struct gr_store *st, json_t *ev, struct gr_err *err);
 
 /*
  * Consistent reads outside a write transaction.  On a writable handle this is

@@ -38,6 +38,12 @@ struct gr_store {
 	size_t n_undo, cap_undo;
 	gr_store_observer_fn observer;
 	void *observer_ctx;
+
+	/* Events (events.c): the open unit's, and the committed units' of the open batch. */
+	json_t *ev_unit, *ev_batch;
+	gr_store_event_sink_fn ev_sink;
+	void *ev_sink_ctx;
+	char ev_origin[160];
 };
 
 /* batch.c: called by store.c before each write of KEY and after each commit. */
@@ -45,6 +51,17 @@ int gr_store_unit_note(struct gr_store *st, const char *key, struct gr_err *err)
 void gr_store_unit_committed(struct gr_store *st);
 void gr_store_unit_undo(struct gr_store *st);
 void gr_store_unit_forget(struct gr_store *st);
+
+/*
+ * events.c: the open unit's events are dropped (cancel, begin), kept for
+ * the batch (a unit's commit in a batch) or delivered (a commit outside
+ * one); a batch's are delivered or dropped at its end; all go at close.
+ */
+void gr_store_events_unit_drop(struct gr_store *st);
+void gr_store_events_unit_keep(struct gr_store *st);
+void gr_store_events_unit_deliver(struct gr_store *st);
+void gr_store_events_batch_end(struct gr_store *st, bool deliver);
+void gr_store_events_free(struct gr_store *st);
 
 /* store.c: libtdb's commit of the open transaction, settled when the sync failed. */
 int gr_store_commit_tdb(struct gr_store *st, uint64_t expected, struct gr_err *err);

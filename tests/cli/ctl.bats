@@ -229,6 +229,40 @@ teardown() {
 	one_line_error "expected on or off"
 }
 
+@test "token create --json gives the secret once; list and revoke never show it" {
+	# What the console drives: token create/list/revoke with --json.
+	ctl directory create okta
+	run --separate-stderr ctl --json token create --directory okta --description "Okta push" --expires +30d
+	[ "$status" -eq 0 ]
+	id=$(echo "$output" | jq -r .id)
+	secret=$(echo "$output" | jq -r .token)
+	[[ "$secret" == grs_"$id"_* ]]
+	[ "$(echo "$output" | jq -r 'keys | join(",")')" = "id,token" ]
+
+	# The plain form is unchanged: the secret alone on the last line of stdout.
+	run --separate-stderr ctl token create --directory okta
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == "token "*" for directory okta, no expiry" ]]
+	[[ "${lines[1]}" == grs_* ]]
+	plain=${lines[1]}
+
+	run --separate-stderr ctl --json token list --directory okta
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq length)" -eq 2 ]
+	[ "$(echo "$output" | jq -r --arg id "$id" '.[] | select(.id == $id) | [.kind, .directory, .description] | join(",")')" = "scim,okta,Okta push" ]
+	[ "$(echo "$output" | jq -r --arg id "$id" '.[] | select(.id == $id) | .expires - .created')" -eq $((30 * 86400)) ]
+	[ "$(echo "$output" | jq '[.[] | has("hash") or has("token")] | any')" = false ]
+	[[ "$output" != *"${secret#grs_"$id"_}"* && "$output" != *"${plain##*_}"* ]]
+
+	run --separate-stderr ctl --json token revoke "$id"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run --separate-stderr ctl --json token list --directory okta
+	[ "$(echo "$output" | jq length)" -eq 1 ]
+	[ "$(echo "$output" | jq --arg id "$id" '[.[] | select(.id == $id)] | length')" -eq 0 ]
+}
+
 @test "every change republishes; check notices a missing or stale snapshot" {
 	load_example
 	run ctl check --json

@@ -51,6 +51,38 @@ without_bob() {
 	[[ "$output" == *"from group Engineering in organization globex"* ]]
 }
 
+@test "user show --organization: roles as a host serving that organization resolves them" {
+	load_example
+	ctl org create globex
+	ctl org group roles assign globex Engineering admin
+	run --separate-stderr ctl user show chen.wei --organization globex
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "grouprolectl: 'chen.wei' is not a member of organization 'globex'" ]
+	run --separate-stderr ctl user show chen.wei --organization nosuch
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"no organization 'nosuch'"* ]]
+	ctl org connection enable globex okta --auto-membership on
+	run ctl user show chen.wei --organization globex --json
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -c '[.roles[] | select(.slug == "admin") | .from[]]')" = '[{"group":"Engineering","organization":"globex","source":"organization"}]' ]
+	run ctl user show chen.wei --organization globex
+	[[ "$output" == *"roles on a host of organization globex:"* ]]
+	[[ "$output" == *"from group Engineering in organization globex"* ]]
+	# The organization's groups: those of its connected directories, with its roles.
+	run ctl org groups globex --json
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r '[.[] | select(.roles | length > 0) | "\(.displayName)=\(.roles | join("+"))"] | join(",")')" = "Engineering=admin" ]
+	[ "$(echo "$output" | jq length)" = "$(ctl --json group list --directory okta | jq length)" ]
+	ctl org create empty
+	run ctl org groups empty --json
+	[ "$output" = "[]" ]
+	run --separate-stderr ctl org groups nosuch
+	[ "$status" -eq 1 ]
+	# Without the option, this host's own organization decides: not globex.
+	run ctl user show chen.wei --json
+	[ "$(echo "$output" | jq -c '[.roles[].from[] | select(.organization == "globex")]')" = '[]' ]
+}
+
 @test "orphaned assignment: listed by id, removed by id" {
 	load_example
 	ctl assign add bob.okafor admin --resource host:web01

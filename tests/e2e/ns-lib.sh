@@ -14,6 +14,9 @@
 #       namespaces are unavailable -- but `fail` when CI=true, where these
 #       tests must run.
 #
+#   ns_skip_or_fail WHY
+#       bats only: `skip` with WHY -- or print it and return 1 when CI=true.
+#
 #   ns_run [--pid] SCRIPT
 #       Run the bash code SCRIPT in a new, private mount namespace (and, with
 #       --pid, a new pid namespace with its own /proc, so daemons such as
@@ -43,8 +46,8 @@
 #
 #   ns_nsswitch [LINE...]
 #       Replace /etc/nsswitch.conf with "passwd: files", "shadow: files",
-#       "group: files" and the given lines (a later "group:" line replaces
-#       the default one).  Example: ns_nsswitch "group: files grouprole"
+#       "group: files" and the given lines (a later "passwd:" or "group:"
+#       line replaces the default one).  Example: ns_nsswitch "group: files grouprole"
 #
 #   ns_etc_file NAME [MODE]
 #       Replace /etc/NAME with standard input (mode MODE, default 0644,
@@ -88,11 +91,15 @@ ns_require_root() {
 		why="mount namespaces are not available here"
 	fi
 	[ -z "$why" ] && return 0
+	ns_skip_or_fail "$why"
+}
+
+ns_skip_or_fail() {
 	if [ "${CI:-}" = true ]; then
-		echo "$why (and CI=true: these tests must run)" >&2
+		echo "$1 (and CI=true: these tests must run)" >&2
 		return 1
 	fi
-	skip "$why"
+	skip "$1"
 }
 
 ns_run() {
@@ -170,21 +177,22 @@ ns_etc_file() {
 }
 
 ns_nsswitch() {
-	local line group="group: files"
+	local line passwd="passwd: files" group="group: files"
 
 	for line in "$@"; do
 		case $line in
+		passwd:*) passwd=$line ;;
 		group:*) group=$line ;;
 		esac
 	done
 	{
-		echo "passwd: files"
+		echo "$passwd"
 		echo "shadow: files"
 		echo "$group"
 		echo "gshadow: files"
 		for line in "$@"; do
 			case $line in
-			group:*) ;;
+			passwd:* | group:*) ;;
 			*) echo "$line" ;;
 			esac
 		done

@@ -15,27 +15,7 @@ source "$BATS_TEST_DIRNAME/ns-lib.sh"
 source "$BATS_TEST_DIRNAME/pam_ns.sh"
 
 setup_file() {
-	export E2E_SRC=${GR_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
-	export GR_BUILD=${GR_BUILD:-$E2E_SRC/build}
-	local tool
-	E2E_SKIP=""
-	# Root and namespaces are checked (and reported) by ns_require_root in setup.
-	if [ "$(id -u)" != 0 ] || ! unshare --mount true 2>/dev/null; then
-		E2E_SKIP="no namespace"
-	else
-		for tool in nsenter /usr/sbin/sshd ssh ssh-keygen su login script sudo
-		do
-			command -v "$tool" >/dev/null 2>&1 || E2E_SKIP="$E2E_SKIP missing $tool;"
-		done
-	fi
-	export E2E_SKIP
-	[ -z "$E2E_SKIP" ] || return 0
-	# Under SANITIZE the Makefile builds uninstrumented copies of the modules
-	# for host programs (GR_HOST_MODULES): sshd, su, login and sudo do not
-	# carry the sanitizer runtime, and setuid su and sudo ignore LD_PRELOAD.
-	# The sanitizers cover the modules in tests/module.
-	export E2E_MODULES=${GR_HOST_MODULES:-$GR_BUILD}
-	e2e_start
+	e2e_setup_file
 }
 
 teardown_file() {
@@ -43,15 +23,7 @@ teardown_file() {
 }
 
 setup() {
-	# Not root, or no mount namespaces: skip with the reason, fail under CI=true.
-	ns_require_root
-	if [ -n "$E2E_SKIP" ]; then
-		if [ "${CI:-}" = true ]; then
-			echo "CI=true: cannot skip: $E2E_SKIP" >&2
-			return 1
-		fi
-		skip "$E2E_SKIP"
-	fi
+	e2e_setup
 }
 
 need_nss() {
@@ -233,4 +205,62 @@ SESSION_PROBE+='; printf "GROUPS=%s\n" "$(id -Gn | tr " " "\n" | sort | tr "\n" 
 	# Back to the plain service: bob logs in again.
 	run ssh_as bob true
 	[ "$status" -eq 0 ]
+}
+
+@test "deactivated through SCIM: the shipped end-sessions hook ends the live ssh session within 2 s" {
+	local token port pid i daemon conf=$E2E_DIR/scimd.conf t0 t1
+	# The namespace's configuration, plus the shipped hook (a file of our own: the others stay as they are).
+	in_ns cat /etc/grouprole/grouprole.conf >"$conf"
+	printf 'event_hook = %s\nevent_hook_timeout = 10\n' "$E2E_SRC/examples/hooks/end-sessions" >>"$conf"
+	chmod 644 "$conf"
+	token=$(ctl token create --directory okta | tail -n 1)
+	# Started directly (not through the in_ns function) so that $! is the daemon itself (nsenter
+	# execs it), and with bats's fds closed: a leftover must never hold the test's output open.
+	nsenter -t "$(cat "$E2E_DIR/holder.pid")" -m -- "$GR_BUILD/grouprole-scimd" --config "$conf" \
+		--listen 127.0.0.1:0 </dev/null >/dev/null 2>"$E2E_DIR/scimd.log" 3>&- &
+	daemon=$!
+	for i in $(seq 1 100); do
+		port=$(sed -n 's/.*listening on .*, port \([0-9]*\)$/\1/p' "$E2E_DIR/scimd.log")
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	[ -n "$port" ]
+	# alice's session: open once her shell has printed READY.
+	ssh_as alice 'echo READY; exec sleep 600' </dev/null >"$E2E_DIR/live-session.out" 2>&1 3>&- &
+	pid=$!
+	for i in $(seq 1 200); do
+		grep -q READY "$E2E_DIR/live-session.out" && break
+		sleep 0.05
+	done
+	grep -q READY "$E2E_DIR/live-session.out"
+
+	t0=$(date +%s%N)
+	status=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -X PATCH \
+		-H "Authorization: Bearer $token" -H 'Content-Type: application/scim+json' \
+		--data-binary '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}' \
+		"http://127.0.0.1:$port/scim/v2/okta/Users/u1")
+	# The session ends: the ssh client exits (bounded wait well past the requirement).
+	for i in $(seq 1 1000); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	t1=$(date +%s%N)
+	# $pid is the subshell running ssh_as: on failure, stop its timeout (which stops ssh) too.
+	if kill -0 "$pid" 2>/dev/null; then
+		pkill -TERM -P "$pid" || true
+		kill "$pid" || true
+	fi
+	wait "$pid" || true
+	kill "$daemon"
+	wait "$daemon" || true
+	directory
+	echo "SCIM status $status; session ended after $(( (t1 - t0) / 1000000 )) ms"
+	cat "$E2E_DIR/scimd.log"
+	[ "$status" = 200 ]
+	[ $(( (t1 - t0) / 1000000 )) -lt 2000 ]
+	# What ended it: the hook, on the user.deactivated event (no hook failure logged).
+	! grep -q "event hook" "$E2E_DIR/scimd.log"
+	in_ns "$GR_BUILD/grouprolectl" --config "$conf" events --json >"$E2E_DIR/events.json"
+	[ "$(jq -s '[.[] | select(.type == "org.grouprole.user.deactivated" and .data.login == "alice")] | length' \
+		"$E2E_DIR/events.json")" -ge 1 ]
 }

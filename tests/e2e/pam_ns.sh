@@ -28,9 +28,54 @@
 # E2E_MODULES (directory with pam_grouprole.so and, once built,
 # libnss_grouprole.so.2; default GR_BUILD), E2E_SRC (the source tree).
 # Tests that need the NSS module skip while it has not been built.
+# E2E_ACCOUNTS=yes adds accounts (users = yes): "passwd: files grouprole",
+# keys from the directory's E2E_KEYS_ATTR through grouprole-ssh-keys as
+# sshd's AuthorizedKeysCommand (run as nobody), and pam_mkhomedir.
 
 E2E_USERS="alice bob carol dave"
 E2E_TIMEOUT=${E2E_TIMEOUT:-20}
+
+# ---- for the bats files ----
+
+# setup_file: the tools a login needs, then e2e_start (nothing when not root;
+# e2e_setup reports why).
+e2e_setup_file() {
+	export E2E_SRC=${GR_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+	export GR_BUILD=${GR_BUILD:-$E2E_SRC/build}
+	local tool
+	E2E_SKIP=""
+	# Root and namespaces are checked (and reported) by ns_require_root in setup.
+	if [ "$(id -u)" != 0 ] || ! unshare --mount true 2>/dev/null; then
+		E2E_SKIP="no namespace"
+	else
+		for tool in nsenter /usr/sbin/sshd ssh ssh-keygen su login script sudo
+		do
+			command -v "$tool" >/dev/null 2>&1 || E2E_SKIP="$E2E_SKIP missing $tool;"
+		done
+	fi
+	export E2E_SKIP
+	[ -z "$E2E_SKIP" ] || return 0
+	# Under SANITIZE the Makefile builds uninstrumented copies of the modules
+	# for host programs (GR_HOST_MODULES): sshd, su, login and sudo do not
+	# carry the sanitizer runtime, and setuid su and sudo ignore LD_PRELOAD.
+	# The sanitizers cover the modules in tests/module.
+	export E2E_MODULES=${GR_HOST_MODULES:-$GR_BUILD}
+	e2e_start
+}
+
+# setup: skip with the reason when the namespace could not be made, but
+# fail under CI=true.
+e2e_setup() {
+	# Not root, or no mount namespaces: skip with the reason, fail under CI=true.
+	ns_require_root
+	if [ -n "$E2E_SKIP" ]; then
+		if [ "${CI:-}" = true ]; then
+			echo "CI=true: cannot skip: $E2E_SKIP" >&2
+			return 1
+		fi
+		skip "$E2E_SKIP"
+	fi
+}
 
 # ---- outside the namespace ----
 
@@ -195,7 +240,11 @@ ns_inside() {
 	ns_install_module "$modules/pam_grouprole.so" security/pam_grouprole.so
 	if [ -f "$modules/libnss_grouprole.so.2" ]; then
 		ns_install_module "$modules/libnss_grouprole.so.2"
-		ns_nsswitch "group: files grouprole"
+		if [ -n "${E2E_ACCOUNTS:-}" ]; then
+			ns_nsswitch "passwd: files grouprole" "group: files grouprole"
+		else
+			ns_nsswitch "group: files grouprole"
+		fi
 	else
 		ns_nsswitch
 	fi
@@ -209,7 +258,16 @@ ns_inside() {
 		chown "$uid:$uid" "/home/$u"
 		uid=$((uid + 1))
 	done
-	ns_grouprole_conf
+	if [ -n "${E2E_ACCOUNTS:-}" ]; then
+		ns_grouprole_conf "users = yes" "ssh_keys_attribute = $E2E_KEYS_ATTR"
+		# Directory users have no home until their first login.
+		echo "session required pam_mkhomedir.so umask=0077" >>/etc/pam.d/common-session
+		# sshd runs the command only from root-owned, unwritable directories.
+		ns_overlay /usr/local/sbin
+		install -m 0755 -o 0 -g 0 "$build/grouprole-ssh-keys" /usr/local/sbin/
+	else
+		ns_grouprole_conf
+	fi
 
 	# The module on every login service, as the package's pam-auth-update
 	# profile puts it: account decides, session records and exports.
@@ -264,6 +322,10 @@ ns_inside() {
 	LogLevel VERBOSE
 	Subsystem sftp internal-sftp
 	EOF
+	if [ -n "${E2E_ACCOUNTS:-}" ]; then
+		printf '%s\n' "AuthorizedKeysCommand /usr/local/sbin/grouprole-ssh-keys %u" \
+			"AuthorizedKeysCommandUser nobody" >>"$dir/sshd_config"
+	fi
 	/usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log"
 	for u in $(seq 1 100); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0

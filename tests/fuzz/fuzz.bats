@@ -32,3 +32,7 @@ run_fuzzer() {
 @test "fuzz: SCIM PATCH request bodies" {
 	run_fuzzer patch
 }
+
+@test "fuzz: SSH public key checker" {
+	run_fuzzer sshkey
+}

@@ -6,8 +6,8 @@
 
 load ../module/nss_helpers
 load daemon_helpers
+load api_helpers
 
-SCIM_USER='urn:ietf:params:scim:schemas:core:2.0:User'
 ALL_SCOPES=read:roles,create:roles,update:roles,delete:roles,read:group_roles,create:group_roles,delete:group_roles,read:groups,read:group_members,read:users
 
 setup() {
@@ -23,23 +23,6 @@ setup() {
 teardown() {
 	stop_daemon
 	teardown_nss_state
-}
-
-# api METHOD PATH [BODY] [TOKEN]: sets STATUS and BODY.
-api() {
-	http "$1" "$API/$2" "${3-}" "${4-$API_TOKEN}" application/json
-}
-
-# A user alice.nguyen in group SRE of okta, through SCIM; sets GROUP (the API's group id).
-make_group() {
-	scim POST okta/Users "{\"schemas\":[\"$SCIM_USER\"],\"userName\":\"alice.nguyen@meridian.example\",\"active\":true}"
-	[ "$STATUS" = 201 ]
-	local uid
-	uid=$(jq -r .id <<<"$BODY")
-	GROUP_USER=$uid
-	scim POST okta/Groups '{"displayName":"SRE","members":[{"value":"'"$uid"'"}]}'
-	[ "$STATUS" = 201 ]
-	GROUP=okta:$(jq -r .id <<<"$BODY")
 }
 
 # make_group2 NAME EXTERNAL_ID [DIRECTORY [TOKEN]]: another group holding alice

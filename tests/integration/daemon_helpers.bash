@@ -6,7 +6,8 @@
 # sets DAEMON, LOG, PORT, BASE (SCIM) and API.
 start_daemon() {
 	LOG=$WORK/scimd.log
-	${DAEMON_WRAPPER:-} "$GR_BUILD/grouprole-scimd" --config "$CONF" --listen 127.0.0.1:0 2>"$LOG" &
+	: >"$LOG" # exists before the daemon's shell opens it: the wait below reads it at once
+	${DAEMON_WRAPPER:-} "$GR_BUILD/grouprole-scimd" --config "$CONF" --listen 127.0.0.1:0 2>"$LOG" 3>&- &
 	DAEMON=$!
 	PORT=
 	for _ in $(seq 300); do
@@ -18,6 +19,31 @@ start_daemon() {
 	[ -n "$PORT" ] || { cat "$LOG"; return 1; }
 	BASE=http://127.0.0.1:$PORT/scim/v2
 	API=http://127.0.0.1:$PORT/api/v2
+}
+
+# Restart the daemon under valgrind's memcheck (skipped under sanitizers, or
+# without valgrind unless CI=true).
+start_daemon_valgrind() {
+	[ -z "${GR_SANITIZE:-}" ] || skip "built with sanitizers"
+	command -v valgrind >/dev/null || {
+		[ "${CI:-}" != true ] || { echo "valgrind missing (CI=true)"; false; }
+		skip "valgrind is not installed"
+	}
+	stop_daemon
+	DAEMON_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
+	start_daemon
+}
+
+# Stop the daemon started by start_daemon_valgrind: it must exit 0 with no
+# memcheck error in its log.
+stop_daemon_valgrind() {
+	local rc=0
+	kill -TERM "$DAEMON"
+	wait "$DAEMON" || rc=$?
+	DAEMON=
+	grep -v "^client=" "$LOG" | tail -n 30
+	[ "$rc" -eq 0 ]
+	! grep -q "definitely lost\|Invalid \(read\|write\)\|uninitialised" "$LOG"
 }
 
 stop_daemon() {

@@ -225,14 +225,7 @@ teardown() {
 }
 
 @test "scimd: clean under valgrind through concurrent writes, a refusal and a stop" {
-	[ -z "${GR_SANITIZE:-}" ] || skip "built with sanitizers"
-	command -v valgrind >/dev/null || {
-		[ "${CI:-}" != true ] || { echo "valgrind missing (CI=true)"; false; }
-		skip "valgrind is not installed"
-	}
-	stop_daemon
-	DAEMON_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
-	start_daemon
+	start_daemon_valgrind
 	jobs_=
 	for i in 1 2 3 4; do
 		curl -s -m 60 -o /dev/null -w '%{http_code}\n' -X POST -H "Authorization: Bearer $OKTA_TOKEN" \
@@ -247,13 +240,7 @@ teardown() {
 	[ "$STATUS" = 201 ]
 	scim GET "okta/Users?filter=userName%20sw%20%22v%22"
 	[ "$(jq -r .totalResults <<<"$BODY")" = 4 ]
-	kill -TERM "$DAEMON"
-	rc=0
-	wait "$DAEMON" || rc=$?
-	DAEMON=
-	grep -v "^client=" "$LOG" | tail -n 30
-	[ "$rc" -eq 0 ]
-	! grep -q "definitely lost\|Invalid \(read\|write\)\|uninitialised" "$LOG"
+	stop_daemon_valgrind
 }
 
 @test "scimd: grouprolectl status shows what the daemon is doing, and when it stopped" {
@@ -277,4 +264,61 @@ teardown() {
 	run ctl status
 	[ "$status" -eq 1 ]
 	[ "${lines[0]}" = "grouprole-scimd: not running" ]
+}
+
+# wait_passwd NAME WANT: until getent passwd NAME prints WANT ("" for none), bounded: 10 s.
+wait_passwd() {
+	local got
+	for _ in $(seq 100); do
+		got=$(nw getent passwd "$1" 2>/dev/null || true)
+		[ "$got" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "getent passwd $1: '$got', want '$2'"
+	return 1
+}
+
+@test "scimd: with users = yes a pushed user becomes an account with its keys, live" {
+	local ext=urn:ietf:params:scim:schemas:extension:grouprole:2.0:User key
+	key='ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA laptop'
+	stop_daemon
+	printf 'users = yes\nssh_keys_attribute = %s:sshPublicKeys\n' "$ext" >>"$CONF"
+	rm -f "$LOG" # start_daemon reads the new port from it
+	# The host's accounts as nss_wrapper's files: alice.nguyen is a local account.
+	DAEMON_WRAPPER=$(nw_env "$GR_BUILD/grouprole-scimd") start_daemon
+	scim POST okta/Users "{\"schemas\":[\"$SCIM_USER\"],\"userName\":\"erin@meridian.example\",\"displayName\":\"Erin K\",\"$ext\":{\"sshPublicKeys\":[\"$key\"]}}"
+	[ "$STATUS" = 201 ]
+	uid=$(jq -r .id <<<"$BODY")
+	wait_passwd erin "erin:*:300000:300000:Erin K:/home/erin:/bin/bash"
+	run -0 "$GR_BUILD/grouprole-ssh-keys" --config "$CONF" erin
+	[ "$output" = "$key" ]
+	# Renamed by PATCH: the same uid under the new login.
+	scim PATCH "okta/Users/$uid" '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"userName","value":"erin.k@meridian.example"}]}'
+	[ "$STATUS" = 200 ]
+	wait_passwd erin.k "erin.k:*:300000:300000:Erin K:/home/erin.k:/bin/bash"
+	# Deactivated: the account stays, the keys go.
+	scim PATCH "okta/Users/$uid" '{"Operations":[{"op":"replace","path":"active","value":false}]}'
+	[ "$STATUS" = 200 ]
+	for _ in $(seq 100); do
+		[ -z "$("$GR_BUILD/grouprole-ssh-keys" --config "$CONF" erin.k)" ] && break
+		sleep 0.1
+	done
+	run -0 "$GR_BUILD/grouprole-ssh-keys" --config "$CONF" erin.k
+	[ -z "$output" ]
+	run -0 nw getent passwd erin.k
+	# Deleted: gone.
+	scim DELETE "okta/Users/$uid"
+	[ "$STATUS" = 204 ]
+	wait_passwd erin.k ""
+	run -2 nw getent passwd 300000
+	# A directory login that is a local account: not served, and the log says so.
+	scim POST okta/Users "{\"schemas\":[\"$SCIM_USER\"],\"userName\":\"alice.nguyen@meridian.example\"}"
+	[ "$STATUS" = 201 ]
+	for _ in $(seq 100); do
+		grep -q 'directory login(s) are local accounts' "$LOG" && break
+		sleep 0.1
+	done
+	grep -qF 'grouprole-scimd: 1 directory login(s) are local accounts and not served as accounts (the first: alice.nguyen); see grouprolectl check' "$LOG"
+	run -0 nw getent passwd alice.nguyen
+	[ "$output" = "alice.nguyen:x:1001:1001::/tmp:/bin/sh" ]
 }

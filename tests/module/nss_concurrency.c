@@ -13,11 +13,13 @@
  * program's tdb lock (gr_tdb_lock_v1, which this binary exports), so no
  * tdb_open or tdb_close of the program's can run in between.
  *
- * test_publish_while_reading: the stress test.  Eight threads look groups and group lists up through the module without a
+ * test_publish_while_reading: the stress test.  Eight threads look groups, group lists and
+ * (users = yes) accounts up through the module without a
  * pause while the real publisher (gr_publish, as grouprolectl runs it)
  * replaces the snapshot 1,000 times, flipping between two states.  Every
  * answer must be entirely one state or the other: never an error, never a
- * group from one state with members from the other.
+ * group from one state with members from the other; an account is the same
+ * in both.
  *
  * State A: Engineering (user00..user49) -> alpha, Ops (user00..user09) -> beta
  * State B: Engineering -> beta, Ops -> alpha
@@ -221,7 +223,19 @@ static void *reader_main(void *arg)
 	for (i = 0; !atomic_load(&done); i++) {
 		enum nss_status s;
 
-		switch ((i + (unsigned long)r->id) % 3) {
+		switch ((i + (unsigned long)r->id) % 4) {
+		case 3: {
+			struct passwd pw;
+
+			s = i % 8 < 4 ? mod.getpwnam_r("user20", &pw, buf, sizeof(buf), &err)
+				      : mod.getpwuid_r(300020, &pw, buf, sizeof(buf), &err);
+			if (s != NSS_STATUS_SUCCESS)
+				fail_once(r, "getpw*_r(user20) status", s);
+			else if (pw.pw_uid != 300020 || strcmp(pw.pw_name, "user20") ||
+				 strcmp(pw.pw_dir, "/home/user20"))
+				fail_once(r, "getpw*_r(user20) wrong entry, uid", (long)pw.pw_uid);
+			break;
+		}
 		case 0:
 			s = mod.getgrnam_r("role-alpha", &gr, buf, sizeof(buf), &err);
 			if (s != NSS_STATUS_SUCCESS) {
@@ -317,7 +331,7 @@ static void test_publish_while_reading(void **state)
 	int i;
 
 	(void)state;
-	tu_setup(&env, NULL);
+	tu_setup(&env, "users = yes");
 	assert_int_equal(setenv("GROUPROLE_CONF", env.conf, 1), 0);
 	assert_int_equal(setenv("GROUPROLE_NSS_RECHECK_MS", "0", 1), 0);
 	st = tu_open(&env);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "nss_fixture.h"
+#include "publish/pwsnap.h"
 #include "publish/snapshot.h"
 #include "testutil.h"
 
@@ -46,6 +47,21 @@ void nf_setup(struct nf_env *env, const char *extra)
 	assert_int_equal(setenv("GROUPROLE_CONF", env->conf, 1), 0);
 }
 
+void *nf_env_new(const char *extra)
+{
+	struct nf_env *env = calloc(1, sizeof(*env));
+
+	assert_non_null(env);
+	assert_int_equal(setenv("GROUPROLE_NSS_RECHECK_MS", "0", 1), 0);
+	nf_setup(env, extra);
+	return env;
+}
+
+void nf_module_unload(struct nf_mod *mod)
+{
+	dlclose(mod->handle);
+}
+
 void nf_teardown(struct nf_env *env)
 {
 	if (env->dir[0])
@@ -53,8 +69,11 @@ void nf_teardown(struct nf_env *env)
 	env->dir[0] = '\0';
 }
 
-int nf_publish(const struct nf_env *env, const struct nf_group *groups, size_t n_groups,
-	       const struct nf_user *users, size_t n_users)
+/* Write the snapshot through a temporary file and rename it in, as the publisher does. */
+static int publish(const struct nf_env *env, const struct nf_group *groups, size_t n_groups,
+		   const struct nf_user *users, size_t n_users,
+		   const struct gr_snap_account_in *accounts, size_t n_accounts,
+		   const char *const *key_logins, const char *const *keys, size_t n_keys)
 {
 	struct gr_snap_writer *w = NULL;
 	char tmp[PATH_MAX];
@@ -65,12 +84,16 @@ int nf_publish(const struct nf_env *env, const struct nf_group *groups, size_t n
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		return -errno;
-	r = gr_snap_writer_open(tmp, n_groups, n_users, &w);
+	r = gr_snap_writer_open_accounts(tmp, n_groups, n_users, n_accounts, &w);
 	for (i = 0; r == 0 && i < n_groups; i++)
 		r = gr_snap_writer_add_group(w, groups[i].name, groups[i].gid, groups[i].members,
 					     groups[i].n);
 	for (i = 0; r == 0 && i < n_users; i++)
 		r = gr_snap_writer_add_user(w, users[i].login, users[i].gids, users[i].n);
+	for (i = 0; r == 0 && i < n_accounts; i++)
+		r = gr_snap_writer_add_account(w, &accounts[i]);
+	for (i = 0; r == 0 && i < n_keys; i++)
+		r = gr_snap_writer_add_keys(w, key_logins[i], keys[i], strlen(keys[i]));
 	if (r == 0) {
 		r = gr_snap_writer_finish(w, 1, 0);
 	} else if (w) {
@@ -84,6 +107,21 @@ int nf_publish(const struct nf_env *env, const struct nf_group *groups, size_t n
 	if (r < 0)
 		unlink(tmp);
 	return r;
+}
+
+int nf_publish(const struct nf_env *env, const struct nf_group *groups, size_t n_groups,
+	       const struct nf_user *users, size_t n_users)
+{
+	return publish(env, groups, n_groups, users, n_users, NULL, 0, NULL, NULL, 0);
+}
+
+int nf_publish_accounts(const struct nf_env *env, const struct nf_group *groups,
+			size_t n_groups, const struct gr_snap_account_in *accounts,
+			size_t n_accounts, const char *const *key_logins,
+			const char *const *keys, size_t n_keys)
+{
+	return publish(env, groups, n_groups, NULL, 0, accounts, n_accounts, key_logins, keys,
+		       n_keys);
 }
 
 #define SYM(m, name)                                                                     \
@@ -105,6 +143,11 @@ void nf_module_load(struct nf_mod *mod)
 	SYM(mod, getgrent_r);
 	SYM(mod, endgrent);
 	SYM(mod, initgroups_dyn);
+	SYM(mod, getpwnam_r);
+	SYM(mod, getpwuid_r);
+	SYM(mod, setpwent);
+	SYM(mod, getpwent_r);
+	SYM(mod, endpwent);
 }
 
 void nf_members(const struct group *gr, char *out, size_t len)

@@ -12,6 +12,7 @@
 
 #include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <nss.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,7 +37,7 @@ struct nf_user {
 	uint32_t n;
 };
 
-/* The six entry points, as dlsym found them. */
+/* The eleven entry points, as dlsym found them. */
 struct nf_mod {
 	void *handle;
 	enum nss_status (*getgrnam_r)(const char *, struct group *, char *, size_t, int *);
@@ -46,7 +47,23 @@ struct nf_mod {
 	enum nss_status (*endgrent)(void);
 	enum nss_status (*initgroups_dyn)(const char *, gid_t, long int *, long int *, gid_t **,
 					  long int, int *);
+	enum nss_status (*getpwnam_r)(const char *, struct passwd *, char *, size_t, int *);
+	enum nss_status (*getpwuid_r)(uid_t, struct passwd *, char *, size_t, int *);
+	enum nss_status (*setpwent)(int);
+	enum nss_status (*getpwent_r)(struct passwd *, char *, size_t, int *);
+	enum nss_status (*endpwent)(void);
 };
+
+struct gr_snap_account_in;
+
+/*
+ * nf_publish with accounts too (users = yes), and key lines for the logins
+ * in KEY_LOGINS (KEYS[i] for KEY_LOGINS[i]).
+ */
+int nf_publish_accounts(const struct nf_env *env, const struct nf_group *groups,
+			size_t n_groups, const struct gr_snap_account_in *accounts,
+			size_t n_accounts, const char *const *key_logins,
+			const char *const *keys, size_t n_keys);
 
 /*
  * Create a temporary directory with state/ and a config naming it (test_mode
@@ -55,6 +72,14 @@ struct nf_mod {
  */
 void nf_setup(struct nf_env *env, const char *extra);
 void nf_teardown(struct nf_env *env);
+
+/*
+ * A cmocka test's state: nf_setup into a new nf_env, with every lookup
+ * checking the snapshot's identity (GROUPROLE_NSS_RECHECK_MS=0).
+ */
+void *nf_env_new(const char *extra);
+/* Unload check: the module is -z nodelete, so dlclose must be harmless. */
+void nf_module_unload(struct nf_mod *mod);
 
 /* Rewrite ENV's config with LINES (test_mode is not added; state_dir unless LINES set it). */
 void nf_write_conf(struct nf_env *env, const char *lines);

@@ -50,6 +50,23 @@ load_example() {
 	CTL="$GR_BUILD/grouprolectl --config $CONF" sh "$GR_SRCDIR/examples/mappings.sh" >/dev/null
 }
 
+# The env(1) prefix that runs PROGRAM with nss_wrapper reading $WORK/passwd and
+# $WORK/group (for DAEMON_WRAPPER: no spaces inside a word).  Under
+# SANITIZE=..., the program's own sanitizer runtimes go first, as in nw below.
+nw_env() {
+	local preload=libnss_wrapper.so
+
+	if [ -n "${GR_SANITIZE:-}" ]; then
+		preload=$(ldd "$1" | awk '/libasan|libubsan/ { printf "%s:", $3 }')libnss_wrapper.so
+		printf 'env NSS_WRAPPER_DISABLE_DEEPBIND=1 ASAN_OPTIONS=%s ' \
+			"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0:verify_asan_link_order=0"
+	else
+		printf 'env '
+	fi
+	printf 'LD_PRELOAD=%s NSS_WRAPPER_PASSWD=%s NSS_WRAPPER_GROUP=%s\n' \
+		"$preload" "$WORK/passwd" "$WORK/group"
+}
+
 # Run a program with nss_wrapper loading the built module.
 #
 # Under SANITIZE=... the module is instrumented, but getent and id are not:

@@ -1,14 +1,16 @@
 #!/usr/bin/env bats
-# What libnss_grouprole.so.2 exports and links: only the six NSS entry
+# What libnss_grouprole.so.2 exports and links: only the eleven NSS entry
 # points, only libtdb and libc, never unloaded.
 load nss_helpers
 
-@test "exports exactly the six _nss_grouprole_* entry points" {
+@test "exports exactly the eleven _nss_grouprole_* entry points" {
 	run -0 nm -D --defined-only "$NSS_MODULE"
 	got=$(printf '%s\n' "$output" | awk 'NF { print $NF }' | sort)
 	want=$(printf '%s\n' _nss_grouprole_endgrent _nss_grouprole_getgrent_r \
 		_nss_grouprole_getgrgid_r _nss_grouprole_getgrnam_r \
-		_nss_grouprole_initgroups_dyn _nss_grouprole_setgrent)
+		_nss_grouprole_initgroups_dyn _nss_grouprole_setgrent \
+		_nss_grouprole_endpwent _nss_grouprole_getpwent_r \
+		_nss_grouprole_getpwnam_r _nss_grouprole_getpwuid_r _nss_grouprole_setpwent | sort)
 	[ "$got" = "$want" ] || { echo "exported:"; echo "$got"; false; }
 }
 

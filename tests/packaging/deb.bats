@@ -71,11 +71,13 @@ pam_lines() {
 	grep -c 'pam_grouprole\.so' "$R/$1/pam.d/$2" || true
 }
 
-@test "deb: three packages built, lintian reports no error and no warning" {
+@test "deb: four packages built, lintian reports no error and no warning" {
 	for p in grouprole libnss-grouprole libpam-grouprole; do
 		[ -f "$PKG_V1/${p}_${PKG_VERSION}_$(dpkg --print-architecture).deb" ]
 		[ -f "$PKG_V2/${p}_${PKG_VERSION2}_$(dpkg --print-architecture).deb" ]
 	done
+	[ -f "$PKG_V1/cockpit-grouprole_${PKG_VERSION}_all.deb" ]
+	[ -f "$PKG_V2/cockpit-grouprole_${PKG_VERSION2}_all.deb" ]
 	run lintian --fail-on error,warning "$PKG_V1"/grouprole_*.changes
 	# lintian says "running with root privileges is not recommended!" on stderr.
 	output=$(grep -v 'root privileges' <<<"$output" || true)
@@ -89,7 +91,8 @@ pam_lines() {
 	arch=$(dpkg --print-architecture)
 	multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 	run -0 dpkg-deb -c "$PKG_V1/grouprole_${PKG_VERSION}_$arch.deb"
-	for f in ./usr/sbin/grouprolectl ./usr/sbin/grouprole-scimd ./etc/grouprole/grouprole.conf \
+	for f in ./usr/sbin/grouprolectl ./usr/sbin/grouprole-scimd ./usr/sbin/grouprole-ssh-keys \
+		./usr/share/man/man8/grouprole-ssh-keys.8.gz ./etc/grouprole/grouprole.conf \
 		./lib/systemd/system/grouprole-scimd.service ./usr/lib/tmpfiles.d/grouprole.conf \
 		./usr/share/man/man8/grouprolectl.8.gz ./usr/share/man/man8/grouprole-scimd.8.gz \
 		./usr/share/man/man8/grouprole-scimd.service.8.gz ./usr/share/man/man5/grouprole.conf.5.gz; do
@@ -102,6 +105,13 @@ pam_lines() {
 	grep -q " ./usr/lib/$multiarch/security/pam_grouprole.so\$" <<<"$output"
 	grep -q " ./usr/share/pam-configs/grouprole\$" <<<"$output"
 	grep -q " ./usr/share/man/man8/pam_grouprole.8.gz\$" <<<"$output"
+	run -0 dpkg-deb -c "$PKG_V1/cockpit-grouprole_${PKG_VERSION}_all.deb"
+	for f in manifest.json index.html grouprole.js grouprole.css; do
+		grep -q " ./usr/share/cockpit/grouprole/$f\$" <<<"$output" ||
+			{ echo "cockpit-grouprole lacks $f"; return 1; }
+	done
+	run -0 dpkg-deb -f "$PKG_V1/cockpit-grouprole_${PKG_VERSION}_all.deb" Depends
+	[ "$output" = "cockpit-bridge, grouprole (>= $PKG_VERSION)" ]
 	# The configuration is a conffile; the state directory is not dpkg's.
 	run -0 dpkg-deb --info "$PKG_V1/grouprole_${PKG_VERSION}_$arch.deb" conffiles
 	[ "$output" = "/etc/grouprole/grouprole.conf" ]

@@ -75,8 +75,8 @@ rpm_files() {
 	rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$1" | awk '$1 !~ /^d/ { print $2 }' | normalize
 }
 
-@test "rpm: three packages built, rpmlint reports nothing" {
-	for p in grouprole grouprole-nss grouprole-pam; do
+@test "rpm: four packages built, rpmlint reports nothing" {
+	for p in grouprole grouprole-nss grouprole-pam cockpit-grouprole; do
 		ls "$RPM_DIR/$p"-[0-9]*.rpm
 	done
 	run rpmlint -c "$GR_SRCDIR/packaging/rpm/rpmlint.toml" "$GR_SRCDIR/packaging/rpm/grouprole.spec" \
@@ -95,7 +95,8 @@ rpm_files() {
 
 @test "rpm: rpm -qpl lists the same files as the Debian packages" {
 	local pair deb rpm
-	for pair in grouprole:grouprole libnss-grouprole:grouprole-nss libpam-grouprole:grouprole-pam; do
+	for pair in grouprole:grouprole libnss-grouprole:grouprole-nss libpam-grouprole:grouprole-pam \
+		cockpit-grouprole:cockpit-grouprole; do
 		deb=${pair%%:*}
 		rpm=${pair##*:}
 		deb_files "$DEB_DIR/${deb}"_*.deb >"$BATS_TEST_TMPDIR/$deb"

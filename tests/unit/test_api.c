@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The Management API's pure pieces as tables (role ids from Auth0 names,
- * group ids, scopes, the error shape), and the roles-per-group limit, which
- * lives in lib/store so the CLI and the API refuse alike: reached through
- * gr_api_serve, it is a 400 that says which limit, and nothing changes.
+ * group ids, scopes, the error shape), and the store's limits (roles per
+ * group, roles, roles per user, groups holding roles), which live in
+ * lib/store so the CLI and the API refuse alike: each is reached exactly at
+ * its figure, refused with -GR_E_LIMIT naming it, and through gr_api_serve
+ * it is a 400 "limit_exceeded" that says which, with nothing changed.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "store/limits.h"
 #include "testutil.h"
 
 #define S64 "abcdefghijklmnopqrstuvwxyz012345abcdefghijklmnopqrstuvwxyz012345"
@@ -106,37 +109,9 @@ static void test_scopes_and_errors(void **state)
 	json_decref(e);
 }
 
-struct fx {
-	struct tu_env env;
-	struct gr_store *st;
-	struct gr_err err;
-};
-
-static int fx_setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	tu_fake_host_groups();
-	tu_setup(&fx->env, NULL);
-	fx->st = tu_open(&fx->env);
-	*state = fx;
-	return 0;
-}
-
-static int fx_teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	gr_store_close(fx->st);
-	tu_teardown(&fx->env);
-	tu_host_groups_reset();
-	free(fx);
-	return 0;
-}
-
 static void test_roles_per_group_limit(void **state)
 {
-	struct fx *fx = *state;
+	struct tu_fx *fx = *state;
 	const char *slugs[GR_GROUP_ROLES_MAX + 1];
 	char names[GR_GROUP_ROLES_MAX + 1][16], body[64];
 	json_t *group, *scopes = json_pack("[s]", "create:group_roles"), *mapped = NULL;
@@ -159,7 +134,7 @@ static void test_roles_per_group_limit(void **state)
 	/* The CLI's path: the whole list at once is refused, saying which limit. */
 	tu_assert_fails(gr_group_roles_change(fx->st, NULL, "corp", "g1", slugs,
 					      GR_GROUP_ROLES_MAX + 1, true, &fx->err),
-			&fx->err, -GR_E_INVALID, "at most 100");
+			&fx->err, -GR_E_LIMIT, "at most 100");
 	tu_assert_ok(gr_group_roles_change(fx->st, NULL, "corp", "g1", slugs, GR_GROUP_ROLES_MAX,
 					   true, &fx->err), &fx->err);
 	tu_commit(fx->st);
@@ -171,7 +146,9 @@ static void test_roles_per_group_limit(void **state)
 	assert_int_equal(gr_api_serve(fx->st, &rq, &reply), 0);
 	assert_int_equal(reply.status, 400);
 	assert_non_null(strstr(json_string_value(json_object_get(reply.body, "message")),
-			       "a group holds at most 100"));
+			       "limit reached: roles per group"));
+	assert_string_equal(json_string_value(json_object_get(reply.body, "errorCode")),
+			    "limit_exceeded");
 	assert_false(reply.changed);
 	gr_api_reply_clear(&reply);
 	tu_assert_ok(gr_store_generation(fx->st, &gen2, &fx->err), &fx->err);
@@ -193,7 +170,7 @@ static void test_roles_per_group_limit(void **state)
 }
 
 /* Serve METHOD PATH (BODY may be NULL) with SCOPE; the reply's status. */
-static unsigned serve(struct fx *fx, const char *method, const char *path, const char *body,
+static unsigned serve(struct tu_fx *fx, const char *method, const char *path, const char *body,
 		      const char *scope, const char *from, const char *take,
 		      struct gr_api_reply *reply)
 {
@@ -215,7 +192,7 @@ static unsigned serve(struct fx *fx, const char *method, const char *path, const
  */
 static void test_role_groups_all_or_none(void **state)
 {
-	struct fx *fx = *state;
+	struct tu_fx *fx = *state;
 	const char *slugs[GR_GROUP_ROLES_MAX];
 	char names[GR_GROUP_ROLES_MAX + 1][16];
 	struct gr_api_reply reply = { 0 };
@@ -249,7 +226,9 @@ static void test_role_groups_all_or_none(void **state)
 			       "{\"groups\":[\"corp:g1\",\"corp:g2\"]}", "create:group_roles", NULL,
 			       NULL, &reply), 400);
 	assert_non_null(strstr(json_string_value(json_object_get(reply.body, "message")),
-			       "a group holds at most 100"));
+			       "limit reached: roles per group"));
+	assert_string_equal(json_string_value(json_object_get(reply.body, "errorCode")),
+			    "limit_exceeded");
 	assert_false(reply.changed);
 	tu_assert_ok(gr_store_generation(fx->st, &gen2, &fx->err), &fx->err);
 	assert_int_equal(gen, gen2);
@@ -277,7 +256,7 @@ static void test_role_groups_all_or_none(void **state)
 static void test_groups_cursor(void **state)
 {
 	static const char *const ids[] = { "a1", "b2", "c3", "d4", "e5" };
-	struct fx *fx = *state;
+	struct tu_fx *fx = *state;
 	struct gr_api_reply reply = { 0 };
 	char take[8], from[300], seen[300];
 	size_t i, n;
@@ -328,15 +307,195 @@ static void test_groups_cursor(void **state)
 	gr_api_reply_clear(&reply);
 }
 
+/* ---- the store's limits (store/limits.h), through the CLI's functions and the API ---- */
+
+/* POST PATH BODY with SCOPE through the API: the reply's status (REPLY cleared by the caller). */
+static unsigned post(struct tu_fx *fx, const char *path, const char *body, const char *scope,
+		     struct gr_api_reply *reply)
+{
+	json_t *scopes = json_pack("[s]", scope);
+	struct gr_api_request rq = { .method = "POST", .path = path, .body = body,
+				     .len = strlen(body), .scopes = scopes };
+
+	assert_int_equal(gr_api_serve(fx->st, &rq, reply), 0);
+	json_decref(scopes);
+	return reply->status;
+}
+
+static void assert_limit_reply(const struct gr_api_reply *reply, const char *which)
+{
+	assert_int_equal(reply->status, 400);
+	assert_string_equal(json_string_value(json_object_get(reply->body, "errorCode")),
+			    "limit_exceeded");
+	assert_non_null(strstr(json_string_value(json_object_get(reply->body, "message")), which));
+	assert_false(reply->changed);
+}
+
+static void test_roles_limit(void **state)
+{
+	struct tu_fx *fx = *state;
+	struct gr_api_reply reply = { 0 };
+	struct gr_role role;
+	char slug[32], *before, *after;
+	int i;
+
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	for (i = 0; i < GR_ROLES_MAX; i++) {
+		snprintf(slug, sizeof(slug), "r%04d", i);
+		tu_role(fx->st, slug, 0);
+	}
+	memset(&role, 0, sizeof(role));
+	strcpy(role.slug, "one-more");
+	tu_assert_fails(gr_role_create(fx->st, &role, 0, &fx->err), &fx->err, -GR_E_LIMIT,
+			"limit reached: roles (at most 1000)");
+	tu_commit(fx->st);
+
+	before = tu_dump(fx->st, NULL);
+	post(fx, "roles", "{\"name\":\"One More\"}", "create:roles", &reply);
+	assert_limit_reply(&reply, "roles (at most 1000)");
+	gr_api_reply_clear(&reply);
+	after = tu_dump(fx->st, NULL);
+	assert_string_equal(before, after);
+	free(after);
+
+	/* A deleted role makes room for one. */
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	tu_assert_ok(gr_role_delete(fx->st, "r0000", &fx->err), &fx->err);
+	tu_assert_ok(gr_role_create(fx->st, &role, 0, &fx->err), &fx->err);
+	tu_commit(fx->st);
+	free(before);
+}
+
+static void test_user_roles_limit(void **state)
+{
+	struct tu_fx *fx = *state;
+	struct gr_ref u = { "corp", "u1" };
+	json_t *user = tu_user("u1", "ann@corp.example", true), *arr = NULL;
+	char slug[32], *before, *after;
+	int i;
+
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	tu_assert_ok(gr_dir_create(fx->st, "corp", &fx->err), &fx->err);
+	tu_assert_ok(gr_user_put(fx->st, "corp", user, NULL, &fx->err), &fx->err);
+	json_decref(user);
+	for (i = 0; i <= GR_USER_ROLES_MAX; i++) {
+		snprintf(slug, sizeof(slug), "r%02d", i);
+		tu_role(fx->st, slug, 0);
+	}
+	for (i = 0; i < GR_USER_ROLES_MAX; i++) {
+		snprintf(slug, sizeof(slug), "r%02d", i);
+		tu_assert_ok(gr_assign_add(fx->st, &u, slug, "host:web1", 0, &fx->err), &fx->err);
+	}
+	/* At the limit: the same roles on another resource, or a new expiry, add no role. */
+	tu_assert_ok(gr_assign_add(fx->st, &u, "r00", "host:web2", 0, &fx->err), &fx->err);
+	tu_assert_ok(gr_assign_add(fx->st, &u, "r01", "host:web1", 4102444800LL, &fx->err),
+		     &fx->err);
+	snprintf(slug, sizeof(slug), "r%02d", GR_USER_ROLES_MAX);
+	tu_assert_fails(gr_assign_add(fx->st, &u, slug, "host:web1", 0, &fx->err), &fx->err,
+			-GR_E_LIMIT, "limit reached: roles per user (at most 50");
+	tu_commit(fx->st);
+	tu_assert_ok(gr_assign_get(fx->st, "corp", "u1", &arr, &fx->err), &fx->err);
+	assert_int_equal(json_array_size(arr), GR_USER_ROLES_MAX + 1);
+	json_decref(arr);
+
+	before = tu_dump(fx->st, NULL);
+	{
+		struct gr_api_reply reply = { 0 };
+		char body[200];
+
+		snprintf(body, sizeof(body),
+			 "{\"user_id\":\"corp:u1\",\"role_id\":\"%s\",\"resource\":\"host:web1\"}",
+			 slug);
+		post(fx, "role-assignments", body, "create:role_assignments", &reply);
+		assert_limit_reply(&reply, "roles per user (at most 50");
+		gr_api_reply_clear(&reply);
+	}
+	after = tu_dump(fx->st, NULL);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
+static void test_groups_with_roles_limit(void **state)
+{
+	struct tu_fx *fx = *state;
+	json_t *g = tu_group("real", "Real", NULL, 0), *one = json_pack("[s]", "r");
+	const char *slugs[] = { "r" };
+	char key[64], *before, *after;
+	size_t n;
+	bool holds;
+	int i;
+
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	tu_assert_ok(gr_dir_create(fx->st, "corp", &fx->err), &fx->err);
+	tu_assert_ok(gr_group_put(fx->st, "corp", g, 0, &fx->err), &fx->err);
+	json_decref(g);
+	tu_assert_ok(gr_org_create(fx->st, "acme", &fx->err), &fx->err);
+	tu_role(fx->st, "r", 0);
+	/*
+	 * GR_GROUPS_WITH_ROLES_MAX - 1 groups hold tenant roles (written as bare
+	 * records: creating that many groups would only slow the test), one of
+	 * them also organization roles, which counts it once.
+	 */
+	for (i = 0; i < GR_GROUPS_WITH_ROLES_MAX - 1; i++) {
+		snprintf(key, sizeof(key), "troles/corp/g%05d", i);
+		tu_assert_ok(gr_store_put_json(fx->st, key, one, &fx->err), &fx->err);
+	}
+	tu_assert_ok(gr_store_put_json(fx->st, "oroles/acme/corp/g00000", one, &fx->err), &fx->err);
+	tu_assert_ok(gr_groups_with_roles(fx->st, "corp", "g00000", &n, &holds, &fx->err),
+		     &fx->err);
+	assert_int_equal(n, GR_GROUPS_WITH_ROLES_MAX - 1);
+	assert_true(holds);
+	/* The last one fits, at the organization's scope; its tenant roles are no new group. */
+	tu_assert_ok(gr_group_roles_change(fx->st, "acme", "corp", "real", slugs, 1, true, &fx->err),
+		     &fx->err);
+	tu_assert_ok(gr_group_roles_change(fx->st, NULL, "corp", "real", slugs, 1, true, &fx->err),
+		     &fx->err);
+	tu_commit(fx->st);
+
+	/* One more group is refused, by the CLI's function and by the API. */
+	g = tu_group("late", "Late", NULL, 0);
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	tu_assert_ok(gr_group_put(fx->st, "corp", g, 0, &fx->err), &fx->err);
+	json_decref(g);
+	tu_commit(fx->st);
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	tu_assert_fails(gr_group_roles_change(fx->st, NULL, "corp", "late", slugs, 1, true,
+					      &fx->err),
+			&fx->err, -GR_E_LIMIT, "limit reached: groups holding roles (at most 10000)");
+	gr_store_cancel(fx->st);
+	before = tu_dump(fx->st, NULL);
+	{
+		struct gr_api_reply reply = { 0 };
+
+		post(fx, "groups/corp:late/roles", "{\"roles\":[\"r\"]}", "create:group_roles",
+		     &reply);
+		assert_limit_reply(&reply, "groups holding roles");
+		gr_api_reply_clear(&reply);
+		post(fx, "organizations/acme/groups/corp:late/roles", "{\"roles\":[\"r\"]}",
+		     "create:organization_group_roles", &reply);
+		assert_limit_reply(&reply, "groups holding roles");
+		gr_api_reply_clear(&reply);
+	}
+	after = tu_dump(fx->st, NULL);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	json_decref(one);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_role_slug),
 		cmocka_unit_test(test_group_id),
 		cmocka_unit_test(test_scopes_and_errors),
-		cmocka_unit_test_setup_teardown(test_roles_per_group_limit, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_role_groups_all_or_none, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_groups_cursor, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_roles_per_group_limit, tu_fx_setup, tu_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_role_groups_all_or_none, tu_fx_setup, tu_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_groups_cursor, tu_fx_setup, tu_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_roles_limit, tu_fx_setup, tu_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_user_roles_limit, tu_fx_setup, tu_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_groups_with_roles_limit, tu_fx_setup, tu_fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("api", tests, NULL, NULL);

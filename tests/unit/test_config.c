@@ -77,6 +77,7 @@ static void check_defaults(const struct gr_config *c)
 	assert_int_equal(c->fail, GR_FAIL_DEFAULT);
 	assert_false(c->debug);
 	assert_false(c->quiet);
+	assert_int_equal(c->max_staleness, 3600);
 }
 
 static void test_defaults(void **state)
@@ -166,7 +167,7 @@ static void test_other_values(void **state)
 		   "username = userName\nunknown = ignore\nfail = open\ntest_mode = no\n"
 		   "debug = off\nquiet = false\norganization =\nresources =\ngroup_prefix =\n"
 		   "import_max_delete_percent = 0\nhash_size = 131\ngid_min = 5000\n"
-		   "gid_max = 5000\n",
+		   "gid_max = 5000\nmax_staleness = 15m\n",
 		   0600);
 	gr_err_clear(&err);
 	tu_assert_ok(gr_config_load(&c, fx->path, false, &err), &err);
@@ -184,6 +185,7 @@ static void test_other_values(void **state)
 	assert_int_equal(c.hash_size, 131);
 	assert_int_equal(c.gid_min, 5000);
 	assert_int_equal(c.gid_max, 5000);
+	assert_int_equal(c.max_staleness, 900);
 
 	write_conf(fx->path, "username = localpart\ntest_mode = yes\ndebug = 0\n", 0600);
 	tu_assert_ok(gr_config_load(&c, fx->path, false, &err), &err);
@@ -327,6 +329,12 @@ static const struct bad_row bad_rows[] = {
 	{ "bad boolean", "debug = maybe\n", 0, "1: debug: expected yes or no" },
 	{ "bad unknown mode", "unknown = allow\n", 0, "1: unknown: expected ignore or deny" },
 	{ "bad fail mode", "fail = safe\n", 0, "1: fail: expected open or closed" },
+	{ "max_staleness with an unknown unit", "max_staleness = 5w\n", 0,
+	  "1: max_staleness: expected a duration such as 90s, 15m, 2h or 1d (at most 365d; 0 = off)" },
+	{ "max_staleness beyond a year", "max_staleness = 366d\n", 0,
+	  "1: max_staleness: expected a duration such as 90s, 15m, 2h or 1d (at most 365d; 0 = off)" },
+	{ "max_staleness negative", "max_staleness = -5\n", 0,
+	  "1: max_staleness: expected a duration such as 90s, 15m, 2h or 1d (at most 365d; 0 = off)" },
 	{ "relative state_dir", "state_dir = var/lib/grouprole\n", 0,
 	  "1: state_dir: must be an absolute path" },
 	{ "invalid organization", "organization = Acme Corp\n", 0,
@@ -373,6 +381,39 @@ static void test_bad_row(void **state)
 	assert_int_equal(err.code, -GR_E_CONFIG);
 	unlink(path);
 	rmdir(dir);
+}
+
+/* DURATION values: seconds, or with one unit; nothing else, nothing past a year. */
+static void test_duration(void **state)
+{
+	static const struct {
+		const char *text;
+		int ok;
+		uint32_t seconds;
+	} rows[] = {
+		{ "0", 1, 0 },	       { "90", 1, 90 },	     { "90s", 1, 90 },
+		{ "15m", 1, 900 },     { "2h", 1, 7200 },    { "1d", 1, 86400 },
+		{ "365d", 1, 31536000 }, { "31536000", 1, 31536000 },
+		{ "366d", 0, 0 },      { "31536001", 0, 0 }, { "", 0, 0 },
+		{ "s", 0, 0 },	       { "5x", 0, 0 },	     { "5ss", 0, 0 },
+		{ "5 s", 0, 0 },       { "-5", 0, 0 },	     { "+5", 0, 0 },
+		{ " 5", 0, 0 },	       { "1.5h", 0, 0 },     { "99999999999999999999999", 0, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uint32_t v = 4242;
+		int r = gr_config_parse_duration(rows[i].text, &v);
+
+		if (rows[i].ok) {
+			assert_int_equal(r, 0);
+			assert_int_equal(v, rows[i].seconds);
+		} else {
+			assert_int_equal(r, -EINVAL);
+			assert_int_equal(v, 4242); /* untouched */
+		}
+	}
 }
 
 /* gr_config_validate itself, as the daemon uses it after gr_config_set. */
@@ -617,6 +658,7 @@ static const struct CMUnitTest fixed[] = {
 	cmocka_unit_test_setup_teardown(test_comments_and_whitespace, fx_setup, fx_teardown),
 	cmocka_unit_test_setup_teardown(test_longest_line, fx_setup, fx_teardown),
 	cmocka_unit_test(test_validate),
+	cmocka_unit_test(test_duration),
 	cmocka_unit_test_setup_teardown(test_null_err, fx_setup, fx_teardown),
 	cmocka_unit_test(test_pam_args),
 	cmocka_unit_test_setup_teardown(test_unsafe_mode, fx_setup, fx_teardown),

@@ -657,6 +657,72 @@ static void test_first_commit_failures(void **state)
 	assert_true(complete >= 1);
 }
 
+/* Events (lib/store/events.c): counted as the sink receives them. */
+static void count_events(void *ctx, const json_t *events)
+{
+	*(size_t *)ctx += json_array_size(events);
+}
+
+/*
+ * A batch of three units whose commit fails at every possible write
+ * announces nothing; once it lands (or is applied but unconfirmed), it
+ * announces exactly its units' three user.created events.
+ */
+static void test_events_only_after_durable_commit(void **state)
+{
+	long n, failed = 0;
+
+	(void)state;
+	for (n = 0;; n++) {
+		struct tu_env env;
+		struct gr_store *st;
+		struct gr_err err;
+		size_t got = 0;
+		int i, r;
+
+		tu_setup(&env, "login_domains = example.com");
+		gr_err_clear(&err);
+		tu_assert_ok(gr_store_open(&env.cfg, GR_STORE_WRITE | GR_STORE_CREATE | GR_STORE_NOMMAP,
+					   &st, &err), &err);
+		tu_assert_ok(gr_store_begin(st, &err), &err);
+		tu_assert_ok(gr_dir_create(st, "okta", &err), &err);
+		tu_commit(st);
+		gr_store_event_sink(st, count_events, &got);
+		tu_assert_ok(gr_store_batch_begin(st, &err), &err);
+		for (i = 0; i < 3; i++) {
+			char id[8], name[32];
+			json_t *u;
+
+			snprintf(id, sizeof(id), "u%d", i);
+			snprintf(name, sizeof(name), "user%d@example.com", i);
+			u = tu_user(id, name, true);
+			tu_assert_ok(gr_store_begin(st, &err), &err);
+			tu_assert_ok(gr_user_put(st, "okta", u, NULL, &err), &err);
+			tu_assert_ok(gr_store_commit(st, &err), &err);
+			json_decref(u);
+		}
+		arm(n);
+		r = gr_store_batch_end(st, &err);
+		disarm();
+		gr_store_close(st);
+		tu_teardown(&env);
+		if (r < 0 && r != -GR_E_UNSYNCED) {
+			failed++;
+			if (got)
+				fail_msg("call %ld: the batch rolled back (%s), yet %zu events were announced",
+					 n, gr_err_msg(&err), got);
+			continue;
+		}
+		if (got != 3)
+			fail_msg("call %ld: the batch landed, but %zu events were announced, not 3", n, got);
+		if (r == 0)
+			break;
+		assert_true(n < 100000);
+	}
+	print_message("# events: %ld failure points announced nothing\n", failed);
+	assert_true(failed >= 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -665,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_commit_failures_mmap),
 		cmocka_unit_test(test_commit_failures_pwrite),
 		cmocka_unit_test(test_publish_failures),
+		cmocka_unit_test(test_events_only_after_durable_commit),
 	};
 
 	return cmocka_run_group_tests_name("faults", tests, NULL, NULL);

@@ -154,8 +154,15 @@ static char *rec(struct fx *fx, const char *key)
 		tu_assert_ok(r, &fx->err);
 		return strdup(buf);
 	}
-	r = gr_store_get_json(fx->st, key, &v, &fx->err);
+	/* A user's record as readers see it: gr_user_get adds its groups (ug/ chunks). */
+	if (!strncmp(key, "user/", 5) && strchr(key + 5, '/')) {
+		const char *slash = strchr(key + 5, '/');
 
+		snprintf(buf, sizeof(buf), "%.*s", (int)(slash - key - 5), key + 5);
+		r = gr_user_get(fx->st, buf, slash + 1, &v, &fx->err);
+	} else {
+		r = gr_store_get_json(fx->st, key, &v, &fx->err);
+	}
 	if (r == -GR_E_NOTFOUND)
 		return strdup("(none)");
 	tu_assert_ok(r, &fx->err);

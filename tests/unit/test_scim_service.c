@@ -452,6 +452,36 @@ static void test_bad_requests_change_nothing(void **state)
 	free(after);
 }
 
+/* users = yes with one uid: the second user is refused, clearly, and nothing of it stays. */
+static void test_uid_range_used_up(void **state)
+{
+	struct fx *fx = *state;
+	struct gr_scim_reply r;
+	struct gr_err err = { 0 };
+	char id[128], *before, *after;
+
+	gr_store_close(fx->st);
+	tu_teardown(&env);
+	tu_setup(&env, "users = yes\nuid_min = 300000\nuid_max = 300000\nlogin_domains = example.com");
+	fx->st = tu_open(&env);
+	fx->svc.st = fx->st;
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	tu_assert_ok(gr_dir_create(fx->st, "okta", &err), &err);
+	tu_commit(fx->st);
+	make_user(fx, "alice@example.com", id);
+	before = tu_dump(fx->st, NULL);
+	assert_int_equal(call(fx, "POST", "Users", NULL,
+			      "{\"schemas\":[\"" USER_URN "\"],\"userName\":\"bob@example.com\"}", &r),
+			 409);
+	assert_error(&r, 409, NULL);
+	assert_non_null(strstr(s(r.body, "detail"), "uid_min..uid_max (300000..300000) is used up"));
+	gr_scim_reply_clear(&r);
+	after = tu_dump(fx->st, NULL);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
 static void test_discovery(void **state)
 {
 	struct fx *fx = *state;
@@ -484,6 +514,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list_paging_and_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests_change_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_uid_range_used_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discovery, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("scim service", tests, NULL, NULL);

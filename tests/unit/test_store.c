@@ -141,7 +141,7 @@ static void test_create(void **state)
 	/* What is on disk, read without the library. */
 	raw = raw_fetch(fx->db, "schema");
 	assert_non_null(raw);
-	assert_string_equal(raw, "{\"version\":1}");
+	assert_string_equal(raw, "{\"version\":2}");
 	free(raw);
 
 	/* An existing database opens with every mode, and is not re-stamped. */
@@ -183,9 +183,9 @@ struct schema_row {
 
 static const struct schema_row schema_rows[] = {
 	{ "newer schema refused", "{\"version\":99}", -GR_E_SCHEMA,
-	  "schema version 99 is newer than this program's (1)" },
-	{ "next schema refused", "{\"version\":2}", -GR_E_SCHEMA,
-	  "schema version 2 is newer than this program's (1)" },
+	  "schema version 99 is newer than this program's (2)" },
+	{ "next schema refused", "{\"version\":3}", -GR_E_SCHEMA,
+	  "schema version 3 is newer than this program's (2)" },
 	{ "schema version 0 refused", "{\"version\":0}", -GR_E_SCHEMA, "unreadable schema record" },
 	{ "schema version as a string refused", "{\"version\":\"1\"}", -GR_E_SCHEMA,
 	  "unreadable schema record" },

@@ -107,6 +107,29 @@ void tu_host_groups_reset(void)
 	gr_roles_set_host_groups(NULL);
 }
 
+int tu_fx_setup(void **state)
+{
+	struct tu_fx *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	tu_fake_host_groups();
+	tu_setup(&fx->env, "gid_min = 300000\ngid_max = 310000\n");
+	fx->st = tu_open(&fx->env);
+	*state = fx;
+	return 0;
+}
+
+int tu_fx_teardown(void **state)
+{
+	struct tu_fx *fx = *state;
+
+	gr_store_close(fx->st);
+	tu_teardown(&fx->env);
+	tu_host_groups_reset();
+	free(fx);
+	return 0;
+}
+
 json_t *tu_user(const char *id, const char *user_name, bool active)
 {
 	return json_pack("{s:[s],s:s,s:s,s:b}", "schemas",

@@ -45,6 +45,20 @@ struct gr_store *tu_open(struct tu_env *env);
 void tu_fake_host_groups(void);
 void tu_host_groups_reset(void);
 
+/*
+ * The fixture many tests share: a store in a fresh state directory (gid
+ * range 300000-310000, room for GR_ROLES_MAX roles) with the fake host
+ * groups.  tu_fx_setup and tu_fx_teardown are cmocka setup and teardown
+ * functions; *state is the struct tu_fx.
+ */
+struct tu_fx {
+	struct tu_env env;
+	struct gr_store *st;
+	struct gr_err err;
+};
+int tu_fx_setup(void **state);
+int tu_fx_teardown(void **state);
+
 /* SCIM resources for tests (new references). */
 json_t *tu_user(const char *id, const char *user_name, bool active);
 json_t *tu_group(const char *id, const char *name, const char *const *members, size_t n);

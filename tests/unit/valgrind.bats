@@ -27,7 +27,12 @@ memcheck() {
 @test "memcheck: test_import" { memcheck test_import; }
 @test "memcheck: test_publish" { memcheck test_publish; }
 @test "memcheck: test_publish_model" { memcheck test_publish_model; }
+@test "memcheck: test_accounts" { memcheck test_accounts; }
 @test "memcheck: test_store_batch" { memcheck test_store_batch; }
+@test "memcheck: test_ugroups" { memcheck test_ugroups; }
 @test "memcheck: test_faults" { memcheck test_faults; }
+@test "memcheck: test_api" { memcheck test_api; }
+@test "memcheck: test_orgs" { memcheck test_orgs; }
+@test "memcheck: test_events" { memcheck test_events; }
 @test "memcheck: pam_logic" { memcheck pam_logic; }
 @test "memcheck: pam_dlopen" { memcheck pam_dlopen; }

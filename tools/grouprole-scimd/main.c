@@ -67,6 +67,7 @@ struct status {
 	char last_msg[256];
 	double last_seconds;
 	uint64_t last_generation;
+	size_t last_shadowed;    /* the publisher thread's alone */
 };
 
 static void write_status(struct status *s)
@@ -109,6 +110,13 @@ static void on_published(void *ctx, int r, const char *msg, const struct gr_publ
 	pthread_mutex_unlock(&s->lock);
 	if (r < 0)
 		logline(LOG_ERR, "grouprole-scimd: publish failed (the old snapshots stay): %s", msg);
+	/* users = yes: say so when the directory logins local accounts keep change in number. */
+	if (r == 0 && stats->shadowed != s->last_shadowed && stats->shadowed)
+		logline(LOG_WARNING,
+			"grouprole-scimd: %zu directory login(s) are local accounts and not served as accounts (the first: %s); see grouprolectl check",
+			stats->shadowed, stats->first_shadowed);
+	if (r == 0)
+		s->last_shadowed = stats->shadowed;
 	write_status(s);
 }
 
@@ -185,11 +193,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	app.metrics = gr_metrics_new();
+	r = gr_event_dispatcher_start(&app.cfg, logline, &app.events);
+	if (r < 0) {
+		logline(LOG_ERR, "grouprole-scimd: cannot start the event thread: %s", strerror(-r));
+		gr_metrics_free(app.metrics);
+		gr_store_close(app.st);
+		return 1;
+	}
+	/* Before any request: every committed change from now on makes its events. */
+	gr_store_event_sink(app.st, gr_app_events_sink, app.events);
 	gr_app_init(&app);
 	pthread_mutex_init(&status.lock, NULL);
 	status.started = (int64_t)time(NULL);
 	if (!app.metrics || gr_publisher_start(&app.gate, app.metrics, 20, on_published, &status,
-					       &app.pub) < 0) {
+					       gr_app_events_sink, app.events, &app.pub) < 0) {
 		logline(LOG_ERR, "grouprole-scimd: cannot start the publisher");
 		goto out;
 	}
@@ -262,5 +279,7 @@ out:
 	gr_metrics_free(app.metrics);
 	gr_app_destroy(&app);
 	gr_store_close(app.st);
+	/* After the last commit and publish: their events are recorded; a hook running finishes. */
+	gr_event_dispatcher_stop(app.events);
 	return exit_code;
 }
