@@ -1,6 +1,8 @@
 # tools/: the admin CLI (and, later, the daemons).
 
 CTL := $(B)/grouprolectl
+# store = ldap (lib/fleet/writer.h): the CLI and the daemon write to LDAP; grouprole-sync reads it.
+LDAP_LIBS := $(or $(call pc_libs,ldap),-lldap) -llber
 
 # Programs that may load the NSS or PAM module (the CLI looks groups up
 # through NSS) export lib/'s tdb lock, so every copy of lib/ in the process
@@ -16,7 +18,7 @@ $(CTL): $(CTL_OBJS) $(LIBGR)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(GR_TDB_LOCK_EXPORT) $(GR_NSS_SELF_EXPORT) -pie -o $@ \
 		$(CTL_OBJS) $(LIBGR) \
-		$(JANSSON_LIBS) $(TDB_LIBS) $(GNUTLS_LIBS)
+		$(LDAP_LIBS) $(JANSSON_LIBS) $(TDB_LIBS) $(GNUTLS_LIBS)
 
 $(CTL_OBJS): ALL_CFLAGS += -fPIE
 
@@ -32,7 +34,7 @@ $(SCIMD): $(SCIMD_OBJS) $(LIBGR)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(GR_TDB_LOCK_EXPORT) $(GR_NSS_SELF_EXPORT) -pie -o $@ \
 		$(SCIMD_OBJS) $(LIBGR) \
-		$(MHD_LIBS) $(GNUTLS_LIBS) $(SYSTEMD_LIBS) $(JANSSON_LIBS) $(TDB_LIBS) -lpthread
+		$(LDAP_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) $(SYSTEMD_LIBS) $(JANSSON_LIBS) $(TDB_LIBS) -lpthread
 
 $(SCIMD_OBJS): ALL_CFLAGS += -fPIE
 
@@ -54,7 +56,6 @@ PROGRAMS += $(SSHKEYS)
 # grouprole-sync: fleet mode's host daemon (lib/fleet does the work).
 SYNCD := $(B)/grouprole-sync
 SYNCD_OBJS := $(B)/tools/grouprole-sync/main.o
-LDAP_LIBS := $(or $(call pc_libs,ldap),-lldap) -llber
 
 $(SYNCD): $(SYNCD_OBJS) $(LIBGR)
 	$(call msg,LD,$@)

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "core/config.h"
+#include "fleet/writer.h"
 #include "store/store.h"
 
 /*
@@ -25,6 +26,7 @@ struct ctl {
 	const struct ctl_cmd *cmd;
 	struct gr_config cfg;
 	struct gr_store *st;
+	struct gr_fleet_writer *writer; /* store = ldap: the store's pre-commit hook */
 	bool json;
 	const char *prog;
 	/* Per-command options, filled by the option parser. */

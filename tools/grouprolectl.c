@@ -196,6 +196,7 @@ int main(int argc, char **argv)
 		return r;
 	r = cmd->fn(&c, argc, argv);
 	gr_store_close(c.st); /* cancels whatever was not committed */
+	gr_fleet_writer_free(c.writer);
 	ctl_deliver_events(&c); /* of what was committed */
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return ctl_fail(&c, EXIT_REFUSED, "cannot write output: %s", strerror(errno));
@@ -277,6 +278,13 @@ int ctl_open(struct ctl *c)
 				c->cfg.state_dir);
 	if (r < 0)
 		return ctl_fail(c, EXIT_REFUSED, "%s", gr_err_msg(&err));
+	/* store = ldap: a change counts once a provider has it (lib/fleet/writer.h). */
+	if ((c->cmd->flags & (CMD_WRITE | CMD_OWNTXN)) &&
+	    gr_fleet_writer_attach(c->st, &c->writer, &err) < 0) {
+		gr_store_close(c->st);
+		c->st = NULL;
+		return ctl_fail(c, EXIT_REFUSED, "%s", gr_err_msg(&err));
+	}
 	if (gr_store_repaired_mode(c->st))
 		ctl_fail(c, 0, "warning: %s/%s was readable by others (mode %04o); it is 0600 now",
 			 c->cfg.state_dir, GR_STORE_FILE, gr_store_repaired_mode(c->st));

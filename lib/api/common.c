@@ -76,6 +76,10 @@ int gr_api_store_fail(struct gr_api_call *q, int r, const struct gr_err *err)
 	case -GR_E_EXHAUSTED:
 	case -GR_E_REFUSED:
 		return gr_api_fail(q, 409, "conflict", "%s", gr_err_msg(err));
+	case -GR_E_UNAVAILABLE:
+		/* store = ldap: no provider took the change; nothing was written, a retry may work. */
+		gr_api_fail(q, 503, NULL, "%s", gr_err_msg(err));
+		return r;
 	default:
 		gr_api_fail(q, 503, NULL, "the store is unavailable, retry later");
 		return r;

@@ -37,6 +37,7 @@ void gr_config_defaults(struct gr_config *cfg)
 	strcpy(cfg->scim_listen, "127.0.0.1:9636");
 	strcpy(cfg->ldap_base, "ou=data,dc=grouprole");
 	strcpy(cfg->ldap_bind_dn, "cn=hosts,ou=system,dc=grouprole");
+	strcpy(cfg->ldap_writer_dn, "cn=writer,ou=system,dc=grouprole");
 	cfg->scim_max_body = 4u << 20; /* a 10,000-member group push fits */
 	cfg->scim_max_connections = 128;
 	cfg->scim_per_ip = 32;
@@ -341,6 +342,10 @@ static int set_ldap_key(struct gr_config *cfg, const char *key, const char *v,
 		  sizeof(cfg->ldap_secret_file), true },
 		{ "ldap_ca_file", offsetof(struct gr_config, ldap_ca_file), sizeof(cfg->ldap_ca_file),
 		  true },
+		{ "ldap_writer_dn", offsetof(struct gr_config, ldap_writer_dn),
+		  sizeof(cfg->ldap_writer_dn), false },
+		{ "ldap_writer_secret_file", offsetof(struct gr_config, ldap_writer_secret_file),
+		  sizeof(cfg->ldap_writer_secret_file), true },
 	};
 	size_t i;
 
@@ -487,6 +492,13 @@ int gr_config_set(struct gr_config *cfg, const char *key, const char *v,
 		return set_daemon_key(cfg, key, v, err);
 	} else if (!strncmp(key, "ldap_", 5)) {
 		return set_ldap_key(cfg, key, v, err);
+	} else if (!strcmp(key, "store")) {
+		if (!strcmp(v, "tdb"))
+			cfg->store = GR_STORE_MODE_TDB;
+		else if (!strcmp(v, "ldap"))
+			cfg->store = GR_STORE_MODE_LDAP;
+		else
+			return gr_err_set(err, -GR_E_CONFIG, "store: expected tdb or ldap");
 	} else if (!strcmp(key, "max_staleness")) {
 		if (gr_config_parse_duration(v, &cfg->max_staleness) < 0)
 			return gr_err_set(err, -GR_E_CONFIG,
@@ -509,6 +521,18 @@ static int check_login_defs(const struct gr_config *cfg, struct gr_err *err)
 	return 0;
 }
 
+/* Writing to the fleet needs somewhere to write, and the right to. */
+static int check_store(const struct gr_config *cfg, struct gr_err *err)
+{
+	if (cfg->store == GR_STORE_MODE_LDAP && (!cfg->ldap_uri[0] || !cfg->ldap_base[0] ||
+						 !cfg->ldap_writer_dn[0] ||
+						 !cfg->ldap_writer_secret_file[0]))
+		return gr_err_set(err, -GR_E_CONFIG,
+				  "store = ldap needs ldap_uri, ldap_base, ldap_writer_dn and "
+				  "ldap_writer_secret_file");
+	return 0;
+}
+
 int gr_config_validate(const struct gr_config *cfg, struct gr_err *err)
 {
 	int r = check_login_defs(cfg, err);
@@ -518,6 +542,8 @@ int gr_config_validate(const struct gr_config *cfg, struct gr_err *err)
 	if (cfg->gid_min > cfg->gid_max)
 		return gr_err_set(err, -GR_E_CONFIG, "gid_min %u is above gid_max %u",
 				  cfg->gid_min, cfg->gid_max);
+	if ((r = check_store(cfg, err)) < 0)
+		return r;
 	if (!cfg->users)
 		return 0;
 	if (cfg->uid_min > cfg->uid_max)
@@ -551,6 +577,7 @@ int gr_config_load(struct gr_config *cfg, const char *path, bool missing_ok,
 	unsigned nseen = 0, lineno = 0, i;
 	unsigned range_line = 0; /* last line that set gid_min or gid_max */
 	unsigned defs_line = 0;  /* the line that set login_defs */
+	unsigned store_line = 0; /* the line that set store */
 	FILE *f = NULL;
 	int fd, r = 0;
 
@@ -614,6 +641,8 @@ int gr_config_load(struct gr_config *cfg, const char *path, bool missing_ok,
 			range_line = lineno;
 		if (!strcmp(k, "login_defs"))
 			defs_line = lineno;
+		if (!strcmp(k, "store"))
+			store_line = lineno;
 		gr_err_clear(&sub);
 		r = gr_config_set(cfg, k, v, &sub);
 		if (r < 0) {
@@ -637,6 +666,10 @@ int gr_config_load(struct gr_config *cfg, const char *path, bool missing_ok,
 		r = check_login_defs(cfg, &sub);
 		if (r < 0) {
 			r = gr_err_set(err, r, "%s:%u: %s", path, defs_line, gr_err_msg(&sub));
+			goto out;
+		}
+		if ((r = check_store(cfg, &sub)) < 0) {
+			r = gr_err_set(err, r, "%s:%u: %s", path, store_line, gr_err_msg(&sub));
 			goto out;
 		}
 		r = gr_config_validate(cfg, &sub);

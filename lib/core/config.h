@@ -29,6 +29,8 @@ enum gr_username_mode {
 
 enum gr_unknown_mode { GR_UNKNOWN_IGNORE = 0, GR_UNKNOWN_DENY };
 enum gr_fail_mode { GR_FAIL_DEFAULT = 0, GR_FAIL_OPEN, GR_FAIL_CLOSED };
+/* Where the writers' changes go: this host's directory.tdb, or the fleet's LDAP providers. */
+enum gr_store_mode { GR_STORE_MODE_TDB = 0, GR_STORE_MODE_LDAP };
 
 /*
  * One configuration, shared by every program and module.  The same key names
@@ -100,6 +102,13 @@ struct gr_config {
 	char ldap_bind_dn[256];          /* this host's identity */
 	char ldap_secret_file[256];      /* its password, alone in a root-owned file */
 	char ldap_ca_file[256];          /* CA for ldaps:// and StartTLS; "" = system CAs */
+	/*
+	 * store = ldap: grouprole-scimd and grouprolectl write to the providers
+	 * of ldap_uri as the writer identity (lib/fleet/writer.h).
+	 */
+	enum gr_store_mode store;
+	char ldap_writer_dn[256];        /* the writers' identity */
+	char ldap_writer_secret_file[256]; /* its password, alone in a root-owned file */
 	uint32_t max_staleness;          /* seconds out of step before PAM, check and status warn; 0 = off */
 
 	/* Events (lib/events): the hook run for each, and the event log's bound. */

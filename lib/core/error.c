@@ -21,6 +21,7 @@ static const char *const gr_messages[] = {
 	[GR_E_NOTFOUND - GR_E_BASE] = "not found",
 	[GR_E_UNSYNCED - GR_E_BASE] = "change applied but not confirmed on disk",
 	[GR_E_LIMIT - GR_E_BASE] = "limit reached",
+	[GR_E_UNAVAILABLE - GR_E_BASE] = "no LDAP provider acknowledged the write",
 };
 
 const char *gr_strerror(int code)

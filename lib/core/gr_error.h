@@ -34,6 +34,7 @@ enum {
 	GR_E_NOTFOUND,    /* named object does not exist */
 	GR_E_UNSYNCED,    /* a commit was applied but the disk did not confirm it */
 	GR_E_LIMIT,       /* a limit of the store (store/limits.h) is reached */
+	GR_E_UNAVAILABLE, /* store = ldap: no LDAP provider acknowledged the write */
 	GR_E_LAST
 };
 

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* grouprole-sync's RFC 4533 consumer on libldap's ldap_sync API (consumer.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +10,9 @@
 
 #include <ldap.h>
 
-#include "core/safefile.h"
 #include "fleet/apply.h"
 #include "fleet/consumer.h"
+#include "fleet/ldapconn.h"
 #include "fleet/syncstatus.h"
 
 #define SECRET_MAX 256
@@ -246,74 +245,6 @@ static bool cookie_text(const struct berval *c, char *out, size_t len)
 	return true;
 }
 
-static int read_secret(const struct gr_config *cfg, char *buf, size_t len, struct gr_err *err)
-{
-	int fd = gr_safe_open(cfg->ldap_secret_file, O_RDONLY, 0, cfg->test_mode, err);
-	struct stat sb;
-	ssize_t n;
-
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &sb) < 0 || (sb.st_mode & 077)) {
-		close(fd);
-		return gr_err_set(err, -GR_E_UNSAFE, "%s: readable by others than its owner",
-				  cfg->ldap_secret_file);
-	}
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return gr_err_set(err, -GR_E_CONFIG, "%s: empty or unreadable", cfg->ldap_secret_file);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static bool needs_starttls(const char *uri)
-{
-	return !strncmp(uri, "ldap://", 7) && strncmp(uri, "ldap://127.", 11) &&
-	       strncmp(uri, "ldap://localhost", 16) && strncmp(uri, "ldap://[::1]", 12);
-}
-
-static LDAP *connect_one(const struct gr_config *cfg, const char *uri, const char *secret,
-			 struct gr_err *err)
-{
-	int v3 = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0, idle = 60, probes = 3,
-	    interval = 10, rc;
-	struct timeval tv = { 5, 0 };
-	struct berval cred = { strlen(secret), (char *)(uintptr_t)secret };
-	LDAP *ld = NULL;
-
-	if ((rc = ldap_initialize(&ld, uri)) != LDAP_SUCCESS) {
-		gr_err_set(err, -GR_E_CONFIG, "%s: %s", uri, ldap_err2string(rc));
-		return NULL;
-	}
-	ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
-	ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
-	ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
-	ldap_set_option(ld, LDAP_OPT_X_KEEPALIVE_IDLE, &idle);
-	ldap_set_option(ld, LDAP_OPT_X_KEEPALIVE_PROBES, &probes);
-	ldap_set_option(ld, LDAP_OPT_X_KEEPALIVE_INTERVAL, &interval);
-	ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
-	ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
-	if (cfg->ldap_ca_file[0])
-		ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, cfg->ldap_ca_file);
-	ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
-	if (needs_starttls(uri) && (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
-		gr_err_set(err, -GR_E_IO, "%s: StartTLS: %s", uri, ldap_err2string(rc));
-		goto fail;
-	}
-	rc = ldap_sasl_bind_s(ld, cfg->ldap_bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
-	if (rc != LDAP_SUCCESS) {
-		gr_err_set(err, -GR_E_IO, "%s: bind as %s: %s", uri, cfg->ldap_bind_dn,
-			   ldap_err2string(rc));
-		goto fail;
-	}
-	return ld;
-fail:
-	ldap_unbind_ext_s(ld, NULL, NULL);
-	return NULL;
-}
-
 /* Replace the status file; a failure is logged, never fatal. */
 static void save_status(const struct gr_config *cfg, const struct gr_sync_status *st)
 {
@@ -394,7 +325,7 @@ static int session(struct gr_store *st, const struct gr_config *cfg, const char 
 	if (gr_fleet_batch_new(&s.b) < 0)
 		return gr_err_set(err, -ENOMEM, "out of memory");
 	ldap_sync_initialize(&ls);
-	if (!(ls.ls_ld = connect_one(cfg, uri, secret, err))) {
+	if (!(ls.ls_ld = gr_ldap_connect(cfg, uri, cfg->ldap_bind_dn, secret, err))) {
 		r = err->code;
 		goto out;
 	}
@@ -496,7 +427,7 @@ int gr_fleet_run(struct gr_store *st, const struct gr_fleet_hooks *hooks,
 
 	if (!cfg->ldap_uri[0])
 		return gr_err_set(err, -GR_E_CONFIG, "ldap_uri is not set: no server to follow");
-	if ((r = read_secret(cfg, secret, sizeof(secret), err)) < 0)
+	if ((r = gr_ldap_read_secret(cfg, cfg->ldap_secret_file, secret, sizeof(secret), err)) < 0)
 		return r;
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	gr_sync_status_init(cfg, &status);

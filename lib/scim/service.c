@@ -85,6 +85,10 @@ static int reply_store_error(struct req *rq, int code, const struct gr_err *err)
 	case -GR_E_EXHAUSTED:
 		/* users = yes and the uid range is used up: the admin must act, a retry will not do. */
 		return reply_error(rq, 409, NULL, "%s", gr_err_msg(err));
+	case -GR_E_UNAVAILABLE:
+		/* store = ldap: no provider took the change; nothing was written, a retry may work. */
+		reply_error(rq, 503, NULL, "%s", gr_err_msg(err));
+		return code;
 	default:
 		reply_error(rq, 500, NULL, "the directory could not be read or written");
 		return code;

@@ -408,7 +408,54 @@ void gr_store_close(struct gr_store *st)
 	gr_store_unit_forget(st);
 	free(st->undo);
 	gr_store_events_free(st);
+	json_decref(st->pc_keys);
 	free(st);
+}
+
+void gr_store_precommit(struct gr_store *st, gr_store_precommit_fn fn, void *ctx)
+{
+	st->pc_fn = fn;
+	st->pc_ctx = ctx;
+	json_decref(st->pc_keys);
+	st->pc_keys = NULL;
+}
+
+/* Remember KEY for the pre-commit hook (only when there is one). */
+static int pc_track(struct gr_store *st, const char *key, struct gr_err *err)
+{
+	if (!st->pc_fn)
+		return 0;
+	if (!st->pc_keys && !(st->pc_keys = json_object()))
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	if (json_object_set_new_nocheck(st->pc_keys, key, json_true()) < 0)
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static void pc_forget(struct gr_store *st)
+{
+	if (st->pc_keys)
+		json_object_clear(st->pc_keys);
+}
+
+/* Run the hook over what the open transaction wrote; nothing to do when it wrote nothing. */
+static int pc_run(struct gr_store *st, struct gr_err *err)
+{
+	const char **keys;
+	const char *k;
+	json_t *v;
+	size_t n = st->pc_keys ? json_object_size(st->pc_keys) : 0, i = 0;
+	int r;
+
+	if (!st->pc_fn || n == 0)
+		return 0;
+	if (!(keys = calloc(n, sizeof(*keys))))
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	json_object_foreach(st->pc_keys, k, v)
+		keys[i++] = k;
+	r = st->pc_fn(st->pc_ctx, st, keys, n, err);
+	free(keys);
+	return r;
 }
 
 const struct gr_config *gr_store_config(const struct gr_store *st)
@@ -438,6 +485,7 @@ int gr_store_begin(struct gr_store *st, struct gr_err *err)
 		return gr_err_set(err, -EBUSY, "%s: transaction or read lock already active",
 				  st->path);
 	gr_store_events_unit_drop(st);
+	pc_forget(st);
 	if (st->batch) {
 		/* A unit of the open batch (batch.c): libtdb's transaction is already running. */
 		gr_store_unit_forget(st);
@@ -541,6 +589,13 @@ int gr_store_commit(struct gr_store *st, struct gr_err *err)
 
 	if (!st->in_txn)
 		return gr_err_set(err, -EINVAL, "%s: no transaction to commit", st->path);
+	/* Before anything of ours: a refusal leaves the store as it was. */
+	r = pc_run(st, err);
+	pc_forget(st);
+	if (r < 0) {
+		gr_store_cancel(st);
+		return r;
+	}
 	r = bump_generation(st, &gen, err);
 	if (r < 0) {
 		gr_store_cancel(st);
@@ -568,6 +623,7 @@ void gr_store_cancel(struct gr_store *st)
 	if (!st->in_txn || !st->tdb)
 		return;
 	gr_store_events_unit_drop(st);
+	pc_forget(st);
 	st->in_txn = false;
 	if (st->batch) {
 		gr_store_unit_undo(st);
@@ -662,7 +718,7 @@ static int store_raw(struct gr_store *st, const char *key, const void *val, size
 
 	if (!st->in_txn)
 		return gr_err_set(err, -EINVAL, "write of '%s' outside a transaction", key);
-	if ((r = gr_store_unit_note(st, key, err)) < 0)
+	if ((r = gr_store_unit_note(st, key, err)) < 0 || (r = pc_track(st, key, err)) < 0)
 		return r;
 	errno = 0;
 	if (tdb_store(st->tdb, key_data(key), d, TDB_REPLACE) != 0)
@@ -733,6 +789,9 @@ int gr_store_del(struct gr_store *st, const char *key, struct gr_err *err)
 	if (!st->in_txn)
 		return gr_err_set(err, -EINVAL, "delete of '%s' outside a transaction", key);
 	if ((r = gr_store_unit_note(st, key, err)) < 0)
+		return r;
+	/* Deleting what is not there changes nothing the hook must hear of. */
+	if (st->pc_fn && tdb_exists(st->tdb, key_data(key)) == 1 && (r = pc_track(st, key, err)) < 0)
 		return r;
 	errno = 0;
 	if (tdb_delete(st->tdb, key_data(key)) != 0 && tdb_error(st->tdb) != TDB_ERR_NOEXIST)

@@ -106,6 +106,22 @@ typedef void (*gr_store_observer_fn)(void *ctx, enum gr_store_event ev, const ch
 void gr_store_observe(struct gr_store *st, gr_store_observer_fn fn, void *ctx);
 
 /*
+ * A pre-commit hook: FN(CTX, ST, KEYS, N, ERR) runs inside the open
+ * transaction when gr_store_commit() is called -- for a plain commit and
+ * for each unit of a group commit -- with the keys the transaction (or
+ * unit) wrote: every put, and every delete of a key that existed, each key
+ * once, in no particular order.  It may read the store (it sees the new
+ * state); it must not write.  A negative return cancels the transaction
+ * (the unit, in a batch) and is gr_store_commit()'s result, with ERR as
+ * FN set it.  Not called when nothing was written.  Fleet mode's writers
+ * (lib/fleet/writer.h) use it so the LDAP provider acknowledges a change
+ * before it is committed here.  FN NULL removes the hook.
+ */
+typedef int (*gr_store_precommit_fn)(void *ctx, struct gr_store *st, const char *const *keys,
+				     size_t n, struct gr_err *err);
+void gr_store_precommit(struct gr_store *st, gr_store_precommit_fn fn, void *ctx);
+
+/*
  * Events (lib/events) for what a unit changed, delivered only once it is
  * committed.  Record operations (records.c, through store/changes.h) queue
  * events on the open unit with gr_store_event_push; a cancel drops the

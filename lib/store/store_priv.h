@@ -39,6 +39,11 @@ struct gr_store {
 	gr_store_observer_fn observer;
 	void *observer_ctx;
 
+	/* Pre-commit hook (store.c): the keys the open transaction or unit wrote, as a set. */
+	gr_store_precommit_fn pc_fn;
+	void *pc_ctx;
+	json_t *pc_keys;
+
 	/* Events (events.c): the open unit's, and the committed units' of the open batch. */
 	json_t *ev_unit, *ev_batch;
 	gr_store_event_sink_fn ev_sink;

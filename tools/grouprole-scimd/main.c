@@ -25,6 +25,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "core/config.h"
+#include "fleet/writer.h"
 #include "http/server.h"
 #include "publish/publish.h"
 #include "server/app.h"
@@ -138,6 +139,7 @@ int main(int argc, char **argv)
 	struct gr_http_server *srv = NULL;
 	struct sockaddr_storage sa;
 	struct gr_err err = { 0 };
+	struct gr_fleet_writer *writer = NULL;
 	sigset_t sigs;
 	unsigned salen;
 	int opt, sig, r, exit_code = 1;
@@ -192,12 +194,22 @@ int main(int argc, char **argv)
 		logline(LOG_ERR, "grouprole-scimd: %s", gr_err_msg(&err));
 		return 1;
 	}
+	/* store = ldap: every change is on a provider before it is committed here. */
+	if (gr_fleet_writer_attach(app.st, &writer, &err) < 0) {
+		logline(LOG_ERR, "grouprole-scimd: %s", gr_err_msg(&err));
+		gr_store_close(app.st);
+		return 1;
+	}
+	if (writer)
+		logline(LOG_INFO, "grouprole-scimd: store = ldap: writing to %s as %s",
+			app.cfg.ldap_uri, app.cfg.ldap_writer_dn);
 	app.metrics = gr_metrics_new();
 	r = gr_event_dispatcher_start(&app.cfg, logline, &app.events);
 	if (r < 0) {
 		logline(LOG_ERR, "grouprole-scimd: cannot start the event thread: %s", strerror(-r));
 		gr_metrics_free(app.metrics);
 		gr_store_close(app.st);
+		gr_fleet_writer_free(writer);
 		return 1;
 	}
 	/* Before any request: every committed change from now on makes its events. */
@@ -279,6 +291,7 @@ out:
 	gr_metrics_free(app.metrics);
 	gr_app_destroy(&app);
 	gr_store_close(app.st);
+	gr_fleet_writer_free(writer);
 	/* After the last commit and publish: their events are recorded; a hook running finishes. */
 	gr_event_dispatcher_stop(app.events);
 	return exit_code;

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GR_FLEET_ENTITIES_H
+#define GR_FLEET_ENTITIES_H
+
+#include <stddef.h>
+
+#include "core/config.h"
+#include "core/gr_error.h"
+#include "fleet/apply.h"
+
+/*
+ * Which fleet entry a key of directory.tdb belongs to: the inverse of what
+ * lib/fleet/apply.c writes for each LDAP entry (docs/fleet.md, "Data").
+ *
+ *   dir/DIR                       directory DIR
+ *   role/SLUG                     role SLUG
+ *   user/DIR/UID, scim/DIR/UID    user UID of DIR
+ *   group/DIR/GID, members/DIR/GID  group GID of DIR (its members are grMember)
+ *   troles/DIR/GID                the tenant role mapping of group GID of DIR
+ *
+ * Keys of what the fleet does not carry yet -- organizations (org/,
+ * orgmember/, oroles/), resource assignments (assign/) and the policy --
+ * are GR_FLEET_KEY_LOCAL_ONLY; everything else is derived on each host
+ * (indexes, users' groups, gids, the generation) or host-local by design
+ * (tokens, events, the sync cookie, the publisher's state): IGNORED.
+ */
+enum gr_fleet_key_class {
+	GR_FLEET_KEY_IGNORED,
+	GR_FLEET_KEY_ENTITY,
+	GR_FLEET_KEY_LOCAL_ONLY,
+};
+
+struct gr_fleet_entity {
+	enum gr_fleet_kind kind;
+	char dir[GR_NAME_MAX + 1]; /* "" for directories and roles */
+	char id[256];              /* SCIM id, role slug, or the directory's name */
+};
+
+/* Classify KEY; fill *OUT for an ENTITY. */
+enum gr_fleet_key_class gr_fleet_key_entity(const char *key, struct gr_fleet_entity *out);
+
+/*
+ * The distinct entities of KEYS, sorted in the order their LDAP writes
+ * must happen in: upserts parents first (directories, roles, users,
+ * groups, mappings), which the writer reverses for deletions.  *OUT is
+ * malloc()ed (free it), *N its length.  -GR_E_REFUSED naming the first key
+ * of a LOCAL_ONLY kind for which LOCAL_EXISTS(CTX, key) is true: a write
+ * of something fleet mode cannot carry yet (removals of such records pass:
+ * they only ever lived on this host).
+ */
+int gr_fleet_entities(const char *const *keys, size_t n,
+		      int (*local_exists)(void *ctx, const char *key), void *ctx,
+		      struct gr_fleet_entity **out, size_t *n_out, struct gr_err *err);
+
+#endif
