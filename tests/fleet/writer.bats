@@ -1,0 +1,188 @@
+#!/usr/bin/env bats
+# store = ldap end to end: a writer host (grouprolectl, grouprole-scimd)
+# whose changes go to real slapd providers (ldap_helpers.bash) before they
+# are committed to its own directory.tdb, and a host that follows the
+# replica with grouprole-sync and serves them through the NSS module
+# (nss_wrapper).  Every wait is bounded; none is a timing assertion.
+
+load ../module/nss_helpers
+load ../integration/daemon_helpers
+load ldap_helpers
+load sync_data
+
+SCIM_USER='urn:ietf:params:scim:schemas:core:2.0:User'
+
+setup_file() {
+	need_slapd
+	start_ldap_set
+	# What the identity provider pushed before: two users and a group, as the fleet holds them.
+	{
+		printf 'dn: grName=corp,%s\nobjectClass: grDirectory\ngrName: corp\n\n' "$B"
+		for ou in users groups mappings; do
+			printf 'dn: ou=%s,grName=corp,%s\nobjectClass: organizationalUnit\nou: %s\n\n' "$ou" "$B" "$ou"
+		done
+		ldif_user u1 alice.nguyen@meridian.example true
+		ldif_user u2 bob.okafor@meridian.example true
+		ldif_group g1 Engineers u1 u2
+	} | as writer ldapadd -H "$(url p1)" >/dev/null
+}
+
+teardown_file() {
+	stop_ldap_set
+}
+
+setup() {
+	need_slapd
+	setup_nss_state
+	# The host: follows the replica first, as every host does.
+	cat >>"$CONF" <<C
+ldap_uri = $(url r1) $(url p1)
+ldap_secret_file = $LDT/sec/hosts.secret
+C
+	# The writer host: its own working copy, kept in step by its own grouprole-sync.
+	WCONF=$WORK/writer.conf
+	sed "s|^state_dir = .*|state_dir = $WORK/wstate|" "$CONF" >"$WCONF"
+	sed -i "s|^ldap_uri = .*|ldap_uri = $(url p1) $(url p2)|" "$WCONF"
+	cat >>"$WCONF" <<C
+store = ldap
+ldap_writer_secret_file = $LDT/sec/writer.secret
+C
+	chmod 644 "$WCONF"
+	SYNC_LOG=$WORK/sync.log
+	run "$GR_BUILD/grouprole-sync" --config "$WCONF" --once
+	[ "$status" -eq 0 ]
+}
+
+teardown() {
+	stop_daemon
+	stop_sync
+	# A test that stopped providers leaves them running again.
+	[ -e "$LDT/p1.pid" ] || start_server p1
+	[ -e "$LDT/p2.pid" ] || start_server p2
+	teardown_nss_state
+}
+
+wctl() {
+	"$GR_BUILD/grouprolectl" --config "$WCONF" "$@"
+}
+
+start_sync() {
+	"$GR_BUILD/grouprole-sync" --config "$CONF" 2>>"$SYNC_LOG" 3>&- &
+	SYNC=$!
+}
+
+stop_sync() {
+	[ -n "${SYNC:-}" ] || return 0
+	kill "$SYNC" 2>/dev/null || true
+	wait "$SYNC" || true
+	SYNC=
+}
+
+# The LDIF of DN on server NAME, as the replicator reads it (no wait).
+entry() { # NAME DN
+	as replicator ldapsearch -LLL -o ldif-wrap=no -H "$(url "$1")" -s base -b "$2" 2>/dev/null || true
+}
+
+@test "grouprolectl: a role and a group's role mapping reach both providers, the replica and a host" {
+	run wctl role create ops --priority 20
+	[ "$status" -eq 0 ]
+	run wctl group roles assign Engineers ops --directory corp
+	[ "$status" -eq 0 ]
+	# Acknowledged means on the provider that answered: p1, the first.
+	[[ "$(entry p1 "grId=ops,ou=roles,$B")" == *'"slug":"ops"'* ]]
+	[[ "$(entry p1 "grId=g1,ou=mappings,grName=corp,$B")" == *"grRole: ops"* ]]
+	wait_for p2 replicator "grId=g1,ou=mappings,grName=corp,$B" "(objectClass=*)" "grRole: ops"
+	wait_for r1 hosts "ou=roles,$B" "(grId=ops)" '"gid":'
+	# The host converges to the same role, with the writer's gid.
+	gid=$(wctl --json role show ops | jq -r .gid)
+	start_sync
+	wait_group alice.nguyen,bob.okafor role-ops
+	[ "$(nw getent group role-ops | cut -d: -f3)" = "$gid" ]
+	# The writer's own grouprole-sync applies the entries back unchanged: nothing is skipped.
+	run "$GR_BUILD/grouprole-sync" --config "$WCONF" --once
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"refresh applied: "*", 0 skipped"* ]]
+	# A removal is a single value, then no mapping entry at all.
+	run wctl group roles remove Engineers ops --directory corp
+	[ "$status" -eq 0 ]
+	[[ "$(entry p1 "grId=g1,ou=mappings,grName=corp,$B")" != *grId* ]]
+	run wctl role delete ops
+	[ "$status" -eq 0 ]
+	[[ "$(entry p1 "grId=ops,ou=roles,$B")" != *grId* ]]
+	wait_group "" role-ops || ! nw getent group role-ops
+}
+
+@test "grouprole-scimd: a new user and a group membership PATCH reach the providers and a host" {
+	wctl role create admin --priority 10 >/dev/null
+	wctl group roles assign Engineers admin --directory corp >/dev/null
+	OKTA_TOKEN=$(wctl token create --directory corp | tail -n 1)
+	CONF_SAVED=$CONF
+	CONF=$WCONF start_daemon
+	CONF=$CONF_SAVED
+	grep -q "store = ldap: writing to" "$LOG"
+	scim POST corp/Users "{\"schemas\":[\"$SCIM_USER\"],\"userName\":\"frank.rossi@meridian.example\",\"active\":true}"
+	[ "$STATUS" = 201 ]
+	uid=$(jq -r .id <<<"$BODY")
+	[[ "$(entry p1 "grId=$uid,ou=users,grName=corp,$B")" == *"frank.rossi@meridian.example"* ]]
+	scim PATCH corp/Groups/g1 '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"'"$uid"'"}]}]}'
+	[ "$STATUS" = 200 ] || [ "$STATUS" = 204 ]
+	[[ "$(entry p1 "grId=g1,ou=groups,grName=corp,$B")" == *"grMember: $uid"* ]]
+	wait_for p2 replicator "grId=g1,ou=groups,grName=corp,$B" "(objectClass=*)" "grMember: $uid"
+	start_sync
+	wait_group alice.nguyen,bob.okafor,frank.rossi role-admin
+	# And out again: a DELETE of the user takes its membership with it.
+	scim DELETE "corp/Users/$uid"
+	[ "$STATUS" = 204 ]
+	[[ "$(entry p1 "grId=g1,ou=groups,grName=corp,$B")" != *"grMember: $uid"* ]]
+	wait_group alice.nguyen,bob.okafor role-admin
+	wctl group roles remove Engineers admin --directory corp >/dev/null
+	wctl role delete admin >/dev/null
+}
+
+@test "failover: with p1 stopped, a write goes to p2; with both stopped, nothing changes anywhere" {
+	stop_server p1
+	run wctl role create standby --priority 5
+	[ "$status" -eq 0 ]
+	[[ "$(entry p2 "grId=standby,ou=roles,$B")" == *'"slug":"standby"'* ]]
+	stop_server p2
+	wctl publish >/dev/null
+	before=$(tdbdump "$WORK/wstate/directory.tdb")
+	run wctl role create lost --priority 5
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"no LDAP provider of ldap_uri acknowledged the write"* ]]
+	[ "$(tdbdump "$WORK/wstate/directory.tdb")" = "$before" ]
+	run wctl --json role show lost
+	[ "$status" -ne 0 ]
+	# The daemon answers 503 with a SCIM error, and commits nothing.
+	OKTA_TOKEN=$(wctl token create --directory corp | tail -n 1)
+	CONF_SAVED=$CONF
+	CONF=$WCONF start_daemon
+	CONF=$CONF_SAVED
+	gen=$(generation)
+	scim POST corp/Users "{\"schemas\":[\"$SCIM_USER\"],\"userName\":\"lost@meridian.example\",\"active\":true}"
+	[ "$STATUS" = 503 ]
+	[ "$(jq -r '.schemas[0]' <<<"$BODY")" = urn:ietf:params:scim:api:messages:2.0:Error ]
+	[[ "$(jq -r .detail <<<"$BODY")" == *"no LDAP provider"* ]]
+	[ "$(generation)" = "$gen" ]
+	stop_daemon
+	# The providers return: the next write goes through, to p1 again.
+	start_server p1
+	start_server p2
+	run wctl role delete standby
+	[ "$status" -eq 0 ]
+	wait_for p2 replicator "ou=roles,$B" "(objectClass=organizationalUnit)" "ou=roles"
+	[[ "$(entry p1 "grId=standby,ou=roles,$B")" != *grId* ]]
+}
+
+@test "store = ldap refuses what the fleet does not carry yet, and needs its settings" {
+	run wctl org create acme
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"not replicated in fleet mode yet"* ]]
+	run wctl org list
+	[[ "$output" != *acme* ]]
+	sed -i '/^ldap_writer_secret_file/d' "$WCONF"
+	run wctl role list
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"store = ldap needs ldap_uri, ldap_base, ldap_writer_dn and ldap_writer_secret_file"* ]]
+}
