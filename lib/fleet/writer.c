@@ -133,24 +133,30 @@ typedef int (*ldap_op)(LDAP *ld, struct want *wt);
 /*
  * Run OP on the provider in use -- the writer keeps its connection, so
  * after a failover it stays with the provider that answered -- and, while
- * the answer is that of an unusable server, on the next provider in
- * ldap_uri order that this run has not found unusable.  Returns OP's LDAP
+ * the answer is that of an unusable server, on the first provider in
+ * ldap_uri order that this run has not found unusable.  A kept connection
+ * that fails may only have been closed while idle: it costs its provider
+ * nothing, the next connection tries it first again.  Returns OP's LDAP
  * result code, or -GR_E_UNAVAILABLE when none is left.  OP must be safe to
  * repeat: an operation whose answer was lost may have been done.
  */
 static int run(struct gr_fleet_writer *w, ldap_op op, struct want *wt, struct gr_err *err)
 {
-	bool dead[URIS_MAX] = { false };
+	bool dead[URIS_MAX] = { false }, fresh = false;
 	int rc, r;
 
 	for (;;) {
-		if (!w->ld && (r = connect_first(w, dead, err)) < 0)
-			return r;
+		if (!w->ld) {
+			if ((r = connect_first(w, dead, err)) < 0)
+				return r;
+			fresh = true;
+		}
 		rc = op(w->ld, wt);
 		if (!provider_failed(rc))
 			return rc;
 		snprintf(w->last, sizeof(w->last), "%s: %s", w->uris[w->cur], ldap_err2string(rc));
-		dead[w->cur] = true;
+		if (fresh)
+			dead[w->cur] = true;
 		drop(w);
 	}
 }

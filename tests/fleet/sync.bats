@@ -9,6 +9,7 @@ load ../module/nss_helpers
 load ../integration/daemon_helpers
 load ldap_helpers
 load sync_data
+load sync_helpers
 
 setup_file() {
 	need_slapd
@@ -30,29 +31,12 @@ teardown_file() {
 
 setup() {
 	need_slapd
-	setup_nss_state
-	cat >>"$CONF" <<C
-ldap_uri = $(url r1) $(url p1)
-ldap_secret_file = $LDT/sec/hosts.secret
-C
-	SYNC_LOG=$WORK/sync.log
+	setup_sync_host
 }
 
 teardown() {
 	stop_sync
 	teardown_nss_state
-}
-
-start_sync() {
-	"$GR_BUILD/grouprole-sync" --config "$CONF" 2>>"$SYNC_LOG" 3>&- &
-	SYNC=$!
-}
-
-stop_sync() {
-	[ -n "${SYNC:-}" ] || return 0
-	kill "$SYNC" 2>/dev/null || true
-	wait "$SYNC" || true
-	SYNC=
 }
 
 ldap_write() { # TOOL on provider p1 or p2 (second argument), LDIF on stdin

@@ -9,6 +9,7 @@ load ../module/nss_helpers
 load ../integration/daemon_helpers
 load ldap_helpers
 load sync_data
+load sync_helpers
 
 SCIM_USER='urn:ietf:params:scim:schemas:core:2.0:User'
 
@@ -33,12 +34,8 @@ teardown_file() {
 
 setup() {
 	need_slapd
-	setup_nss_state
 	# The host: follows the replica first, as every host does.
-	cat >>"$CONF" <<C
-ldap_uri = $(url r1) $(url p1)
-ldap_secret_file = $LDT/sec/hosts.secret
-C
+	setup_sync_host
 	# The writer host: its own working copy, kept in step by its own grouprole-sync.
 	WCONF=$WORK/writer.conf
 	sed "s|^state_dir = .*|state_dir = $WORK/wstate|" "$CONF" >"$WCONF"
@@ -48,7 +45,6 @@ store = ldap
 ldap_writer_secret_file = $LDT/sec/writer.secret
 C
 	chmod 644 "$WCONF"
-	SYNC_LOG=$WORK/sync.log
 	run "$GR_BUILD/grouprole-sync" --config "$WCONF" --once
 	[ "$status" -eq 0 ]
 }
@@ -64,18 +60,6 @@ teardown() {
 
 wctl() {
 	"$GR_BUILD/grouprolectl" --config "$WCONF" "$@"
-}
-
-start_sync() {
-	"$GR_BUILD/grouprole-sync" --config "$CONF" 2>>"$SYNC_LOG" 3>&- &
-	SYNC=$!
-}
-
-stop_sync() {
-	[ -n "${SYNC:-}" ] || return 0
-	kill "$SYNC" 2>/dev/null || true
-	wait "$SYNC" || true
-	SYNC=
 }
 
 # The LDIF of DN on server NAME, as the replicator reads it (no wait).
@@ -185,4 +169,52 @@ entry() { # NAME DN
 	run wctl role list
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"store = ldap needs ldap_uri, ldap_base, ldap_writer_dn and ldap_writer_secret_file"* ]]
+}
+
+@test "an import goes to LDAP entry by entry; a deleted directory goes with everything below it" {
+	run wctl directory create okta
+	[ "$status" -eq 0 ]
+	run wctl import --directory okta "$GR_SRCDIR/examples/users.json" "$GR_SRCDIR/examples/groups.json"
+	[ "$status" -eq 0 ]
+	n=$(as replicator ldapsearch -LLL -H "$(url p1)" -b "grName=okta,$B" '(|(objectClass=grUser)(objectClass=grGroup))' dn |
+		grep -c '^dn:')
+	[ "$n" -eq 26 ]
+	start_sync
+	for _ in $(seq 200); do
+		[ "$(ctl --json group list --directory okta 2>/dev/null | jq length)" = 6 ] && break
+		sleep 0.1
+	done
+	[ "$(ctl --json group list --directory okta | jq length)" = 6 ]
+	run wctl directory delete okta
+	[ "$status" -eq 0 ]
+	[[ "$(entry p1 "grName=okta,$B")" != *grName* ]]
+	for _ in $(seq 200); do
+		ctl directory list | grep -qw okta || break
+		sleep 0.1
+	done
+	! ctl directory list | grep -qw okta
+}
+
+@test "grouprolectl with store = ldap under valgrind: no error, no leak" {
+	[ -z "${GR_SANITIZE:-}" ] || skip "valgrind cannot run sanitized binaries"
+	command -v valgrind >/dev/null || {
+		[ "${CI:-}" != true ] || { echo "valgrind missing (CI=true)"; false; }
+		skip "valgrind is not installed"
+	}
+	vg() {
+		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			"$GR_BUILD/grouprolectl" --config "$WCONF" "$@"
+	}
+	run vg role create vg --priority 1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	stop_server p1
+	stop_server p2
+	run vg role delete vg
+	echo "$output"
+	[ "$status" -ne 0 ] && [ "$status" -ne 99 ]
+	start_server p1
+	start_server p2
+	run vg role delete vg
+	[ "$status" -eq 0 ]
 }

@@ -335,6 +335,14 @@ static const struct bad_row bad_rows[] = {
 	  "1: max_staleness: expected a duration such as 90s, 15m, 2h or 1d (at most 365d; 0 = off)" },
 	{ "max_staleness negative", "max_staleness = -5\n", 0,
 	  "1: max_staleness: expected a duration such as 90s, 15m, 2h or 1d (at most 365d; 0 = off)" },
+	{ "bad store", "store = ldaps\n", 0, "1: store: expected tdb or ldap" },
+	{ "store = ldap without a server", "gid_min = 200000\nstore = ldap\n", 0,
+	  "2: store = ldap needs ldap_uri, ldap_base, ldap_writer_dn and ldap_writer_secret_file" },
+	{ "store = ldap without the writer's secret",
+	  "store = ldap\nldap_uri = ldaps://ldap1.example.com/\n", 0,
+	  "1: store = ldap needs ldap_uri, ldap_base, ldap_writer_dn and ldap_writer_secret_file" },
+	{ "relative writer secret", "ldap_writer_secret_file = writer.secret\n", 0,
+	  "1: ldap_writer_secret_file: must be an absolute path" },
 	{ "relative state_dir", "state_dir = var/lib/grouprole\n", 0,
 	  "1: state_dir: must be an absolute path" },
 	{ "invalid organization", "organization = Acme Corp\n", 0,
@@ -442,6 +450,23 @@ static void test_validate(void **state)
 	assert_int_equal(gr_config_validate(&c, &err), 0);
 	tu_assert_ok(gr_config_set(&c, "login_domains", "", &err), &err);
 	assert_int_equal(c.n_login_domains, 0);
+
+	/* store = ldap: the writers need a provider, a base and an identity with its secret. */
+	assert_int_equal(c.store, GR_STORE_MODE_TDB);
+	tu_assert_ok(gr_config_set(&c, "store", "ldap", &err), &err);
+	tu_assert_fails(gr_config_validate(&c, &err), &err, -GR_E_CONFIG,
+			"store = ldap needs ldap_uri, ldap_base, ldap_writer_dn and "
+			"ldap_writer_secret_file");
+	tu_assert_ok(gr_config_set(&c, "ldap_uri", "ldaps://a.example/ ldaps://b.example/", &err),
+		     &err);
+	tu_assert_ok(gr_config_set(&c, "ldap_writer_secret_file", "/etc/grouprole/ldap/writer.secret",
+				   &err), &err);
+	assert_string_equal(c.ldap_writer_dn, "cn=writer,ou=system,dc=grouprole");
+	assert_int_equal(gr_config_validate(&c, &err), 0);
+	tu_assert_ok(gr_config_set(&c, "ldap_base", "", &err), &err);
+	assert_int_equal(gr_config_validate(&c, &err), -GR_E_CONFIG);
+	tu_assert_ok(gr_config_set(&c, "store", "tdb", &err), &err);
+	assert_int_equal(gr_config_validate(&c, &err), 0);
 }
 
 /* Callers may pass no gr_err at all; a bad range must still just be refused. */

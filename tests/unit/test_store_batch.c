@@ -2,7 +2,8 @@
 /*
  * Group commit (lib/store/batch.c): units inside one libtdb transaction, a
  * cancelled unit undone without touching the others, one sync for all, and
- * nothing of an unfinished batch on disk.  Plus the write observer.
+ * nothing of an unfinished batch on disk.  Plus the write observer and the
+ * pre-commit hook (store = ldap's writer).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -276,6 +277,118 @@ static void test_observer_sees_writes_and_commits(void **state)
 	gr_store_close(st);
 }
 
+/* A pre-commit hook that records the keys it is given, sorted, and refuses when told to. */
+struct hooked {
+	char keys[256];
+	char seen_a[16]; /* t/a as the hook read it: the new state */
+	int calls;
+	bool refuse;
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int hook(void *ctx, struct gr_store *st, const char *const *keys, size_t n,
+		struct gr_err *err)
+{
+	struct hooked *h = ctx;
+	const char *v[16];
+	size_t i, len = 0;
+
+	assert_true(n <= 16);
+	memcpy(v, keys, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), key_cmp);
+	h->keys[0] = '\0';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(h->keys + len, sizeof(h->keys) - len, "%s;", v[i]);
+	snprintf(h->seen_a, sizeof(h->seen_a), "%s", get(st, "t/a"));
+	h->calls++;
+	return h->refuse ? gr_err_set(err, -GR_E_UNAVAILABLE, "provider down") : 0;
+}
+
+static void test_precommit_sees_the_written_keys_and_can_refuse(void **state)
+{
+	struct tu_env *env = *state;
+	struct gr_store *st = seeded(env);
+	struct gr_err err = { 0 };
+	struct hooked h = { .refuse = false };
+	uint64_t g0 = generation(st);
+
+	gr_store_precommit(st, hook, &h);
+	/* Puts, and deletes of what existed; a delete of nothing is no change. */
+	begin(st);
+	put(st, "t/a", "5");
+	put(st, "t/a", "6");
+	del(st, "t/b");
+	del(st, "t/nothing");
+	commit(st);
+	assert_string_equal(h.keys, "t/a;t/b;");
+	assert_string_equal(h.seen_a, "6");
+	/* Nothing written: no call. */
+	begin(st);
+	commit(st);
+	assert_int_equal(h.calls, 1);
+	/* A refusal cancels: the commit's error, and the store as it was. */
+	h.refuse = true;
+	begin(st);
+	put(st, "t/a", "7");
+	assert_int_equal(gr_store_commit(st, &err), -GR_E_UNAVAILABLE);
+	assert_string_equal(err.msg, "provider down");
+	assert_false(gr_store_in_transaction(st));
+	assert_string_equal(get(st, "t/a"), "6");
+	assert_int_equal(generation(st), g0 + 2);
+	/* A cancelled transaction's keys are not the next one's. */
+	h.refuse = false;
+	begin(st);
+	put(st, "t/z", "1");
+	gr_store_cancel(st);
+	begin(st);
+	put(st, "t/c", "1");
+	commit(st);
+	assert_string_equal(h.keys, "t/c;");
+	gr_store_precommit(st, NULL, NULL);
+	st = reopen(env, st);
+	assert_string_equal(get(st, "t/a"), "6");
+	assert_string_equal(get(st, "t/b"), "(absent)");
+	gr_store_close(st);
+}
+
+static void test_precommit_refusal_undoes_one_unit_of_a_batch(void **state)
+{
+	struct tu_env *env = *state;
+	struct gr_store *st = seeded(env);
+	struct gr_err err = { 0 };
+	struct hooked h = { .refuse = false };
+
+	gr_store_precommit(st, hook, &h);
+	tu_assert_ok(gr_store_batch_begin(st, &err), &err);
+	begin(st);
+	put(st, "t/a", "10");
+	commit(st);
+	assert_string_equal(h.keys, "t/a;");
+	h.refuse = true;
+	begin(st);
+	put(st, "t/a", "11");
+	put(st, "t/d", "4");
+	assert_int_equal(gr_store_commit(st, &err), -GR_E_UNAVAILABLE);
+	assert_string_equal(h.keys, "t/a;t/d;");
+	assert_string_equal(h.seen_a, "11");
+	h.refuse = false;
+	begin(st);
+	put(st, "t/e", "5");
+	commit(st);
+	assert_string_equal(h.keys, "t/e;");
+	tu_assert_ok(gr_store_batch_end(st, &err), &err);
+	gr_store_precommit(st, NULL, NULL);
+	st = reopen(env, st);
+	assert_string_equal(get(st, "t/a"), "10");
+	assert_string_equal(get(st, "t/d"), "(absent)");
+	assert_string_equal(get(st, "t/e"), "5");
+	gr_store_close(st);
+}
+
 #define FX(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -287,6 +400,8 @@ int main(void)
 		FX(test_unended_batch_leaves_nothing),
 		FX(test_batch_refuses_nesting),
 		FX(test_observer_sees_writes_and_commits),
+		FX(test_precommit_sees_the_written_keys_and_can_refuse),
+		FX(test_precommit_refusal_undoes_one_unit_of_a_batch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
