@@ -123,6 +123,27 @@ entry() { # NAME DN
 	wctl role delete admin >/dev/null
 }
 
+@test "Management API: a role and a group's roles reach the providers; an organization is refused" {
+	API_TOKEN=$(wctl token create --api --scopes create:roles,delete:roles,create:group_roles,create:organizations | tail -n 1)
+	CONF_SAVED=$CONF
+	CONF=$WCONF start_daemon
+	CONF=$CONF_SAVED
+	api() { http "$1" "$API/$2" "${3-}" "$API_TOKEN" application/json; }
+	api POST roles '{"name":"Release Managers"}'
+	[ "$STATUS" = 200 ]
+	[[ "$(entry p1 "grId=release-managers,ou=roles,$B")" == *'"name":"Release Managers"'* ]]
+	api POST "groups/corp:g1/roles" '{"roles":["release-managers"]}'
+	[ "$STATUS" = 204 ] || [ "$STATUS" = 200 ]
+	[[ "$(entry p1 "grId=g1,ou=mappings,grName=corp,$B")" == *"grRole: release-managers"* ]]
+	api POST organizations '{"name":"acme"}'
+	[ "$STATUS" = 409 ]
+	[[ "$(jq -r .message <<<"$BODY")" == *"not replicated in fleet mode yet"* ]]
+	api DELETE roles/release-managers
+	[ "$STATUS" = 204 ] || [ "$STATUS" = 200 ]
+	[[ "$(entry p1 "grId=release-managers,ou=roles,$B")" != *grId* ]]
+	[[ "$(entry p1 "grId=g1,ou=mappings,grName=corp,$B")" != *release-managers* ]]
+}
+
 @test "failover: with p1 stopped, a write goes to p2; with both stopped, nothing changes anywhere" {
 	stop_server p1
 	run wctl role create standby --priority 5
