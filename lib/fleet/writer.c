@@ -136,11 +136,13 @@ typedef int (*ldap_op)(LDAP *ld, struct want *wt);
  * the answer is that of an unusable server, on the first provider in
  * ldap_uri order that this run has not found unusable.  A kept connection
  * that fails may only have been closed while idle: it costs its provider
- * nothing, the next connection tries it first again.  Returns OP's LDAP
- * result code, or -GR_E_UNAVAILABLE when none is left.  OP must be safe to
- * repeat: an operation whose answer was lost may have been done.
+ * nothing, the next connection tries it first again.  Returns 0 with OP's
+ * LDAP result code in *RC (libldap's own codes are negative: keep them
+ * apart from ours), or -GR_E_UNAVAILABLE when no provider is left.  OP must
+ * be safe to repeat: an operation whose answer was lost may have been done.
  */
-static int run(struct gr_fleet_writer *w, ldap_op op, struct want *wt, struct gr_err *err)
+static int run(struct gr_fleet_writer *w, ldap_op op, struct want *wt, int *rc_out,
+	       struct gr_err *err)
 {
 	bool dead[URIS_MAX] = { false }, fresh = false;
 	int rc, r;
@@ -152,8 +154,10 @@ static int run(struct gr_fleet_writer *w, ldap_op op, struct want *wt, struct gr
 			fresh = true;
 		}
 		rc = op(w->ld, wt);
-		if (!provider_failed(rc))
-			return rc;
+		if (!provider_failed(rc)) {
+			*rc_out = rc;
+			return 0;
+		}
 		snprintf(w->last, sizeof(w->last), "%s: %s", w->uris[w->cur], ldap_err2string(rc));
 		if (fresh)
 			dead[w->cur] = true;
@@ -568,10 +572,10 @@ static int write_one(struct gr_fleet_writer *w, struct want *wt, struct gr_err *
 {
 	const struct gr_fleet_entity *e = wt->e;
 	char *diag = NULL;
-	int rc = run(w, wt->present ? op_upsert : op_delete, wt, err), r;
+	int rc = LDAP_OTHER, r = run(w, wt->present ? op_upsert : op_delete, wt, &rc, err);
 
-	if (rc <= 0) /* LDAP_SUCCESS, or no provider left (ERR says so) */
-		return rc;
+	if (r < 0 || rc == LDAP_SUCCESS) /* no provider left (ERR says so), or done */
+		return r;
 	if (w->ld)
 		ldap_get_option(w->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
 	r = gr_err_set(err, -GR_E_UNAVAILABLE,
