@@ -38,6 +38,7 @@ struct want {
 	json_t *json;       /* grJson (NULL: none, mappings) */
 	const char *vattr;  /* grMember, grRole, or NULL */
 	json_t *values;     /* its values (array of strings) */
+	bool absent;        /* a delete found nothing to delete */
 };
 
 static const char *const oc_names[] = { "", "grDirectory", "grRoleDef", "grUser", "grGroup",
@@ -552,10 +553,11 @@ static int op_delete(LDAP *ld, struct want *wt)
 			free(dns);
 		}
 		ldap_msgfree(res);
-		return rc == LDAP_NO_SUCH_OBJECT ? LDAP_SUCCESS : rc;
+	} else {
+		rc = ldap_delete_ext_s(ld, wt->dn, NULL, NULL);
 	}
-	rc = ldap_delete_ext_s(ld, wt->dn, NULL, NULL);
-	return rc == LDAP_NO_SUCH_OBJECT ? LDAP_SUCCESS : rc;
+	wt->absent = rc == LDAP_NO_SUCH_OBJECT;
+	return wt->absent ? LDAP_SUCCESS : rc;
 }
 
 /* ---- the hook ---- */
@@ -568,12 +570,40 @@ static int local_exists(void *ctx, const char *key)
 static const char *const kind_words[] = { "", "directory", "role", "user", "group",
 					  "role mapping of group" };
 
+/*
+ * A delete that found nothing may have met a provider that has not caught
+ * up yet -- one that was down while the entry was added through another:
+ * its later replication would bring the entry back.  So the delete goes to
+ * every other provider that can be reached too, and replication carries it
+ * (best effort: one that cannot be reached has it deleted by replication
+ * from the one that had it, or had nothing).
+ */
+static void delete_elsewhere(struct gr_fleet_writer *w, struct want *wt)
+{
+	struct gr_err cerr;
+	size_t i;
+	LDAP *ld;
+
+	for (i = 0; i < w->n_uris; i++) {
+		if (i == w->cur)
+			continue;
+		gr_err_clear(&cerr);
+		if (!(ld = gr_ldap_connect(&w->cfg, w->uris[i], w->cfg.ldap_writer_dn, w->secret,
+					   &cerr)))
+			continue;
+		op_delete(ld, wt);
+		ldap_unbind_ext_s(ld, NULL, NULL);
+	}
+}
+
 static int write_one(struct gr_fleet_writer *w, struct want *wt, struct gr_err *err)
 {
 	const struct gr_fleet_entity *e = wt->e;
 	char *diag = NULL;
 	int rc = LDAP_OTHER, r = run(w, wt->present ? op_upsert : op_delete, wt, &rc, err);
 
+	if (r == 0 && rc == LDAP_SUCCESS && wt->absent)
+		delete_elsewhere(w, wt);
 	if (r < 0 || rc == LDAP_SUCCESS) /* no provider left (ERR says so), or done */
 		return r;
 	if (w->ld)
