@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SCIM tokens: each directory's tokens (ids, dates, descriptions; never a
- * secret), create one and see its secret once, revoke one.
+ * SCIM tokens, per directory: the list, create one (its secret is shown
+ * once, in a dialog of its own), revoke one.
  */
 import { CtlError, ctl, read } from "../ctl.js";
 import { h, button, trashIcon, when, table, field } from "../dom.js";
