@@ -87,7 +87,7 @@ pam_lines() {
 }
 
 @test "deb: each package holds its programs, module, unit, config and man pages" {
-	local arch multiarch
+	local arch multiarch page
 	arch=$(dpkg --print-architecture)
 	multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 	run -0 dpkg-deb -c "$PKG_V1/grouprole_${PKG_VERSION}_$arch.deb"
@@ -106,8 +106,13 @@ pam_lines() {
 	grep -q " ./usr/lib/$multiarch/security/pam_grouprole.so\$" <<<"$output"
 	grep -q " ./usr/share/pam-configs/grouprole\$" <<<"$output"
 	grep -q " ./usr/share/man/man8/pam_grouprole.8.gz\$" <<<"$output"
+	# The page: every file of cockpit/ but its build.mk, the views/ modules included.
+	page=$(cd "$GR_SRCDIR/cockpit" && find . -type f \( -name '*.js' -o -name '*.css' -o \
+		-name '*.html' -o -name '*.json' \) | sed 's|^\./||' | sort)
+	grep -qx manifest.json <<<"$page"
+	grep -qx views/groups.js <<<"$page"
 	run -0 dpkg-deb -c "$PKG_V1/cockpit-grouprole_${PKG_VERSION}_all.deb"
-	for f in manifest.json index.html grouprole.js grouprole.css; do
+	for f in $page; do
 		grep -q " ./usr/share/cockpit/grouprole/$f\$" <<<"$output" ||
 			{ echo "cockpit-grouprole lacks $f"; return 1; }
 	done
