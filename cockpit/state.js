@@ -23,7 +23,7 @@ export function setViews(lists, items) {
 
 function current() {
     const path = window.location.hash.replace(/^#\/?/, "").split("/").filter(s => s !== "").map(decodeURIComponent);
-    return views[path[0]] ? path : ["groups"];
+    return Object.hasOwn(views, path[0]) ? path : ["groups"]; /* not #/toString */
 }
 
 /* Draw the view the address names; a slower, older one is not drawn over it. */
