@@ -22,7 +22,12 @@ export function setViews(lists, items) {
 }
 
 function current() {
-    const path = window.location.hash.replace(/^#\/?/, "").split("/").filter(s => s !== "").map(decodeURIComponent);
+    let path;
+    try {
+        path = window.location.hash.replace(/^#\/?/, "").split("/").filter(s => s !== "").map(decodeURIComponent);
+    } catch (err) { /* a malformed escape such as #/groups/%E0 */
+        return ["groups"];
+    }
     return Object.hasOwn(views, path[0]) ? path : ["groups"]; /* not #/toString */
 }
 
