@@ -239,7 +239,8 @@ install: all
 	$(INSTALL) -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	$(INSTALL) -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR)
-	$(INSTALL) -m 0644 packaging/systemd/grouprole-scimd.service $(DESTDIR)$(UNITDIR)/
+	$(INSTALL) -m 0644 packaging/systemd/grouprole-scimd.service \
+		packaging/systemd/grouprole-sync.service $(DESTDIR)$(UNITDIR)/
 	$(INSTALL) -m 0644 packaging/tmpfiles/grouprole.conf $(DESTDIR)$(TMPFILESDIR)/grouprole.conf
 	$(INSTALL) -d $(DESTDIR)$(LIBEXECDIR)/grouprole
 	$(INSTALL) -m 0755 packaging/nsswitch-grouprole $(DESTDIR)$(LIBEXECDIR)/grouprole/

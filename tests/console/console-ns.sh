@@ -52,10 +52,12 @@ console_host() {
 	ns_overlay /usr/sbin
 	install -m 0755 "$GR_BUILD/grouprolectl" /usr/sbin/grouprolectl
 	ns_overlay /usr/share/cockpit
-	install -d /usr/share/cockpit/grouprole
+	# The same files as cockpit/build.mk installs: every *.js, and views/.
+	install -d /usr/share/cockpit/grouprole /usr/share/cockpit/grouprole/views
 	install -m 0644 "$GR_SRCDIR"/cockpit/manifest.json "$GR_SRCDIR"/cockpit/index.html \
-		"$GR_SRCDIR"/cockpit/grouprole.js "$GR_SRCDIR"/cockpit/grouprole.css \
+		"$GR_SRCDIR"/cockpit/grouprole.css "$GR_SRCDIR"/cockpit/*.js \
 		/usr/share/cockpit/grouprole/
+	install -m 0644 "$GR_SRCDIR"/cockpit/views/*.js /usr/share/cockpit/grouprole/views/
 
 	# The directory the test loads once it has seen the page without one.
 	cat >"$NS_SCRATCH/users.json" <<-J

@@ -87,13 +87,14 @@ pam_lines() {
 }
 
 @test "deb: each package holds its programs, module, unit, config and man pages" {
-	local arch multiarch
+	local arch multiarch page
 	arch=$(dpkg --print-architecture)
 	multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 	run -0 dpkg-deb -c "$PKG_V1/grouprole_${PKG_VERSION}_$arch.deb"
 	for f in ./usr/sbin/grouprolectl ./usr/sbin/grouprole-scimd ./usr/sbin/grouprole-ssh-keys \
 		./usr/share/man/man8/grouprole-ssh-keys.8.gz ./etc/grouprole/grouprole.conf \
-		./lib/systemd/system/grouprole-scimd.service ./usr/lib/tmpfiles.d/grouprole.conf \
+		./lib/systemd/system/grouprole-scimd.service ./lib/systemd/system/grouprole-sync.service \
+		./usr/lib/tmpfiles.d/grouprole.conf \
 		./usr/share/man/man8/grouprolectl.8.gz ./usr/share/man/man8/grouprole-scimd.8.gz \
 		./usr/share/man/man8/grouprole-scimd.service.8.gz ./usr/share/man/man5/grouprole.conf.5.gz; do
 		grep -q " $f\$" <<<"$output" || { echo "grouprole lacks $f"; return 1; }
@@ -105,8 +106,13 @@ pam_lines() {
 	grep -q " ./usr/lib/$multiarch/security/pam_grouprole.so\$" <<<"$output"
 	grep -q " ./usr/share/pam-configs/grouprole\$" <<<"$output"
 	grep -q " ./usr/share/man/man8/pam_grouprole.8.gz\$" <<<"$output"
+	# The page: every file of cockpit/ but its build.mk, the views/ modules included.
+	page=$(cd "$GR_SRCDIR/cockpit" && find . -type f \( -name '*.js' -o -name '*.css' -o \
+		-name '*.html' -o -name '*.json' \) | sed 's|^\./||' | sort)
+	grep -qx manifest.json <<<"$page"
+	grep -qx views/groups.js <<<"$page"
 	run -0 dpkg-deb -c "$PKG_V1/cockpit-grouprole_${PKG_VERSION}_all.deb"
-	for f in manifest.json index.html grouprole.js grouprole.css; do
+	for f in $page; do
 		grep -q " ./usr/share/cockpit/grouprole/$f\$" <<<"$output" ||
 			{ echo "cockpit-grouprole lacks $f"; return 1; }
 	done
@@ -119,23 +125,26 @@ pam_lines() {
 	! grep -q ' ./var/lib/grouprole' <<<"$output"
 }
 
-@test "deb: the unit's systemd-analyze security exposure is under 3.0" {
+@test "deb: each unit's systemd-analyze security exposure is under 3.0" {
 	command -v systemd-analyze >/dev/null || skip "systemd-analyze is missing"
-	local unit=$PKG_RES/../unit/lib/systemd/system/grouprole-scimd.service
+	local unit name
 	rm -rf "$PKG_RES/../unit"
 	dpkg-deb -x "$PKG_V1/grouprole_${PKG_VERSION}_$(dpkg --print-architecture).deb" "$PKG_RES/../unit"
-	run systemd-analyze security --offline=yes "$unit"
-	echo "$output" | tail -n 1
-	[ "$status" -eq 0 ]
-	# --threshold compares on a scale of 100: 29 means an exposure of at most 2.9.
-	run systemd-analyze security --offline=yes --threshold=29 "$unit"
-	[ "$status" -eq 0 ]
-	grep -qx 'Type=notify' "$unit"
-	grep -qx 'NoNewPrivileges=yes' "$unit"
-	grep -qx 'ProtectSystem=strict' "$unit"
-	grep -qx 'StateDirectory=grouprole' "$unit"
-	grep -qx 'CapabilityBoundingSet=' "$unit"
-	grep -qx 'SystemCallFilter=@system-service' "$unit"
+	for name in grouprole-scimd grouprole-sync; do
+		unit=$PKG_RES/../unit/lib/systemd/system/$name.service
+		run systemd-analyze security --offline=yes "$unit"
+		echo "$name: ${output##*$'\n'}"
+		[ "$status" -eq 0 ]
+		# --threshold compares on a scale of 100: 29 means an exposure of at most 2.9.
+		run systemd-analyze security --offline=yes --threshold=29 "$unit"
+		[ "$status" -eq 0 ]
+		grep -qx 'Type=notify' "$unit"
+		grep -qx 'NoNewPrivileges=yes' "$unit"
+		grep -qx 'ProtectSystem=strict' "$unit"
+		grep -qx 'StateDirectory=grouprole' "$unit"
+		grep -qx 'CapabilityBoundingSet=' "$unit"
+		grep -qx 'SystemCallFilter=@system-service' "$unit"
+	done
 }
 
 @test "deb: install adds grouprole to nsswitch.conf's group line once, after files" {
