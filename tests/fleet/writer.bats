@@ -251,3 +251,23 @@ wait_gone() { # NAME DN
 	run vg role delete vg
 	[ "$status" -eq 0 ]
 }
+
+@test "grouprole-scimd with store = ldap under valgrind: a write, a refusal, no error, no leak" {
+	OKTA_TOKEN=$(wctl token create --directory corp | tail -n 1)
+	CONF_SAVED=$CONF
+	CONF=$WCONF
+	start_daemon_valgrind
+	CONF=$CONF_SAVED
+	scim POST corp/Users "{\"schemas\":[\"$SCIM_USER\"],\"userName\":\"vg@meridian.example\",\"active\":true}"
+	[ "$STATUS" = 201 ]
+	uid=$(jq -r .id <<<"$BODY")
+	stop_server p1
+	stop_server p2
+	scim DELETE "corp/Users/$uid"
+	[ "$STATUS" = 503 ]
+	start_server p1
+	start_server p2
+	scim DELETE "corp/Users/$uid"
+	[ "$STATUS" = 204 ]
+	stop_daemon_valgrind
+}
