@@ -29,6 +29,7 @@ memcheck() {
 @test "memcheck: test_publish_model" { memcheck test_publish_model; }
 @test "memcheck: test_accounts" { memcheck test_accounts; }
 @test "memcheck: test_store_batch" { memcheck test_store_batch; }
+@test "memcheck: test_fleet_entities" { memcheck test_fleet_entities; }
 @test "memcheck: test_ugroups" { memcheck test_ugroups; }
 @test "memcheck: test_faults" { memcheck test_faults; }
 @test "memcheck: test_api" { memcheck test_api; }
