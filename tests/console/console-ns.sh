@@ -167,14 +167,13 @@ console_cockpit() {
 
 # console_wait_socket PATH: up to 5 s for a server to listen on PATH.
 console_wait_socket() {
-	local i
+	local n=0
 
-	for i in $(seq 100); do
-		[ -S "$1" ] && return 0
+	while [ ! -S "$1" ]; do
+		n=$((n + 1))
+		[ "$n" -le 100 ] || { echo "nothing listens on $1" >&2; return 1; }
 		sleep 0.05
 	done
-	echo "nothing listens on $1" >&2
-	return 1
 }
 
 console_serve() {

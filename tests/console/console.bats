@@ -74,6 +74,9 @@ exit "$status"
 	# Not the host's Cockpit again: the host's is older, this one a newer major version.
 	[ "${version%%.*}" -ge 337 ]
 	[ "${version%%.*}" -gt "$(dpkg-query -W -f '${Version}' cockpit-ws | cut -d. -f1)" ]
+	# Its bridge needs D-Bus (console-ns.sh: console_cockpit).
+	command -v dbus-daemon >/dev/null ||
+		ns_skip_or_fail "needs dbus-daemon for Cockpit $version's bridge (make deps installs it)"
 	export CONSOLE_COCKPIT_VERSION="$version"
 	console_steps "$GR_BUILD/test-logs/console-backports" "$GR_BUILD/cockpit-backports/root"
 	printf "%s\n" "$output" | grep -qx "# Cockpit $version from $GR_BUILD/cockpit-backports/root: cockpit-ws and cockpit-bridge say so"
