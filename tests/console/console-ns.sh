@@ -101,8 +101,8 @@ console_cockpit() {
 	# cockpit-askpass (sudo's askpass for the bridge) and the rest of
 	# Cockpit's helpers.
 	console_bind "$root" /usr/lib/cockpit
-	# The bridge: a Python program since Cockpit 300, and its package,
-	# which the host (with the C bridge of 287) does not have.
+	# The bridge: a Python program in 337, and its package, which the
+	# host (with the C bridge of 287) does not have.
 	console_bind "$root" /usr/bin/cockpit-bridge
 	ns_overlay "$py"
 	mkdir -p "$py/cockpit"
@@ -127,8 +127,8 @@ console_cockpit() {
 		esac
 	done
 	echo "# Cockpit $version from $root: cockpit-ws and cockpit-bridge say so"
-	# Since Cockpit 331 or so cockpit-ws no longer runs cockpit-session
-	# itself: it connects to /run/cockpit/session, where systemd's
+	# 337's cockpit-ws, unlike 287's, does not run cockpit-session itself:
+	# it connects to /run/cockpit/session, where systemd's
 	# cockpit-session.socket (Accept=yes) starts one cockpit-session per
 	# connection with the connection as its standard input and output.
 	# console_serve does the same with systemd-socket-activate.
