@@ -170,7 +170,8 @@ DEPS_PROGRAMS := pkg-config:pkg-config bats:bats tdbtool:tdb-tools valgrind:valg
 	dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian rpmbuild:rpm rpmlint:rpmlint \
 	systemd-analyze:systemd file:file ip:iproute2 \
 	strace:strace slapd:slapd ldapsearch:ldap-utils openssl:openssl \
-	chromium:chromium chromedriver:chromium-driver cockpit-bridge:cockpit-bridge
+	chromium:chromium chromedriver:chromium-driver cockpit-bridge:cockpit-bridge \
+	dbus-daemon:dbus-daemon
 # Files that no program on PATH stands for (the Cockpit test's browser and web server).
 DEPS_FILES := /usr/lib/cockpit/cockpit-ws:cockpit-ws /usr/share/cockpit/shell/manifest.json:cockpit-system \
 	/usr/lib/python3/dist-packages/selenium/__init__.py:python3-selenium
