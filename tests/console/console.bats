@@ -51,7 +51,7 @@ exit "$status"
 '
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(printf "%s\n" "$output" | grep -c "^ok ")" -eq 15 ]
+	[ "$(printf "%s\n" "$output" | grep -c "^ok ")" -eq 16 ]
 }
 
 @test "console: assign two roles, remove one, create and edit a role, SCIM tokens, events, assignments, policy, auto-membership, refusals, access" {

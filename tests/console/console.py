@@ -487,6 +487,44 @@ def test_auto_membership(d):
     check("role-admin" not in groups_of("alice") | groups_of("bob"), "admin is gone again")
 
 
+def org_roles_shown(d):
+    return set(d.execute_script(
+        "return [...document.querySelectorAll('button.gr-remove-org')].map(b => b.dataset.org + '/' + b.dataset.role)"))
+
+
+def test_org_roles(d):
+    # alice (in SRE) reaches payments' organization roles once auto-membership is on.
+    ctl("org", "connection", "enable", "payments", "okta", "--auto-membership", "on")
+    check("role-oncall" not in groups_of("alice"), "alice starts without role-oncall")
+    open_group(d, "SRE")
+    check(org_roles_shown(d) == set(), "SRE starts with no organization roles")
+    d.find_element(By.ID, "assign-org-roles").click()
+    dlg = dialog(d)
+    org = Select(dlg.find_element(By.NAME, "organization"))
+    check([o.text for o in org.options] == ["payments"], "the dialog offers the organizations")
+    check(d.switch_to.active_element.get_attribute("name") == "organization", "focus on the organization")
+    wait(d, EC.element_to_be_clickable((By.CSS_SELECTOR, "dialog input[value=oncall]")), "oncall").click()
+    shot(d, "org-assign-dialog")
+    dlg.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    dialog_closed(d)
+    wait(d, lambda d: org_roles_shown(d) == {"payments/oncall"}, "oncall in payments on the group's page")
+    check(d.switch_to.active_element.get_attribute("id") == "assign-org-roles",
+          "focus is back on Assign organization roles")
+    shot(d, "org-assigned")
+    check(ctl("org", "group", "roles", "list", "payments", "SRE") == ["oncall"], "the CLI shows it")
+    check(ctl("group", "roles", "list", "SRE") == ["dev"], "the tenant roles are untouched")
+    check("role-oncall" in groups_of("alice"), "alice gains role-oncall through payments")
+    d.find_element(By.CSS_SELECTOR, "button.gr-remove-org[data-org=payments][data-role=oncall]").click()
+    dlg = dialog(d)
+    check("payments" in dlg.text and "oncall" in dlg.text, "the confirmation names the role and the organization")
+    dlg.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    dialog_closed(d)
+    wait(d, lambda d: org_roles_shown(d) == set(), "oncall gone from payments on the group's page")
+    check(ctl("org", "group", "roles", "list", "payments", "SRE") == [], "the CLI shows none")
+    check("role-oncall" not in groups_of("alice"), "alice lost role-oncall")
+    ctl("org", "connection", "enable", "payments", "okta", "--auto-membership", "off")
+
+
 def test_without_sudo():
     before = [ctl("role", "list"), ctl("group", "roles", "list", "SRE")]
     d = login("plain")
@@ -523,7 +561,9 @@ def main():
                          ("a user's roles and their sources", test_user_page),
                          ("resource assignments: add with expiry, remove", test_assignments),
                          ("policy: multiple roles, default role", test_policy),
-                         ("auto-membership on and off", test_auto_membership)):
+                         ("auto-membership on and off", test_auto_membership),
+                         ("organization roles: assign in the dialog, remove with the trash icon",
+                          test_org_roles)):
             fn(d)
             steps += 1
             print(f"ok {steps} {name}", flush=True)
