@@ -22,7 +22,8 @@
 # Environment: GR_BUILD, GR_SRCDIR (set by make); BENCH_FLEET_HOSTS (50),
 # BENCH_FLEET_WRITES (10), BENCH_FLEET_USERS (1000), BENCH_FLEET_GROUPS (100,
 # 20 members each), BENCH_FLEET_TIMEOUT (seconds per wait, 120),
-# BENCH_FLEET_KEEP=1 keeps the work directory.  Every wait is bounded; on
+# BENCH_FLEET_KEEP=1 keeps the work directory, BENCH_FLEET_SMAPS=FILE
+# saves the first agent's /proc/PID/smaps.  Every wait is bounded; on
 # exit, whatever the script started is stopped.
 set -euo pipefail
 
@@ -216,6 +217,8 @@ for pid in "${PIDS[@]}"; do
 		END { print v["VmRSS:"], v["RssAnon:"], v["RssFile:"], v["RssShmem:"] }' \
 		"/proc/$pid/status" || die "grouprole-sync pid $pid is gone"
 done >"$W/memory"
+# BENCH_FLEET_SMAPS=FILE: the first agent's mappings, to see where its memory goes.
+[ -z "${BENCH_FLEET_SMAPS:-}" ] || cp "/proc/${PIDS[0]}/smaps" "$BENCH_FLEET_SMAPS"
 mem() { # COLUMN -> "median max"
 	cut -d' ' -f"$1" "$W/memory" | sort -n |
 		awk '{ v[NR] = $1 } END { printf "%d %d\n", v[int((NR + 1) / 2)], v[NR] }'

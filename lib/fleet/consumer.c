@@ -2,6 +2,7 @@
 /* grouprole-sync's RFC 4533 consumer on libldap's ldap_sync API (consumer.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -388,6 +389,14 @@ static int settle(struct session *s, ldap_sync_t *ls, const struct gr_fleet_hook
 		       s->uri, s->full ? "full" : "incremental", s->stats.applied, s->stats.deleted,
 		       s->stats.purged, s->stats.skipped);
 		s->in_refresh = false;
+		/*
+		 * A refresh held every entry, the server's messages and the
+		 * publish's working set at once; glibc keeps freed heap for
+		 * reuse, which for a daemon that then sits in the persist
+		 * phase is memory it never needs again (about 2.8 of 6.2 MB of
+		 * anonymous memory at 1,000 users, make bench-fleet).
+		 */
+		malloc_trim(0);
 		/* Ready (systemd) once the first refresh is published, not merely committed. */
 		if (!*ready && hooks->ready)
 			hooks->ready(hooks->ctx);
