@@ -87,12 +87,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-now_ns() { # CLOCK_REALTIME in ns, without a fork where bash can (5.0+)
+now_ns() { # VAR: CLOCK_REALTIME in ns, without a fork where bash can (5.0+)
+	local -n out=$1
 	if [ -n "${EPOCHREALTIME:-}" ]; then
-		local t=${EPOCHREALTIME//[!0-9]/}
-		echo "${t}000"
+		out=${EPOCHREALTIME//[!0-9]/}000
 	else
-		date +%s%N
+		out=$(date +%s%N)
 	fi
 }
 
@@ -100,7 +100,7 @@ ms() { # NS -> milliseconds with one decimal
 	awk -v n="$1" 'BEGIN { printf "%.1f", n / 1e6 }'
 }
 
-t_setup=$(now_ns)
+now_ns t_setup
 start_ldap_set
 W=$LDT/bench
 mkdir -p "$W"
@@ -128,7 +128,7 @@ wait_for r1 hosts "ou=mappings,grName=corp,$B" "(grId=g$NGROUPS)" "grId=g$NGROUP
 # the same order; the attributes are those grouprole-sync asks for).
 refresh_bytes=$(as hosts ldapsearch -LLL -o ldif-wrap=no -H "$(url r1)" -b "$B" \
 	'(objectClass=*)' objectClass grId grName grJson grMember grRole | wc -c)
-t_data=$(now_ns)
+now_ns t_data
 
 # ---- the hosts ----
 DIRS=()
@@ -153,7 +153,7 @@ C
 done
 "$TOOL" wait --since 1 --timeout "$TIMEOUT" "${DIRS[@]}" >"$W/refresh.out" ||
 	die "not every host finished its first refresh within $TIMEOUT s"
-t_ready=$(now_ns)
+now_ns t_ready
 for pid in "${PIDS[@]}"; do
 	kill -0 "$pid" 2>/dev/null || die "a grouprole-sync (pid $pid) exited; see $W/h*/sync.log"
 done
@@ -176,10 +176,10 @@ for k in $(seq "$WRITES"); do
 	3) ldif="$dn_map"$'\nchangetype: modify\nadd: grRole\ngrRole: '"$role" ;;
 	0) ldif="$dn_map"$'\nchangetype: modify\ndelete: grRole\ngrRole: '"$role" ;;
 	esac
-	t0=$(now_ns)
+	now_ns t0
 	printf '%s\n' "$ldif" | as writer ldapmodify -H "$(url "$p")" >/dev/null ||
 		die "write $k on $p failed"
-	ack=$(now_ns)
+	now_ns ack
 	"$TOOL" wait --since "$t0" --timeout "$TIMEOUT" "${DIRS[@]}" >"$W/write$k.out" ||
 		die "write $k (on $p, acknowledged at $ack): not every host applied it within $TIMEOUT s"
 	# One sample per host: nanoseconds after the acknowledgement, and 1 when
