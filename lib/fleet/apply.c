@@ -23,6 +23,13 @@ struct gr_fleet_batch {
 	size_t n, cap;
 	json_t *by_uuid; /* uuid -> index into v */
 	json_t *present; /* uuids reported present */
+	/*
+	 * The host's system accounts, listed again only when /etc/passwd
+	 * changes: listing them (login.defs, a getpwent walk through every
+	 * NSS source) on each persist commit was most of the time a
+	 * one-entry commit took before its publish.
+	 */
+	struct gr_login_rules_cache rules;
 };
 
 static const char *const kind_names[] = { "", "directory", "role", "user", "group", "mapping" };
@@ -67,6 +74,7 @@ void gr_fleet_batch_free(struct gr_fleet_batch *b)
 	free(b->v);
 	json_decref(b->by_uuid);
 	json_decref(b->present);
+	gr_login_rules_cache_free(&b->rules);
 	free(b);
 }
 
@@ -557,12 +565,13 @@ int gr_fleet_open(struct gr_store *st, struct gr_fleet_stats *stats, struct gr_e
 int gr_fleet_step(struct gr_store *st, struct gr_fleet_batch *b, struct gr_fleet_stats *stats,
 		  struct gr_err *err)
 {
-	struct gr_login_rules rules;
+	const struct gr_login_rules *rules = &b->rules.rules;
 	size_t i, k;
 	int r;
 
-	if ((r = gr_login_rules_load(gr_store_config(st), &rules, err)) < 0)
+	if ((r = gr_login_rules_refresh(&b->rules, gr_store_config(st), err)) < 0)
 		return r;
+	r = 0;
 	/* A deleted entry is known here only by what its UUID made. */
 	for (i = 0; r == 0 && i < b->n; i++) {
 		struct change *c = &b->v[i];
@@ -583,13 +592,12 @@ int gr_fleet_step(struct gr_store *st, struct gr_fleet_batch *b, struct gr_fleet
 	for (k = 0; r >= 0 && k < sizeof(put_order) / sizeof(put_order[0]); k++)
 		for (i = 0; r >= 0 && i < b->n; i++)
 			if (!b->v[i].deleted && b->v[i].kind == put_order[k] &&
-			    (r = unit(st, &b->v[i], do_put, &rules, UNIT_PUT, stats, err)) == 0)
+			    (r = unit(st, &b->v[i], do_put, rules, UNIT_PUT, stats, err)) == 0)
 				stats->applied++;
 	if (r > 0)
 		r = 0;
 	if (r == 0)
-		r = retry_deferred(st, b, &rules, stats, err);
-	gr_login_rules_free(&rules);
+		r = retry_deferred(st, b, rules, stats, err);
 	/* What was carried counts as present for a purge at the end. */
 	for (i = 0; r == 0 && i < b->n; i++)
 		if (!b->v[i].deleted)
