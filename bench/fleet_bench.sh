@@ -139,7 +139,37 @@ refresh_bytes=$(as hosts ldapsearch -LLL -o ldif-wrap=no -H "$(url r1)" -b "$B" 
 	'(objectClass=*)' objectClass grId grName grJson grMember grRole | wc -c)
 now_ns t_data
 
+# One host's full refresh on its own, before the fleet starts: its time
+# (commit and publish included), and with strace, when installed, the bytes
+# it read from the server's socket -- what a full reload costs the network.
+conf_for() { # STATE_DIR URIS
+	cat <<C
+state_dir = $1
+test_mode = yes
+login_domains = bench.example
+ldap_uri = $2
+ldap_secret_file = $LDT/sec/hosts.secret
+C
+}
+mkdir -p "$W/solo/state" "$W/solo/traced"
+conf_for "$W/solo/state" "$(url r1)" >"$W/solo/grouprole.conf"
+now_ns t1
+timeout "$TIMEOUT" "$GR_BUILD/grouprole-sync" --config "$W/solo/grouprole.conf" --once \
+	2>"$W/solo/sync.log" || die "a lone host's full refresh failed; see $W/solo/sync.log"
+now_ns t2
+solo_ms=$(ms $((t2 - t1)))
+wire_bytes=unmeasured
+if command -v strace >/dev/null 2>&1; then
+	conf_for "$W/solo/traced" "$(url r1)" >"$W/solo/traced.conf"
+	timeout "$TIMEOUT" strace -f -yy -e trace=read,recvfrom,recvmsg -e signal=none \
+		-o "$W/solo/strace" "$GR_BUILD/grouprole-sync" --config "$W/solo/traced.conf" --once \
+		2>/dev/null || die "a traced full refresh failed"
+	wire_bytes=$(awk '/<UNIX-STREAM:|<socket:|<TCP/ && / = [0-9]+$/ { n += $NF } END { print n + 0 }' \
+		"$W/solo/strace")
+fi
+
 # ---- the hosts ----
+now_ns t_hosts
 DIRS=()
 for i in $(seq "$HOSTS"); do
 	h=$W/h$i
@@ -149,13 +179,7 @@ for i in $(seq "$HOSTS"); do
 	1) uris="$(url p1) $(url p2) $(url r1)" ;;
 	3) uris="$(url p2) $(url p1) $(url r1)" ;;
 	esac
-	cat >"$h/grouprole.conf" <<C
-state_dir = $h/state
-test_mode = yes
-login_domains = bench.example
-ldap_uri = $uris
-ldap_secret_file = $LDT/sec/hosts.secret
-C
+	conf_for "$h/state" "$uris" >"$h/grouprole.conf"
 	"$GR_BUILD/grouprole-sync" --config "$h/grouprole.conf" 2>"$h/sync.log" 3>&- &
 	PIDS+=($!)
 	DIRS+=("$h/state")
@@ -239,9 +263,11 @@ read -r file_med file_max < <(mem 3)
 read -r shm_med shm_max < <(mem 4)
 
 echo "data: $entries entries ($NUSERS users, $NGROUPS groups of $MEMBERS members, $NROLES roles," \
-	"$NGROUPS mappings); a full refresh reads $refresh_bytes bytes of LDIF"
+	"$NGROUPS mappings)"
+echo "full refresh of one host alone: $solo_ms ms (commit and publish included);" \
+	"$wire_bytes bytes read from the server socket; $refresh_bytes bytes as LDIF"
 echo "setup (3 servers, data replicated): $(ms $((t_data - t_setup))) ms;" \
-	"first refresh of all $HOSTS hosts: $(ms $((t_ready - t_data))) ms"
+	"first refresh of all $HOSTS hosts: $(ms $((t_ready - t_hosts))) ms"
 printf '%-6s %-6s %-8s %-8s %-8s %-9s %-10s %-10s %-14s %-11s %-15s %-12s\n' \
 	hosts writes p50_ms p99_ms max_ms converged before_ack identical rss_median_kb rss_max_kb \
 	anon_median_kb anon_max_kb

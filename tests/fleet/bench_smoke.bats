@@ -25,7 +25,7 @@ load ldap_helpers
 	for v in "$p50" "$p99" "$max"; do [[ "$v" =~ ^[0-9]+\.[0-9]$ ]]; done
 	[[ "$early" =~ ^[0-9]+/6$ ]]
 	for v in "$rss" "$rss_max" "$anon" "$anon_max"; do [[ "$v" =~ ^[1-9][0-9]*$ ]]; done
-	[[ "$output" == *"a full refresh reads "[0-9]*" bytes of LDIF"* ]]
+	[[ "$output" == *"full refresh of one host alone: "[0-9]*" ms "*" bytes as LDIF"* ]]
 	# The trap stopped the servers and the hosts and removed their directory.
 	[ -z "$(pgrep -f "$work" || true)" ]
 	[ -z "$(ls -A "$work")" ]
