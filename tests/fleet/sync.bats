@@ -120,6 +120,8 @@ ldap_write() { # TOOL on provider p1 or p2 (second argument), LDIF on stdin
 	run ctl group show Oncall --directory corp
 	[ "$status" -eq 0 ]
 	[[ "$output" != *dave* ]]
+	# One entry waits, and the count kept beside the waiting entries says so.
+	[ "$(tdbdump -k fleet/ndeferred "$WORK/state/directory.tdb")" = 1 ]
 	# The member arrives: the waiting group completes by itself.
 	start_sync
 	ldif_user u4 dave@meridian.example true | ldap_write ldapadd
@@ -132,6 +134,7 @@ ldap_write() { # TOOL on provider p1 or p2 (second argument), LDIF on stdin
 	wait_group alice.nguyen,bob.okafor role-admin
 	stop_sync
 	[ -z "$(tdbtool "$WORK/state/directory.tdb" keys 2>/dev/null | grep 'fleet/deferred/' || true)" ]
+	[ "$(tdbdump -k fleet/ndeferred "$WORK/state/directory.tdb")" = 0 ]
 	for k in g9; do
 		printf 'dn: grId=%s,ou=mappings,grName=corp,%s\nchangetype: delete\n\ndn: grId=%s,ou=groups,grName=corp,%s\nchangetype: delete\n' \
 			"$k" "$B" "$k" "$B" | ldap_write ldapmodify
