@@ -192,8 +192,20 @@ for pid in "${PIDS[@]}"; do
 	kill -0 "$pid" 2>/dev/null || die "a grouprole-sync (pid $pid) exited; see $W/h*/sync.log"
 done
 
+# CPU time (ms) of processes, from /proc/PID/stat (utime + stime, in clock ticks).
+cpu_ms() { # PID...
+	local hz
+	hz=$(getconf CLK_TCK)
+	for pid in "$@"; do cat "/proc/$pid/stat"; done 2>/dev/null |
+		awk -v hz="$hz" '{ sub(/^.*\) /, ""); t += $12 + $13 } END { printf "%d\n", t * 1000 / hz }'
+}
+SERVERS=("$(cat "$LDT/p1.pid")" "$(cat "$LDT/p2.pid")" "$(cat "$LDT/r1.pid")")
+
 # ---- the writes ----
 : >"$W/samples"
+cpu_hosts0=$(cpu_ms "${PIDS[@]}")
+cpu_servers0=$(cpu_ms "${SERVERS[@]}")
+now_ns t_writes
 for k in $(seq "$WRITES"); do
 	if [ $((k % 2)) = 1 ]; then p=p1; else p=p2; fi
 	# A cycle of four on group g: a user who is not a member joins and
@@ -223,6 +235,10 @@ for k in $(seq "$WRITES"); do
 	cat "$W/write$k.samples" >>"$W/samples"
 	echo "write $k on $p: slowest host $(ms "$(sort -n "$W/write$k.samples" | tail -1 | cut -d' ' -f1)") ms"
 done
+
+now_ns t_done
+cpu_hosts=$(($(cpu_ms "${PIDS[@]}") - cpu_hosts0))
+cpu_servers=$(($(cpu_ms "${SERVERS[@]}") - cpu_servers0))
 
 # ---- figures ----
 read -r p50 p99 pmax early nsamples < <(cut -d' ' -f1,2 "$W/samples" | sort -n |
@@ -278,5 +294,7 @@ echo "convergence: publish on the host (sync.status last_change_ns) minus the wr
 	"acknowledgement, over $nsamples samples (hosts x writes)"
 echo "identical: nss.tdb and login.tdb of every host, the header's generation and creation" \
 	"time set aside (per host by design); byte for byte as written: $raw_identical"
+echo "write phase: $(ms $((t_done - t_writes))) ms wall; CPU $cpu_hosts ms in the agents," \
+	"$cpu_servers ms in the 3 slapd (clock ticks; includes the idle polls)"
 echo "agent memory (kB, median/max): VmRSS $rss_med/$rss_max = RssAnon $anon_med/$anon_max" \
 	"+ RssFile $file_med/$file_max + RssShmem $shm_med/$shm_max"
