@@ -296,5 +296,17 @@ echo "identical: nss.tdb and login.tdb of every host, the header's generation an
 	"time set aside (per host by design); byte for byte as written: $raw_identical"
 echo "write phase: $(ms $((t_done - t_writes))) ms wall; CPU $cpu_hosts ms in the agents," \
 	"$cpu_servers ms in the 3 slapd (clock ticks; includes the idle polls)"
+# Each server: how many hosts follow it (their sync.status "server"), its memory.
+servers_line=
+for name in p1 p2 r1; do
+	u=$(url "$name")
+	n=0
+	for d in "${DIRS[@]}"; do
+		grep -qF "\"server\":\"$u\"" "$d/sync.status" && n=$((n + 1))
+	done
+	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$(cat "$LDT/$name.pid")/status")
+	servers_line="$servers_line $name: $n hosts, VmRSS $rss kB;"
+done
+echo "servers:${servers_line%;}"
 echo "agent memory (kB, median/max): VmRSS $rss_med/$rss_max = RssAnon $anon_med/$anon_max" \
 	"+ RssFile $file_med/$file_max + RssShmem $shm_med/$shm_max"
