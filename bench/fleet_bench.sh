@@ -164,7 +164,7 @@ if command -v strace >/dev/null 2>&1; then
 	timeout "$TIMEOUT" strace -f -yy -e trace=read,recvfrom,recvmsg -e signal=none \
 		-o "$W/solo/strace" "$GR_BUILD/grouprole-sync" --config "$W/solo/traced.conf" --once \
 		2>/dev/null || die "a traced full refresh failed"
-	wire_bytes=$(awk '/<UNIX-STREAM:|<socket:|<TCP/ && / = [0-9]+$/ { n += $NF } END { print n + 0 }' \
+	wire_bytes=$(awk '/<UNIX-STREAM:|<socket:|<TCP/ && / = [0-9]+$/ { n += $NF } END { printf "%.0f\n", n }' \
 		"$W/solo/strace")
 fi
 
@@ -197,7 +197,7 @@ cpu_ms() { # PID...
 	local hz
 	hz=$(getconf CLK_TCK)
 	for pid in "$@"; do cat "/proc/$pid/stat"; done 2>/dev/null |
-		awk -v hz="$hz" '{ sub(/^.*\) /, ""); t += $12 + $13 } END { printf "%d\n", t * 1000 / hz }'
+		awk -v hz="$hz" '{ sub(/^.*\) /, ""); t += $12 + $13 } END { printf "%.0f\n", t * 1000 / hz }'
 }
 SERVERS=("$(cat "$LDT/p1.pid")" "$(cat "$LDT/p2.pid")" "$(cat "$LDT/r1.pid")")
 
@@ -231,7 +231,9 @@ for k in $(seq "$WRITES"); do
 		die "write $k (on $p, acknowledged at $ack): not every host applied it within $TIMEOUT s"
 	# One sample per host: nanoseconds after the acknowledgement, and 1 when
 	# the host was ahead of it.
-	awk -v ack="$ack" -v t0="$t0" '{ d = $2 - ack; print (d < 0 ? 0 : d), (d < 0), $2 - t0 }' \
+	# printf, not print: mawk prints numbers past 2^31 as 2.1e+09, which
+	# sort -n then orders among the smallest.
+	awk -v ack="$ack" -v t0="$t0" '{ d = $2 - ack; printf "%.0f %d %.0f\n", (d < 0 ? 0 : d), (d < 0), $2 - t0 }' \
 		"$W/write$k.out" >"$W/write$k.samples"
 	echo $((ack - t0)) >>"$W/ldapmodify"
 	cat "$W/write$k.samples" >>"$W/samples"
