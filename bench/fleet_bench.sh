@@ -41,15 +41,17 @@ TOOL=$GR_BUILD/bench/fleet_tool
 
 # ldap_helpers.bash finds the setup script next to the tests, and puts its
 # servers under BATS_TMPDIR; the benchmark is not a bats file.
+# shellcheck disable=SC2034 # both read by ldap_helpers.bash
 BATS_TEST_DIRNAME=$GR_SRCDIR/tests/fleet
+# shellcheck disable=SC2034
 BATS_TMPDIR=${TMPDIR:-/tmp}
 # slapd's "sync" debug log writes lines per consumer and change: at hundreds
 # of consumers it costs the servers more than the replication does.
 GR_SLAPD_DEBUG=${GR_SLAPD_DEBUG:-0}
 export PATH="$PATH:/usr/sbin"
-# shellcheck source=../tests/fleet/ldap_helpers.bash
+# shellcheck source=tests/fleet/ldap_helpers.bash
 . "$GR_SRCDIR/tests/fleet/ldap_helpers.bash"
-# shellcheck source=../tests/fleet/sync_data.bash
+# shellcheck source=tests/fleet/sync_data.bash
 . "$GR_SRCDIR/tests/fleet/sync_data.bash"
 
 die() {
@@ -59,7 +61,9 @@ die() {
 
 command -v slapd >/dev/null 2>&1 || die "slapd is not installed (make deps installs it)"
 [ -x "$TOOL" ] || die "$TOOL is missing (make $TOOL)"
-[ "$HOSTS" -ge 1 ] && [ "$WRITES" -ge 1 ] || die "BENCH_FLEET_HOSTS and BENCH_FLEET_WRITES: at least 1"
+if [ "$HOSTS" -lt 1 ] || [ "$WRITES" -lt 1 ]; then
+	die "BENCH_FLEET_HOSTS and BENCH_FLEET_WRITES: at least 1"
+fi
 [ "$NUSERS" -gt "$MEMBERS" ] || die "BENCH_FLEET_USERS: more than $MEMBERS"
 
 # File descriptors: each slapd holds one per consumer (all N when the others
@@ -96,7 +100,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Clock readings (ns), each set by now_ns.
+t_setup=0 t_data=0 t1=0 t2=0 t_hosts=0 t_ready=0 t_writes=0 t_done=0 t0=0 ack=0
 now_ns() { # VAR: CLOCK_REALTIME in ns, without a fork where bash can (5.0+)
+	# shellcheck disable=SC2034 # a nameref: the caller's variable
 	local -n out=$1
 	if [ -n "${EPOCHREALTIME:-}" ]; then
 		out=${EPOCHREALTIME//[!0-9]/}000
