@@ -171,7 +171,8 @@ if command -v strace >/dev/null 2>&1; then
 	timeout "$TIMEOUT" strace -f -yy -e trace=read,recvfrom,recvmsg -e signal=none \
 		-o "$W/solo/strace" "$GR_BUILD/grouprole-sync" --config "$W/solo/traced.conf" --once \
 		2>/dev/null || die "a traced full refresh failed"
-	wire_bytes=$(awk '/<UNIX-STREAM:|<socket:|<TCP/ && / = [0-9]+$/ { n += $NF } END { printf "%.0f\n", n }' \
+	wire_bytes=$(awk '/<UNIX-STREAM:|<socket:|<TCP/ && / = [0-9]+$/ { n += $NF }
+		END { printf "%.0f\n", n }' \
 		"$W/solo/strace")
 fi
 
@@ -240,7 +241,8 @@ for k in $(seq "$WRITES"); do
 	# the host was ahead of it.
 	# printf, not print: mawk prints numbers past 2^31 as 2.1e+09, which
 	# sort -n then orders among the smallest.
-	awk -v ack="$ack" -v t0="$t0" '{ d = $2 - ack; printf "%.0f %d %.0f\n", (d < 0 ? 0 : d), (d < 0), $2 - t0 }' \
+	awk -v ack="$ack" -v t0="$t0" '{ d = $2 - ack
+		printf "%.0f %d %.0f\n", (d < 0 ? 0 : d), (d < 0), $2 - t0 }' \
 		"$W/write$k.out" >"$W/write$k.samples"
 	echo $((ack - t0)) >>"$W/ldapmodify"
 	cat "$W/write$k.samples" >>"$W/samples"
