@@ -8,6 +8,7 @@ $(B)/bench/%.o: ALL_CPPFLAGS += -Ibench
 -include bench/nss.mk
 -include bench/pam.mk
 -include bench/scim.mk
+-include bench/fleet.mk
 
 $(B)/bench/bench_store: $(B)/bench/bench_store.o $(BENCH_GEN) $(LIBGR)
 	$(call msg,LD,$@)

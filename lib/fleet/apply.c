@@ -23,6 +23,13 @@ struct gr_fleet_batch {
 	size_t n, cap;
 	json_t *by_uuid; /* uuid -> index into v */
 	json_t *present; /* uuids reported present */
+	/*
+	 * The host's system accounts, listed again only when /etc/passwd
+	 * changes: listing them (login.defs, a getpwent walk through every
+	 * NSS source) on each persist commit was most of the time a
+	 * one-entry commit took before its publish.
+	 */
+	struct gr_login_rules_cache rules;
 };
 
 static const char *const kind_names[] = { "", "directory", "role", "user", "group", "mapping" };
@@ -67,6 +74,7 @@ void gr_fleet_batch_free(struct gr_fleet_batch *b)
 	free(b->v);
 	json_decref(b->by_uuid);
 	json_decref(b->present);
+	gr_login_rules_cache_free(&b->rules);
 	free(b);
 }
 
@@ -362,29 +370,75 @@ static int deferred_key(char *key, size_t len, const char *uuid)
 	return gr_key(key, len, "fleet/deferred/%s", uuid);
 }
 
+/*
+ * How many entries wait, kept beside them ("fleet/ndeferred") and changed
+ * in the same unit as they are, so that a batch finds out there is nothing
+ * to retry without walking the whole store: that walk is a traversal of
+ * every record of directory.tdb, which on each persist commit of a large
+ * directory would cost more than the change and make the whole file
+ * resident.  -1: unknown (a store from before the count); the next retry
+ * walks and counts.
+ */
+#define NDEFERRED_KEY "fleet/ndeferred"
+
+static long ndeferred(struct gr_store *st)
+{
+	char buf[32], *end;
+	long n;
+
+	if (gr_store_get_str(st, NDEFERRED_KEY, buf, sizeof(buf), NULL) < 0)
+		return -1;
+	n = strtol(buf, &end, 10);
+	return *end || n < 0 ? -1 : n;
+}
+
+static int set_ndeferred(struct gr_store *st, long n, struct gr_err *err)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", n);
+	return gr_store_put_str(st, NDEFERRED_KEY, buf, err);
+}
+
+/* Add DELTA to a known count; an unknown one stays unknown. */
+static int count_deferred(struct gr_store *st, long delta, struct gr_err *err)
+{
+	long n = ndeferred(st);
+
+	return n < 0 ? 0 : set_ndeferred(st, n + delta < 0 ? 0 : n + delta, err);
+}
+
 static int defer(struct gr_store *st, const struct change *c, struct gr_err *err)
 {
 	char key[GR_KEY_MAX];
 	json_t *d = json_pack("{s:i,s:s,s:s,s:O*,s:O}", "kind", (int)c->kind, "dir", c->dir, "id",
 			      c->id, "json", c->json, "values", c->values);
+	bool known;
 	int r;
 
 	if (!d)
 		return oom(err);
-	r = deferred_key(key, sizeof(key), c->uuid) < 0
-		    ? gr_err_set(err, -ENAMETOOLONG, "key too long")
-		    : gr_store_put_json(st, key, d, err);
+	if (deferred_key(key, sizeof(key), c->uuid) < 0) {
+		json_decref(d);
+		return gr_err_set(err, -ENAMETOOLONG, "key too long");
+	}
+	known = gr_store_exists(st, key);
+	r = gr_store_put_json(st, key, d, err);
 	json_decref(d);
-	return r;
+	return r == 0 && !known ? count_deferred(st, 1, err) : r;
 }
 
 static int undefer(struct gr_store *st, const char *uuid, struct gr_err *err)
 {
 	char key[GR_KEY_MAX];
+	int r;
 
 	if (deferred_key(key, sizeof(key), uuid) < 0)
 		return gr_err_set(err, -ENAMETOOLONG, "key too long");
-	return gr_store_exists(st, key) ? gr_store_del(st, key, err) : 0;
+	if (!gr_store_exists(st, key))
+		return 0;
+	r = gr_store_del(st, key, err);
+	return r == 0 ? count_deferred(st, -1, err) : r;
 }
 
 /* Errors that concern one entry: undo it, log it, go on.  Others end the batch. */
@@ -513,14 +567,24 @@ static int retry_deferred(struct gr_store *st, struct gr_fleet_batch *b,
 			  const struct gr_login_rules *rules, struct gr_fleet_stats *stats,
 			  struct gr_err *err)
 {
-	json_t *all = json_object(), *d;
+	json_t *all, *d;
 	const char *uuid;
+	long known = ndeferred(st);
 	size_t k;
 	int r;
 
-	if (!all)
+	if (known == 0)
+		return 0; /* nothing waits: no walk */
+	if (!(all = json_object()))
 		return oom(err);
 	r = gr_store_walk(st, "fleet/deferred/", deferred_cb, all, err);
+	if (r == 0 && known < 0 && (r = gr_store_begin(st, err)) == 0) {
+		/* A store from before the count: count them now. */
+		if ((r = set_ndeferred(st, (long)json_object_size(all), err)) < 0)
+			gr_store_cancel(st);
+		else
+			r = gr_store_commit(st, err);
+	}
 	for (k = 0; r >= 0 && k < sizeof(put_order) / sizeof(put_order[0]); k++) {
 		json_object_foreach(all, uuid, d) {
 			struct change c = { .kind = (enum gr_fleet_kind)json_integer_value(
@@ -557,12 +621,13 @@ int gr_fleet_open(struct gr_store *st, struct gr_fleet_stats *stats, struct gr_e
 int gr_fleet_step(struct gr_store *st, struct gr_fleet_batch *b, struct gr_fleet_stats *stats,
 		  struct gr_err *err)
 {
-	struct gr_login_rules rules;
+	const struct gr_login_rules *rules = &b->rules.rules;
 	size_t i, k;
 	int r;
 
-	if ((r = gr_login_rules_load(gr_store_config(st), &rules, err)) < 0)
+	if ((r = gr_login_rules_refresh(&b->rules, gr_store_config(st), err)) < 0)
 		return r;
+	r = 0;
 	/* A deleted entry is known here only by what its UUID made. */
 	for (i = 0; r == 0 && i < b->n; i++) {
 		struct change *c = &b->v[i];
@@ -583,13 +648,12 @@ int gr_fleet_step(struct gr_store *st, struct gr_fleet_batch *b, struct gr_fleet
 	for (k = 0; r >= 0 && k < sizeof(put_order) / sizeof(put_order[0]); k++)
 		for (i = 0; r >= 0 && i < b->n; i++)
 			if (!b->v[i].deleted && b->v[i].kind == put_order[k] &&
-			    (r = unit(st, &b->v[i], do_put, &rules, UNIT_PUT, stats, err)) == 0)
+			    (r = unit(st, &b->v[i], do_put, rules, UNIT_PUT, stats, err)) == 0)
 				stats->applied++;
 	if (r > 0)
 		r = 0;
 	if (r == 0)
-		r = retry_deferred(st, b, &rules, stats, err);
-	gr_login_rules_free(&rules);
+		r = retry_deferred(st, b, rules, stats, err);
 	/* What was carried counts as present for a purge at the end. */
 	for (i = 0; r == 0 && i < b->n; i++)
 		if (!b->v[i].deleted)

@@ -29,7 +29,9 @@
  * Local records keep, per entryUUID, what they came from
  * ("fleet/uuid/UUID" -> "KIND DIR ID"), because a delete names only the
  * UUID; "fleet/cookie" is the sync cookie, written in the same commit as
- * the changes it covers.
+ * the changes it covers.  Entries that wait for what they name are
+ * "fleet/deferred/UUID", and "fleet/ndeferred" counts them, so a batch
+ * with nothing waiting does not walk the store to find out.
  */
 
 enum gr_fleet_kind {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* grouprole-sync's RFC 4533 consumer on libldap's ldap_sync API (consumer.h). */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,7 @@ static void save_status(const struct gr_config *cfg, const struct gr_sync_status
 		syslog(LOG_WARNING, "grouprole-sync: status: %s", gr_err_msg(&err));
 }
 
+/* What a group commit did; STATS count from its gr_fleet_open, which zeroes them. */
 static size_t changes(const struct gr_fleet_stats *st)
 {
 	return st->applied + st->deleted + st->purged;
@@ -266,8 +268,8 @@ static int settle(struct session *s, ldap_sync_t *ls, const struct gr_fleet_hook
 {
 	char cookie[1024];
 	const char *c = cookie_text(&ls->ls_cookie, cookie, sizeof(cookie)) ? cookie : NULL;
-	size_t before = changes(&s->stats);
-	time_t now;
+	struct timespec now;
+	bool changed;
 	int r;
 
 	if (s->failed)
@@ -284,11 +286,32 @@ static int settle(struct session *s, ldap_sync_t *ls, const struct gr_fleet_hook
 			   &s->err);
 	if (r < 0)
 		return r;
-	/* Committed: the host has what the server sent, up to now. */
-	now = time(NULL);
-	s->status->last_in_step = now;
-	if (changes(&s->stats) != before)
-		s->status->last_change = now;
+	/*
+	 * Committed: the host has what the server sent, up to now.  Whether
+	 * this commit changed anything is what its own counters say: they
+	 * cover exactly this commit (from its gr_fleet_open), so comparing
+	 * them with the previous commit's would miss two commits of the same
+	 * size.
+	 */
+	changed = changes(&s->stats) > 0;
+	/*
+	 * Publish before the status says so: a reader of sync.status (an
+	 * operator, the fleet benchmark) may take last_change as the moment
+	 * the change reached NSS and PAM, and must never see it earlier.
+	 */
+	if (hooks->committed) {
+		struct gr_err perr;
+
+		gr_err_clear(&perr);
+		if (hooks->committed(hooks->ctx, &perr) < 0)
+			syslog(LOG_ERR, "grouprole-sync: publish: %s", gr_err_msg(&perr));
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	s->status->last_in_step = now.tv_sec;
+	if (changed) {
+		s->status->last_change = now.tv_sec;
+		s->status->last_change_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	}
 	save_status(gr_store_config(s->st), s->status);
 	if (s->in_refresh) {
 		syslog(LOG_INFO,
@@ -297,16 +320,18 @@ static int settle(struct session *s, ldap_sync_t *ls, const struct gr_fleet_hook
 		       s->uri, s->full ? "full" : "incremental", s->stats.applied, s->stats.deleted,
 		       s->stats.purged, s->stats.skipped);
 		s->in_refresh = false;
+		/*
+		 * A refresh held every entry, the server's messages and the
+		 * publish's working set at once; glibc keeps freed heap for
+		 * reuse, which for a daemon that then sits in the persist
+		 * phase is memory it never needs again (about 2.8 of 6.2 MB of
+		 * anonymous memory at 1,000 users, make bench-fleet).
+		 */
+		malloc_trim(0);
+		/* Ready (systemd) once the first refresh is published, not merely committed. */
 		if (!*ready && hooks->ready)
 			hooks->ready(hooks->ctx);
 		*ready = true;
-	}
-	if (hooks->committed) {
-		struct gr_err perr;
-
-		gr_err_clear(&perr);
-		if (hooks->committed(hooks->ctx, &perr) < 0)
-			syslog(LOG_ERR, "grouprole-sync: publish: %s", gr_err_msg(&perr));
 	}
 	return 0;
 }

@@ -28,6 +28,7 @@ void gr_sync_status_init(const struct gr_config *cfg, struct gr_sync_status *s)
 	s->running = true;
 	if (gr_sync_status_read(cfg, &old, NULL) == 0) {
 		s->last_change = (time_t)json_integer_value(json_object_get(old, "last_change"));
+		s->last_change_ns = (int64_t)json_integer_value(json_object_get(old, "last_change_ns"));
 		s->last_in_step = (time_t)json_integer_value(json_object_get(old, "last_in_step"));
 	}
 	json_decref(old);
@@ -50,12 +51,14 @@ int gr_sync_status_write(const struct gr_config *cfg, const struct gr_sync_statu
 	if (status_path(cfg, path, sizeof(path)) < 0 ||
 	    gr_config_state_path(cfg, "." GR_SYNC_STATUS_FILE ".XXXXXX", tmp, sizeof(tmp)) < 0)
 		return gr_err_set(err, -ENAMETOOLONG, "state_dir too long");
-	v = json_pack("{s:I,s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "pid", (json_int_t)s->pid,
+	v = json_pack("{s:I,s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "pid", (json_int_t)s->pid,
 		      "started", (json_int_t)s->started, "state",
 		      s->running ? "running" : "stopped", "server",
 		      s->server[0] ? json_string(s->server) : json_null(), "connected_since",
 		      when(s->server[0] ? s->connected_since : 0), "last_change",
-		      when(s->last_change), "last_in_step", when(s->last_in_step), "last_error",
+		      when(s->last_change), "last_change_ns",
+		      s->last_change_ns > 0 ? json_integer((json_int_t)s->last_change_ns) : json_null(),
+		      "last_in_step", when(s->last_in_step), "last_error",
 		      s->last_error[0] ? json_string(s->last_error) : json_null(),
 		      "last_error_time", when(s->last_error_time));
 	if (!v)

@@ -16,8 +16,14 @@
  * status`, `grouprolectl check` and pam_grouprole's staleness warning.
  *
  *   {"pid", "started", "state": "running"|"stopped", "server": URI|null,
- *    "connected_since", "last_change", "last_in_step", "last_error",
- *    "last_error_time"}                       (times: seconds since the epoch, 0 = never)
+ *    "connected_since", "last_change", "last_change_ns", "last_in_step",
+ *    "last_error", "last_error_time"}
+ *
+ * Times are seconds since the epoch, null for never; last_change_ns is the
+ * same moment as last_change in nanoseconds (CLOCK_REALTIME), for whoever
+ * measures how fast a change crosses the fleet (make bench-fleet).  That
+ * moment is taken after the commit *and* after the publish: when the
+ * status says a change is applied, the NSS and PAM snapshot already has it.
  *
  * The daemon replaces it (temporary file, rename; root, 0644 like
  * scimd.status: it holds no secret and no directory data) when it starts
@@ -41,6 +47,7 @@ struct gr_sync_status {
 	char server[1024];     /* "" = not connected */
 	time_t connected_since;
 	time_t last_change;    /* last commit that applied, deleted or purged something */
+	int64_t last_change_ns; /* the same, in ns since the epoch (published by then) */
 	time_t last_in_step;
 	char last_error[512];
 	time_t last_error_time;

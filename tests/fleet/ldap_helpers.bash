@@ -20,8 +20,9 @@ url() {
 	printf 'ldapi://%s' "$(printf '%s' "$LDT/$1/run/ldapi" | sed 's|%|%25|g; s|/|%2F|g')"
 }
 
+# GR_SLAPD_DEBUG: slapd -d level (default "sync"; the fleet benchmark runs 0).
 start_server() { # NAME
-	slapd -F "$LDT/$1/slapd.d" -h "$(url "$1")" -d sync >"$LDT/$1.log" 2>&1 3>&- &
+	slapd -F "$LDT/$1/slapd.d" -h "$(url "$1")" -d "${GR_SLAPD_DEBUG:-sync}" >"$LDT/$1.log" 2>&1 3>&- &
 	echo $! >"$LDT/$1.pid"
 	# Ready when the socket answers a root DSE read (bounded: 10 s).
 	for _ in $(seq 100); do

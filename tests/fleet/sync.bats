@@ -104,6 +104,8 @@ ldap_write() { # TOOL on provider p1 or p2 (second argument), LDIF on stdin
 	run ctl group show Oncall --directory corp
 	[ "$status" -eq 0 ]
 	[[ "$output" != *dave* ]]
+	# One entry waits, and the count kept beside the waiting entries says so.
+	[ "$(tdbdump -k fleet/ndeferred "$WORK/state/directory.tdb")" = 1 ]
 	# The member arrives: the waiting group completes by itself.
 	start_sync
 	ldif_user u4 dave@meridian.example true | ldap_write ldapadd
@@ -116,6 +118,7 @@ ldap_write() { # TOOL on provider p1 or p2 (second argument), LDIF on stdin
 	wait_group alice.nguyen,bob.okafor role-admin
 	stop_sync
 	[ -z "$(tdbtool "$WORK/state/directory.tdb" keys 2>/dev/null | grep 'fleet/deferred/' || true)" ]
+	[ "$(tdbdump -k fleet/ndeferred "$WORK/state/directory.tdb")" = 0 ]
 	for k in g9; do
 		printf 'dn: grId=%s,ou=mappings,grName=corp,%s\nchangetype: delete\n\ndn: grId=%s,ou=groups,grName=corp,%s\nchangetype: delete\n' \
 			"$k" "$B" "$k" "$B" | ldap_write ldapmodify
@@ -205,6 +208,39 @@ wait_status() { # FILTER [SECONDS]
 	[[ "$output" == *"grouprole-sync: not running"* ]]
 	[[ "$output" == *"server: none"* ]]
 	printf 'dn: grId=auditor,ou=roles,%s\nchangetype: delete\n' "$B" | ldap_write ldapmodify
+}
+
+# last_change_ns of sync.status, as the daemon wrote it (0 when never).
+last_change_ns() {
+	jq -r '.last_change_ns // 0' "$WORK/state/sync.status"
+}
+
+@test "two commits of the same size in a row both move last_change, after the publish" {
+	start_sync
+	wait_group alice.nguyen,bob.okafor role-admin
+	wait_status ".sync.server != null"
+	# Each write below is one entry, so each persist commit applies exactly
+	# one: the counters alone did not tell the second from the first.
+	t0=$(last_change_ns)
+	for i in 1 2 3; do
+		ldif_role "same$i" "20001$i" | ldap_write ldapadd
+		for _ in $(seq 200); do
+			[ "$(last_change_ns)" -gt "$t0" ] && break
+			sleep 0.1
+		done
+		t=$(last_change_ns)
+		echo "write $i: last_change_ns $t0 -> $t"
+		[ "$t" -gt "$t0" ]
+		# Published by the time the status says applied: NSS serves it.
+		run nw getent group "role-same$i"
+		[ "$status" -eq 0 ]
+		[[ "$output" == "role-same$i:"*":20001$i:"* ]]
+		t0=$t
+	done
+	[ "$(jq -r '.last_change == (.last_change_ns / 1000000000 | floor)' "$WORK/state/sync.status")" = true ]
+	for i in 1 2 3; do
+		printf 'dn: grId=same%s,ou=roles,%s\nchangetype: delete\n' "$i" "$B" | ldap_write ldapmodify
+	done
 }
 
 @test "with every server down past max_staleness: status exits 1, check warns, PAM warns and allows" {

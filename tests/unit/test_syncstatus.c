@@ -42,6 +42,7 @@ static void test_round_trip(void **state)
 	snprintf(s.server, sizeof(s.server), "ldapi://r1");
 	s.connected_since = now - 50;
 	s.last_change = now - 120;
+	s.last_change_ns = (int64_t)(now - 120) * 1000000000 + 123456789;
 	s.last_in_step = now - 100;
 	tu_assert_ok(gr_sync_status_write(&env.cfg, &s, &err), &err);
 
@@ -59,6 +60,8 @@ static void test_round_trip(void **state)
 	assert_string_equal(json_string_value(json_object_get(v, "server")), "ldapi://r1");
 	assert_string_equal(json_string_value(json_object_get(v, "state")), "running");
 	assert_int_equal(json_integer_value(json_object_get(v, "last_change")), now - 120);
+	assert_int_equal(json_integer_value(json_object_get(v, "last_change_ns")),
+			 (int64_t)(now - 120) * 1000000000 + 123456789);
 	assert_int_equal(json_integer_value(json_object_get(v, "last_in_step")), now - 100);
 	assert_int_equal(json_integer_value(json_object_get(v, "connected_since")), now - 50);
 	assert_true(json_is_null(json_object_get(v, "last_error")));
@@ -80,6 +83,7 @@ static void test_round_trip(void **state)
 	gr_sync_status_init(&env.cfg, &s);
 	assert_int_equal(s.last_in_step, now);
 	assert_int_equal(s.last_change, now - 120);
+	assert_int_equal(s.last_change_ns, (int64_t)(now - 120) * 1000000000 + 123456789);
 	assert_string_equal(s.server, "");
 
 	/* Disconnected, with an error, stopped. */
