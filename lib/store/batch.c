@@ -55,6 +55,7 @@ int gr_store_batch_begin(struct gr_store *st, struct gr_err *err)
 	st->batch = true;
 	st->batch_changed = false;
 	st->batch_broken = false;
+	gr_store_holders_txn_start(st);
 	return 0;
 }
 
@@ -141,6 +142,7 @@ int gr_store_batch_end(struct gr_store *st, struct gr_err *err)
 	if (st->batch_broken || !st->batch_changed)
 		gr_store_events_batch_end(st, false);
 	if (st->batch_broken) {
+		gr_store_holders_drop(st);
 		tdb_transaction_cancel(st->tdb);
 		return gr_err_set(err, -GR_E_IO,
 				  "%s: a cancelled change could not be undone; the batch was rolled back",
@@ -151,11 +153,14 @@ int gr_store_batch_end(struct gr_store *st, struct gr_err *err)
 		return 0;
 	}
 	if (gr_store_generation(st, &gen, err) < 0) {
+		gr_store_holders_drop(st);
 		tdb_transaction_cancel(st->tdb);
 		gr_store_events_batch_end(st, false);
 		return -GR_E_IO;
 	}
 	r = gr_store_commit_tdb(st, gen, err);
+	if (r < 0 && r != -GR_E_UNSYNCED)
+		gr_store_holders_drop(st);
 	/* Every committed unit's events, now that the batch is on disk (or applied, unconfirmed). */
 	gr_store_events_batch_end(st, r == 0 || r == -GR_E_UNSYNCED);
 	return r;
@@ -167,5 +172,6 @@ void gr_store_batch_abort(struct gr_store *st)
 		return;
 	gr_store_cancel(st);
 	st->batch = false;
+	gr_store_holders_drop(st);
 	tdb_transaction_cancel(st->tdb);
 }

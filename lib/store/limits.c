@@ -48,50 +48,6 @@ int gr_limit_user_roles(const json_t *assignments, const char *uid, struct gr_er
 	return 0;
 }
 
-/* "DIR/GID" of a troles/DIR/GID or oroles/ORG/DIR/GID key, or NULL for other keys. */
-static const char *holder_of(const char *key)
-{
-	if (!strncmp(key, "troles/", 7))
-		return key + 7;
-	if (!strncmp(key, "oroles/", 7) && (key = strchr(key + 7, '/')))
-		return key + 1;
-	return NULL;
-}
-
-static int holder_cb(const char *key, const unsigned char *val, size_t len, void *set)
-{
-	const char *dg = holder_of(key);
-
-	(void)val;
-	(void)len;
-	return dg && json_object_set_new(set, dg, json_true()) < 0 ? -ENOMEM : 0;
-}
-
-int gr_groups_with_roles(struct gr_store *st, const char *dir, const char *gid, size_t *count,
-			 bool *holds, struct gr_err *err)
-{
-	json_t *set = json_object();
-	char dg[GR_KEY_MAX];
-	int r;
-
-	*count = 0;
-	if (holds)
-		*holds = false;
-	if (!set)
-		return gr_err_set(err, -ENOMEM, "out of memory");
-	/* One pass over the store (libtdb walks every record whatever the prefix). */
-	r = gr_store_walk(st, "", holder_cb, set, err);
-	if (r == -ENOMEM)
-		gr_err_set(err, r, "out of memory");
-	if (r == 0) {
-		*count = json_object_size(set);
-		if (holds && gr_key(dg, sizeof(dg), "%s/%s", dir, gid) == 0)
-			*holds = json_object_get(set, dg) != NULL;
-	}
-	json_decref(set);
-	return r;
-}
-
 int gr_limit_group_with_roles(struct gr_store *st, const char *dir, const char *gid,
 			      struct gr_err *err)
 {

@@ -42,8 +42,9 @@ int gr_limit_user_roles(const json_t *assignments, const char *uid, struct gr_er
  * May group (DIR, GID), which holds no role at the scope about to change,
  * start holding one?  Yes when it already holds roles at another scope or
  * fewer than GR_GROUPS_WITH_ROLES_MAX groups hold roles; else -GR_E_LIMIT.
- * This reads every record once (libtdb has no ordered keys): it runs only
- * when a group gets its first role at a scope, never on a repeat.
+ * Counting reads every record once (libtdb has no ordered keys); a
+ * writable handle then keeps the count up to date through its own writes
+ * (holders.c), so loading many mappings is not quadratic.
  */
 int gr_limit_group_with_roles(struct gr_store *st, const char *dir, const char *gid,
 			      struct gr_err *err);

@@ -409,6 +409,7 @@ void gr_store_close(struct gr_store *st)
 	free(st->undo);
 	gr_store_events_free(st);
 	json_decref(st->pc_keys);
+	gr_store_holders_drop(st);
 	free(st);
 }
 
@@ -497,6 +498,7 @@ int gr_store_begin(struct gr_store *st, struct gr_err *err)
 	if (tdb_transaction_start(st->tdb) != 0)
 		return tdb_failure(st, err, "transaction start");
 	st->in_txn = true;
+	gr_store_holders_txn_start(st);
 	return 0;
 }
 
@@ -601,6 +603,7 @@ int gr_store_commit(struct gr_store *st, struct gr_err *err)
 		gr_store_cancel(st);
 		return r;
 	}
+	gr_store_holders_committed(st, gen);
 	st->in_txn = false;
 	if (st->batch) {
 		gr_store_unit_committed(st);
@@ -608,6 +611,8 @@ int gr_store_commit(struct gr_store *st, struct gr_err *err)
 		return 0;
 	}
 	r = gr_store_commit_tdb(st, gen, err);
+	if (r < 0 && r != -GR_E_UNSYNCED)
+		gr_store_holders_drop(st); /* rolled back, or the file reopened */
 	if (r == 0 && st->observer)
 		st->observer(st->observer_ctx, GR_STORE_EV_COMMIT, NULL);
 	/* Applied but unconfirmed is in effect for every reader: its events stand too. */
@@ -624,6 +629,7 @@ void gr_store_cancel(struct gr_store *st)
 		return;
 	gr_store_events_unit_drop(st);
 	pc_forget(st);
+	gr_store_holders_drop(st);
 	st->in_txn = false;
 	if (st->batch) {
 		gr_store_unit_undo(st);
@@ -720,6 +726,7 @@ static int store_raw(struct gr_store *st, const char *key, const void *val, size
 		return gr_err_set(err, -EINVAL, "write of '%s' outside a transaction", key);
 	if ((r = gr_store_unit_note(st, key, err)) < 0 || (r = pc_track(st, key, err)) < 0)
 		return r;
+	gr_store_holders_note(st, key, true);
 	errno = 0;
 	if (tdb_store(st->tdb, key_data(key), d, TDB_REPLACE) != 0)
 		return tdb_failure(st, err, "write");
@@ -793,6 +800,7 @@ int gr_store_del(struct gr_store *st, const char *key, struct gr_err *err)
 	/* Deleting what is not there changes nothing the hook must hear of. */
 	if (st->pc_fn && tdb_exists(st->tdb, key_data(key)) == 1 && (r = pc_track(st, key, err)) < 0)
 		return r;
+	gr_store_holders_note(st, key, false);
 	errno = 0;
 	if (tdb_delete(st->tdb, key_data(key)) != 0 && tdb_error(st->tdb) != TDB_ERR_NOEXIST)
 		return tdb_failure(st, err, "delete");

@@ -2,7 +2,7 @@
 #ifndef GR_STORE_PRIV_H
 #define GR_STORE_PRIV_H
 
-/* The store handle's insides, shared by store.c and batch.c only. */
+/* The store handle's insides, shared by store.c, batch.c, events.c and holders.c only. */
 
 #include <limits.h>
 #include <stdbool.h>
@@ -44,6 +44,10 @@ struct gr_store {
 	void *pc_ctx;
 	json_t *pc_keys;
 
+	/* Groups holding roles (holders.c): "DIR/GID" -> keys naming it; NULL = not counted. */
+	json_t *holders;
+	uint64_t holders_gen; /* the generation it describes, with the open transaction's writes */
+
 	/* Events (events.c): the open unit's, and the committed units' of the open batch. */
 	json_t *ev_unit, *ev_batch;
 	gr_store_event_sink_fn ev_sink;
@@ -67,6 +71,17 @@ void gr_store_events_unit_keep(struct gr_store *st);
 void gr_store_events_unit_deliver(struct gr_store *st);
 void gr_store_events_batch_end(struct gr_store *st, bool deliver);
 void gr_store_events_free(struct gr_store *st);
+
+/*
+ * holders.c: the groups holding roles, followed through this handle's
+ * writes (note, before each put or delete), brought to a unit's new
+ * generation on commit, checked against the generation when a libtdb
+ * transaction starts, and dropped whenever the store may have gone back.
+ */
+void gr_store_holders_note(struct gr_store *st, const char *key, bool put);
+void gr_store_holders_committed(struct gr_store *st, uint64_t gen);
+void gr_store_holders_txn_start(struct gr_store *st);
+void gr_store_holders_drop(struct gr_store *st);
 
 /* store.c: libtdb's commit of the open transaction, settled when the sync failed. */
 int gr_store_commit_tdb(struct gr_store *st, uint64_t expected, struct gr_err *err);
