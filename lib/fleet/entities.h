@@ -16,11 +16,12 @@
  *   role/SLUG                     role SLUG
  *   user/DIR/UID, scim/DIR/UID    user UID of DIR
  *   group/DIR/GID, members/DIR/GID  group GID of DIR (its members are grMember)
- *   troles/DIR/GID                the tenant role mapping of group GID of DIR
+ *   troles/DIR/GID                the role mapping of group GID of DIR (grRole)
+ *   oroles/ORG/DIR/GID            the same entry (grOrgRole "ORG SLUG")
+ *   org/ORG, orgmember/ORG/DIR/UID  organization ORG (its members are grMember "DIR/UID")
  *
- * Keys of what the fleet does not carry yet -- organizations (org/,
- * orgmember/, oroles/), resource assignments (assign/) and the policy --
- * are GR_FLEET_KEY_LOCAL_ONLY; everything else is derived on each host
+ * Keys of what the fleet does not carry yet -- resource assignments
+ * (assign/) and the policy -- are GR_FLEET_KEY_LOCAL_ONLY; everything else is derived on each host
  * (indexes, users' groups, gids, the generation) or host-local by design
  * (tokens, events, the sync cookie, the publisher's state): IGNORED.
  */
@@ -32,8 +33,8 @@ enum gr_fleet_key_class {
 
 struct gr_fleet_entity {
 	enum gr_fleet_kind kind;
-	char dir[GR_NAME_MAX + 1]; /* "" for directories and roles */
-	char id[256];              /* SCIM id, role slug, or the directory's name */
+	char dir[GR_NAME_MAX + 1]; /* "" for directories, roles and organizations */
+	char id[256];              /* SCIM id, role slug, or the directory's or organization's name */
 };
 
 /* Classify KEY; fill *OUT for an ENTITY. */
@@ -41,8 +42,8 @@ enum gr_fleet_key_class gr_fleet_key_entity(const char *key, struct gr_fleet_ent
 
 /*
  * The distinct entities of KEYS, sorted in the order their LDAP writes
- * must happen in: upserts parents first (directories, roles, users,
- * groups, mappings), which the writer reverses for deletions.  *OUT is
+ * must happen in: upserts parents first (gr_fleet_kind_rank), which the
+ * writer reverses for deletions.  *OUT is
  * malloc()ed (free it), *N its length.  -GR_E_REFUSED naming the first key
  * of a LOCAL_ONLY kind for which LOCAL_EXISTS(CTX, key) is true: a write
  * of something fleet mode cannot carry yet (removals of such records pass:

@@ -34,6 +34,10 @@ static void test_key_classes(void **state)
 	expect("group/okta/g1", GR_FLEET_KEY_ENTITY, GR_FLEET_GROUP, "okta", "g1");
 	expect("members/okta/g1", GR_FLEET_KEY_ENTITY, GR_FLEET_GROUP, "okta", "g1");
 	expect("troles/okta/g1", GR_FLEET_KEY_ENTITY, GR_FLEET_MAPPING, "okta", "g1");
+	/* A group's organization roles are on its mapping entry; members on the organization's. */
+	expect("oroles/payments/okta/g1", GR_FLEET_KEY_ENTITY, GR_FLEET_MAPPING, "okta", "g1");
+	expect("org/payments", GR_FLEET_KEY_ENTITY, GR_FLEET_ORG, "", "payments");
+	expect("orgmember/payments/okta/u1", GR_FLEET_KEY_ENTITY, GR_FLEET_ORG, "", "payments");
 	/* Derived on every host, or host-local by design. */
 	static const char *const ignored[] = {
 		"ug/okta/u1", "ug/okta/u1/2", "uname/okta/alice", "login/alice", "gname/okta/sre",
@@ -41,13 +45,12 @@ static void test_key_classes(void **state)
 		"fleet/cookie", "fleet/uuid/1234", "publish/state", "events/1",
 		/* not the shape of an entity key */
 		"dir/okta/x", "user/okta", "user/okta/", "user//u1", "role/", "troles/a/b/c",
+		"org/", "org/a/b", "orgmember/p/okta", "orgmember/p/okta/u1/x", "orgmember//okta/u1",
+		"oroles/p/okta", "oroles/p//g1", "oroles/p/okta/g1/x",
 	};
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		expect(ignored[i], GR_FLEET_KEY_IGNORED, 0, "", "");
 	expect("policy", GR_FLEET_KEY_LOCAL_ONLY, 0, "", "");
-	expect("org/payments", GR_FLEET_KEY_LOCAL_ONLY, 0, "", "");
-	expect("orgmember/payments/okta/u1", GR_FLEET_KEY_LOCAL_ONLY, 0, "", "");
-	expect("oroles/payments/okta/g1", GR_FLEET_KEY_LOCAL_ONLY, 0, "", "");
 	expect("assign/okta/u1", GR_FLEET_KEY_LOCAL_ONLY, 0, "", "");
 }
 
@@ -70,28 +73,35 @@ static void test_entities_are_distinct_and_parents_first(void **state)
 	static const char *const keys[] = {
 		"troles/okta/g1", "members/okta/g1", "ug/okta/u1", "scim/okta/u1", "group/okta/g1",
 		"user/okta/u1", "meta", "role/admin", "dir/okta", "login/alice", "oroles/p/okta/g1",
+		"orgmember/p/okta/u1", "org/p", "assign/okta/u1",
 	};
 	struct gr_fleet_entity *v = NULL;
 	struct gr_err err = { 0 };
 	size_t n = 0;
 
 	(void)state;
-	/* oroles/ whose record is gone (a group delete's cleanup) passes: it was only ever local. */
+	/* assign/ whose record is gone passes: it was only ever local. */
 	tu_assert_ok(gr_fleet_entities(keys, sizeof(keys) / sizeof(keys[0]), none_exist, NULL, &v,
 				       &n, &err), &err);
-	assert_int_equal(n, 5);
+	/* troles/ and oroles/ of one group are one entry, org/ and orgmember/ of one organization too. */
+	assert_int_equal(n, 6);
 	assert_int_equal(v[0].kind, GR_FLEET_DIRECTORY);
 	assert_int_equal(v[1].kind, GR_FLEET_ROLE);
 	assert_int_equal(v[2].kind, GR_FLEET_USER);
 	assert_string_equal(v[2].id, "u1");
 	assert_int_equal(v[3].kind, GR_FLEET_GROUP);
-	assert_int_equal(v[4].kind, GR_FLEET_MAPPING);
+	/* An organization before the mappings: their organization roles name it. */
+	assert_int_equal(v[4].kind, GR_FLEET_ORG);
+	assert_string_equal(v[4].id, "p");
+	assert_int_equal(v[5].kind, GR_FLEET_MAPPING);
+	assert_string_equal(v[5].dir, "okta");
+	assert_string_equal(v[5].id, "g1");
 	free(v);
 	/* One that exists after the write is a change the fleet cannot carry: refused. */
 	assert_int_equal(gr_fleet_entities(keys, sizeof(keys) / sizeof(keys[0]), all_exist, NULL,
 					   &v, &n, &err), -GR_E_REFUSED);
 	assert_null(v);
-	assert_non_null(strstr(err.msg, "'oroles/p/okta/g1'"));
+	assert_non_null(strstr(err.msg, "'assign/okta/u1'"));
 	assert_non_null(strstr(err.msg, "not replicated in fleet mode yet"));
 	/* Nothing of the fleet's: nothing to write. */
 	tu_assert_ok(gr_fleet_entities(keys + 6, 1, all_exist, NULL, &v, &n, &err), &err);
