@@ -193,6 +193,8 @@ static int map_put(struct gr_store *st, const struct change *c, struct gr_err *e
 
 static int set_mapping(struct gr_store *st, const char *dir, const char *gid,
 		       const json_t *tenant, const json_t *org_roles, struct gr_err *err);
+static int set_assignments(struct gr_store *st, const char *dir, const char *uid,
+			   const json_t *values, struct gr_err *err);
 
 /* Remove what KIND DIR ID made here (already gone: fine). */
 static int remove_local(struct gr_store *st, enum gr_fleet_kind kind, const char *dir,
@@ -218,6 +220,9 @@ static int remove_local(struct gr_store *st, enum gr_fleet_kind kind, const char
 		break;
 	case GR_FLEET_ORG:
 		r = gr_org_delete(st, id, err);
+		break;
+	case GR_FLEET_ASSIGN:
+		r = set_assignments(st, dir, id, NULL, err);
 		break;
 	default:
 		r = 0;
@@ -388,6 +393,75 @@ static int put_mapping(struct gr_store *st, const struct change *c, struct gr_er
 	return r;
 }
 
+/* The assignment of ARR ([{"role", "resource", "expires"}]) to ROLE on RESOURCE, or NULL. */
+static const json_t *assignment_of(const json_t *arr, const char *role, const char *resource)
+{
+	const json_t *a;
+	size_t i;
+
+	json_array_foreach(arr, i, a) {
+		const char *ar = json_string_value(json_object_get(a, "role")),
+			   *res = json_string_value(json_object_get(a, "resource"));
+
+		if (ar && res && !strcmp(ar, role) && !strcmp(res, resource))
+			return a;
+	}
+	return NULL;
+}
+
+/*
+ * Bring user (DIR, UID)'s resource assignments to VALUES, the entry's
+ * grAssignment values (each {"role", "resource", "expires"} as JSON; NULL:
+ * none), through gr_assign_remove and gr_assign_add (which replaces an
+ * expiry).  A role this host lacks yet is -GR_E_NOTFOUND: the entry waits.
+ */
+static int set_assignments(struct gr_store *st, const char *dir, const char *uid,
+			   const json_t *values, struct gr_err *err)
+{
+	json_t *want = json_array(), *have = NULL, *a, *v;
+	const char *role, *res;
+	struct gr_ref u;
+	json_int_t exp;
+	size_t i;
+	int r = want ? 0 : oom(err);
+
+	if (snprintf(u.dir, sizeof(u.dir), "%s", dir) >= (int)sizeof(u.dir) ||
+	    snprintf(u.id, sizeof(u.id), "%s", uid) >= (int)sizeof(u.id))
+		r = gr_err_set(err, -ENAMETOOLONG, "user '%s/%s': name too long", dir, uid);
+	json_array_foreach(values, i, v) {
+		if (r < 0)
+			break;
+		a = json_is_string(v) ? json_loads(json_string_value(v), 0, NULL) : NULL;
+		if (!json_is_string(json_object_get(a, "role")) ||
+		    !json_is_string(json_object_get(a, "resource")) ||
+		    !json_is_integer(json_object_get(a, "expires")))
+			r = gr_err_set(err, -GR_E_INVALID,
+				       "assignments of '%s/%s': '%s' is not an assignment", dir, uid,
+				       json_is_string(v) ? json_string_value(v) : "?");
+		else if (json_array_append(want, a) < 0)
+			r = oom(err);
+		json_decref(a);
+	}
+	if (r == 0)
+		r = gr_assign_get(st, dir, uid, &have, err);
+	json_array_foreach(have, i, a) {
+		role = json_string_value(json_object_get(a, "role"));
+		res = json_string_value(json_object_get(a, "resource"));
+		if (r == 0 && role && res && !assignment_of(want, role, res))
+			r = gr_assign_remove(st, &u, role, res, err);
+	}
+	json_array_foreach(want, i, a) {
+		role = json_string_value(json_object_get(a, "role"));
+		res = json_string_value(json_object_get(a, "resource"));
+		exp = json_integer_value(json_object_get(a, "expires"));
+		if (r == 0 && !json_equal(assignment_of(have, role, res), a))
+			r = gr_assign_add(st, &u, role, res, (int64_t)exp, err);
+	}
+	json_decref(have);
+	json_decref(want);
+	return r;
+}
+
 /*
  * Organization C->id as its entry says: created when new, its connections
  * (grJson "connections") and its explicit members (grMember "DIR/UID")
@@ -486,6 +560,8 @@ static int put_local(struct gr_store *st, const struct change *c,
 		return put_mapping(st, c, err);
 	case GR_FLEET_ORG:
 		return put_org(st, c, err);
+	case GR_FLEET_ASSIGN:
+		return set_assignments(st, c->dir, c->id, c->values, err);
 	default:
 		return gr_err_set(err, -GR_E_INVALID, "entry of a kind this host does not apply");
 	}

@@ -68,8 +68,8 @@ size_t gr_fleet_batch_size(const struct gr_fleet_batch *b);
  * An entry that is now present: KIND from its object class, DIR and ID from
  * its DN and grId (grName for directories and organizations), JSON its
  * grJson (borrowed; may be NULL), VALUES its multi-valued attribute
- * (borrowed): grMember (groups: SCIM ids; organizations: "DIR/UID") or
- * grRole (mappings).  A mapping's JSON is {"org_roles": ["ORG SLUG"...]}, its
+ * (borrowed): grMember (groups: SCIM ids; organizations: "DIR/UID"), grRole
+ * (mappings) or grAssignment (assignments: a JSON object each).  A mapping's JSON is {"org_roles": ["ORG SLUG"...]}, its
  * grOrgRole values, when it has any.
  */
 int gr_fleet_batch_put(struct gr_fleet_batch *b, const char *uuid, enum gr_fleet_kind kind,

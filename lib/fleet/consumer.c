@@ -38,7 +38,8 @@ struct session {
 };
 
 static const char *const wanted_attrs[] = { "objectClass", "grId", "grName", "grJson",
-					     "grMember", "grRole", "grOrgRole", NULL };
+					     "grMember", "grRole", "grOrgRole", "grAssignment",
+					     NULL };
 
 static void uuid_str(const struct berval *bv, char *out, size_t len)
 {
@@ -85,7 +86,8 @@ static enum gr_fleet_kind kind_of(LDAP *ld, LDAPMessage *e)
 		enum gr_fleet_kind kind;
 	} map[] = { { "grDirectory", GR_FLEET_DIRECTORY }, { "grRoleDef", GR_FLEET_ROLE },
 		    { "grUser", GR_FLEET_USER },	     { "grGroup", GR_FLEET_GROUP },
-		    { "grGroupRoles", GR_FLEET_MAPPING },   { "grOrganization", GR_FLEET_ORG } };
+		    { "grGroupRoles", GR_FLEET_MAPPING },   { "grOrganization", GR_FLEET_ORG },
+		    { "grAssignments", GR_FLEET_ASSIGN } };
 	struct berval **v = ldap_get_values_len(ld, e, "objectClass");
 	enum gr_fleet_kind k = GR_FLEET_NONE;
 	size_t i, j;
@@ -139,7 +141,9 @@ static int record_entry(struct session *s, LDAP *ld, LDAPMessage *e, const char 
 		       dn ? dn : "?", jerr.text);
 		goto out;
 	}
-	values = all_values(ld, e, kind == GR_FLEET_MAPPING ? "grRole" : "grMember");
+	values = all_values(ld, e, kind == GR_FLEET_MAPPING ? "grRole"
+				   : kind == GR_FLEET_ASSIGN ? "grAssignment"
+							     : "grMember");
 	/* A mapping's organization roles travel as its JSON: {"org_roles": ["ORG SLUG"...]}. */
 	if (kind == GR_FLEET_MAPPING && (org_roles = all_values(ld, e, "grOrgRole")) &&
 	    json_array_size(org_roles)) {

@@ -26,9 +26,11 @@ static const struct {
 	{ "org/", GR_FLEET_ORG, 1, -1, 0 },
 	/* An organization's explicit members are its grMember values ("DIR/UID"). */
 	{ "orgmember/", GR_FLEET_ORG, 3, -1, 0 },
+	/* A user's resource assignments: one entry, an assignment per grAssignment value. */
+	{ "assign/", GR_FLEET_ASSIGN, 2, 0, 1 },
 };
 
-static const char *const local_only[] = { "assign/" };
+static const char *const local_only[] = { "policy" };
 
 /* Copy part I of the N parts of REST (each non-empty, no '/') into OUT; -1 when it does not fit. */
 static int part(const char *rest, int i, char *out, size_t len)
@@ -70,10 +72,8 @@ enum gr_fleet_key_class gr_fleet_key_entity(const char *key, struct gr_fleet_ent
 	const char *rest;
 
 	memset(out, 0, sizeof(*out));
-	if (!strcmp(key, "policy"))
-		return GR_FLEET_KEY_LOCAL_ONLY;
 	for (i = 0; i < sizeof(local_only) / sizeof(local_only[0]); i++)
-		if (!strncmp(key, local_only[i], strlen(local_only[i])))
+		if (!strcmp(key, local_only[i]))
 			return GR_FLEET_KEY_LOCAL_ONLY;
 	for (i = 0; i < sizeof(entity_keys) / sizeof(entity_keys[0]); i++) {
 		plen = strlen(entity_keys[i].prefix);
@@ -140,8 +140,8 @@ int gr_fleet_entities(const char *const *keys, size_t n,
 			if (local_exists && local_exists(ctx, keys[i])) {
 				free(v);
 				return gr_err_set(err, -GR_E_REFUSED,
-						  "'%s': resource assignments and the "
-						  "policy are not replicated in fleet mode yet "
+						  "'%s': the policy is not replicated in "
+						  "fleet mode yet "
 						  "(store = ldap)",
 						  keys[i]);
 			}

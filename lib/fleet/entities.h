@@ -19,9 +19,10 @@
  *   troles/DIR/GID                the role mapping of group GID of DIR (grRole)
  *   oroles/ORG/DIR/GID            the same entry (grOrgRole "ORG SLUG")
  *   org/ORG, orgmember/ORG/DIR/UID  organization ORG (its members are grMember "DIR/UID")
+ *   assign/DIR/UID                the resource assignments of user UID of DIR
  *
- * Keys of what the fleet does not carry yet -- resource assignments
- * (assign/) and the policy -- are GR_FLEET_KEY_LOCAL_ONLY; everything else is derived on each host
+ * The key of what the fleet does not carry yet -- the policy -- is
+ * GR_FLEET_KEY_LOCAL_ONLY; everything else is derived on each host
  * (indexes, users' groups, gids, the generation) or host-local by design
  * (tokens, events, the sync cookie, the publisher's state): IGNORED.
  */

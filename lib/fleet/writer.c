@@ -220,6 +220,7 @@ static int entity_dn(const struct gr_config *cfg, enum gr_fleet_kind kind, const
 	case GR_FLEET_USER:
 	case GR_FLEET_GROUP:
 	case GR_FLEET_MAPPING:
+	case GR_FLEET_ASSIGN:
 		n = snprintf(out, len, "grId=%s,ou=%s,grName=%s,%s", i, ou_names[kind], d,
 			     cfg->ldap_base);
 		break;
@@ -316,6 +317,29 @@ static int read_org_members(struct gr_store *st, const char *org, json_t **out,
 	return r;
 }
 
+/* A user's assignments (assign/DIR/UID's array, or NULL) as grAssignment values, each compact JSON. */
+static int assignment_values(const json_t *rec, json_t **out, struct gr_err *err)
+{
+	json_t *arr = json_array(), *a;
+	char *s;
+	size_t i;
+
+	*out = NULL;
+	if (!arr)
+		return oom(err);
+	json_array_foreach(rec, i, a) {
+		if (!(s = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS)) ||
+		    json_array_append_new(arr, json_string(s)) < 0) {
+			free(s);
+			json_decref(arr);
+			return oom(err);
+		}
+		free(s);
+	}
+	*out = arr;
+	return 0;
+}
+
 static int read_want(struct gr_fleet_writer *w, struct gr_store *st,
 		     const struct gr_fleet_entity *e, struct want *wt, struct gr_err *err)
 {
@@ -358,6 +382,15 @@ static int read_want(struct gr_fleet_writer *w, struct gr_store *st,
 			r = read_org_roles(st, d, id, &wt->values2, err);
 		/* A group without roles, tenant-wide or in any organization, has no mapping entry. */
 		wt->present = r == 0 && (json_array_size(wt->values) || json_array_size(wt->values2));
+		return r;
+	case GR_FLEET_ASSIGN:
+		/* No grJson: each assignment is a value, so one added here and one elsewhere both stay. */
+		wt->vattr = "grAssignment";
+		r = get_opt(st, gr_key(k, sizeof(k), "assign/%s/%s", d, id), k, &rec, err);
+		if (r == 0)
+			r = assignment_values(rec, &wt->values, err);
+		json_decref(rec);
+		wt->present = r == 0 && json_array_size(wt->values) > 0;
 		return r;
 	case GR_FLEET_ORG:
 		wt->vattr = "grMember";
@@ -426,6 +459,10 @@ static int add_ou(LDAP *ld, const char *ou, const char *parent)
 	return rc == LDAP_ALREADY_EXISTS ? LDAP_SUCCESS : rc;
 }
 
+/* The kinds whose entries are below a directory, each in its own container. */
+static const enum gr_fleet_kind dir_kinds[] = { GR_FLEET_USER, GR_FLEET_GROUP, GR_FLEET_MAPPING,
+						GR_FLEET_ASSIGN };
+
 /* ou=roles, ou=organizations, or the directory's entry and its containers: made when first needed. */
 static int add_parents(LDAP *ld, const struct want *wt)
 {
@@ -439,8 +476,9 @@ static int add_parents(LDAP *ld, const struct want *wt)
 	rc = add_entry(ld, dn, "grDirectory", "grName", wt->e->dir, NULL, NULL, NULL, NULL, NULL);
 	if (rc != LDAP_SUCCESS && rc != LDAP_ALREADY_EXISTS)
 		return rc;
-	for (i = GR_FLEET_USER, rc = LDAP_SUCCESS; rc == LDAP_SUCCESS && i <= GR_FLEET_MAPPING; i++)
-		rc = add_ou(ld, ou_names[i], dn);
+	for (i = 0, rc = LDAP_SUCCESS;
+	     rc == LDAP_SUCCESS && i < (int)(sizeof(dir_kinds) / sizeof(dir_kinds[0])); i++)
+		rc = add_ou(ld, ou_names[dir_kinds[i]], dn);
 	return rc;
 }
 

@@ -38,6 +38,7 @@ static void test_key_classes(void **state)
 	expect("oroles/payments/okta/g1", GR_FLEET_KEY_ENTITY, GR_FLEET_MAPPING, "okta", "g1");
 	expect("org/payments", GR_FLEET_KEY_ENTITY, GR_FLEET_ORG, "", "payments");
 	expect("orgmember/payments/okta/u1", GR_FLEET_KEY_ENTITY, GR_FLEET_ORG, "", "payments");
+	expect("assign/okta/u1", GR_FLEET_KEY_ENTITY, GR_FLEET_ASSIGN, "okta", "u1");
 	/* Derived on every host, or host-local by design. */
 	static const char *const ignored[] = {
 		"ug/okta/u1", "ug/okta/u1/2", "uname/okta/alice", "login/alice", "gname/okta/sre",
@@ -46,12 +47,12 @@ static void test_key_classes(void **state)
 		/* not the shape of an entity key */
 		"dir/okta/x", "user/okta", "user/okta/", "user//u1", "role/", "troles/a/b/c",
 		"org/", "org/a/b", "orgmember/p/okta", "orgmember/p/okta/u1/x", "orgmember//okta/u1",
-		"oroles/p/okta", "oroles/p//g1", "oroles/p/okta/g1/x",
+		"oroles/p/okta", "oroles/p//g1", "oroles/p/okta/g1/x", "assign/okta", "assign/okta/u1/x",
+		"policy/x", "policies",
 	};
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		expect(ignored[i], GR_FLEET_KEY_IGNORED, 0, "", "");
 	expect("policy", GR_FLEET_KEY_LOCAL_ONLY, 0, "", "");
-	expect("assign/okta/u1", GR_FLEET_KEY_LOCAL_ONLY, 0, "", "");
 }
 
 static int all_exist(void *ctx, const char *key)
@@ -73,18 +74,18 @@ static void test_entities_are_distinct_and_parents_first(void **state)
 	static const char *const keys[] = {
 		"troles/okta/g1", "members/okta/g1", "ug/okta/u1", "scim/okta/u1", "group/okta/g1",
 		"user/okta/u1", "meta", "role/admin", "dir/okta", "login/alice", "oroles/p/okta/g1",
-		"orgmember/p/okta/u1", "org/p", "assign/okta/u1",
+		"orgmember/p/okta/u1", "org/p", "assign/okta/u1", "policy",
 	};
 	struct gr_fleet_entity *v = NULL;
 	struct gr_err err = { 0 };
 	size_t n = 0;
 
 	(void)state;
-	/* assign/ whose record is gone passes: it was only ever local. */
+	/* A policy record that is gone passes: it was only ever local. */
 	tu_assert_ok(gr_fleet_entities(keys, sizeof(keys) / sizeof(keys[0]), none_exist, NULL, &v,
 				       &n, &err), &err);
 	/* troles/ and oroles/ of one group are one entry, org/ and orgmember/ of one organization too. */
-	assert_int_equal(n, 6);
+	assert_int_equal(n, 7);
 	assert_int_equal(v[0].kind, GR_FLEET_DIRECTORY);
 	assert_int_equal(v[1].kind, GR_FLEET_ROLE);
 	assert_int_equal(v[2].kind, GR_FLEET_USER);
@@ -96,12 +97,15 @@ static void test_entities_are_distinct_and_parents_first(void **state)
 	assert_int_equal(v[5].kind, GR_FLEET_MAPPING);
 	assert_string_equal(v[5].dir, "okta");
 	assert_string_equal(v[5].id, "g1");
+	/* Assignments after roles and users. */
+	assert_int_equal(v[6].kind, GR_FLEET_ASSIGN);
+	assert_string_equal(v[6].dir, "okta");
 	free(v);
 	/* One that exists after the write is a change the fleet cannot carry: refused. */
 	assert_int_equal(gr_fleet_entities(keys, sizeof(keys) / sizeof(keys[0]), all_exist, NULL,
 					   &v, &n, &err), -GR_E_REFUSED);
 	assert_null(v);
-	assert_non_null(strstr(err.msg, "'assign/okta/u1'"));
+	assert_non_null(strstr(err.msg, "'policy'"));
 	assert_non_null(strstr(err.msg, "not replicated in fleet mode yet"));
 	/* Nothing of the fleet's: nothing to write. */
 	tu_assert_ok(gr_fleet_entities(keys + 6, 1, all_exist, NULL, &v, &n, &err), &err);
