@@ -195,6 +195,7 @@ static int set_mapping(struct gr_store *st, const char *dir, const char *gid,
 		       const json_t *tenant, const json_t *org_roles, struct gr_err *err);
 static int set_assignments(struct gr_store *st, const char *dir, const char *uid,
 			   const json_t *values, struct gr_err *err);
+static int put_policy(struct gr_store *st, const json_t *j, struct gr_err *err);
 
 /* Remove what KIND DIR ID made here (already gone: fine). */
 static int remove_local(struct gr_store *st, enum gr_fleet_kind kind, const char *dir,
@@ -223,6 +224,9 @@ static int remove_local(struct gr_store *st, enum gr_fleet_kind kind, const char
 		break;
 	case GR_FLEET_ASSIGN:
 		r = set_assignments(st, dir, id, NULL, err);
+		break;
+	case GR_FLEET_POLICY:
+		r = put_policy(st, NULL, err); /* the default policy */
 		break;
 	default:
 		r = 0;
@@ -391,6 +395,29 @@ static int put_mapping(struct gr_store *st, const struct change *c, struct gr_er
 
 	json_decref(by);
 	return r;
+}
+
+/*
+ * The policy as its entry's grJson J says (NULL: the default one, as a
+ * host without a policy record has), through gr_policy_put.  A default
+ * role this host lacks yet is -GR_E_NOTFOUND: the entry waits.
+ */
+static int put_policy(struct gr_store *st, const json_t *j, struct gr_err *err)
+{
+	struct gr_policy p = { .multiple_roles = true };
+	const char *s;
+
+	if (j && !json_is_object(j))
+		return gr_err_set(err, -GR_E_INVALID, "the policy's grJson is not an object");
+	p.multiple_roles = !json_is_false(json_object_get(j, "multiple_roles"));
+	if ((s = json_string_value(json_object_get(j, "default_role"))) &&
+	    snprintf(p.default_role, sizeof(p.default_role), "%s", s) >= (int)sizeof(p.default_role))
+		return gr_err_set(err, -GR_E_INVALID, "the policy's default role is too long");
+	if ((s = json_string_value(json_object_get(j, "role_attribute"))) &&
+	    snprintf(p.role_attribute, sizeof(p.role_attribute), "%s", s) >=
+		    (int)sizeof(p.role_attribute))
+		return gr_err_set(err, -GR_E_INVALID, "the policy's role attribute is too long");
+	return gr_policy_put(st, &p, err);
 }
 
 /* The assignment of ARR ([{"role", "resource", "expires"}]) to ROLE on RESOURCE, or NULL. */
@@ -562,6 +589,8 @@ static int put_local(struct gr_store *st, const struct change *c,
 		return put_org(st, c, err);
 	case GR_FLEET_ASSIGN:
 		return set_assignments(st, c->dir, c->id, c->values, err);
+	case GR_FLEET_POLICY:
+		return put_policy(st, c->json, err);
 	default:
 		return gr_err_set(err, -GR_E_INVALID, "entry of a kind this host does not apply");
 	}

@@ -87,7 +87,7 @@ static enum gr_fleet_kind kind_of(LDAP *ld, LDAPMessage *e)
 	} map[] = { { "grDirectory", GR_FLEET_DIRECTORY }, { "grRoleDef", GR_FLEET_ROLE },
 		    { "grUser", GR_FLEET_USER },	     { "grGroup", GR_FLEET_GROUP },
 		    { "grGroupRoles", GR_FLEET_MAPPING },   { "grOrganization", GR_FLEET_ORG },
-		    { "grAssignments", GR_FLEET_ASSIGN } };
+		    { "grAssignments", GR_FLEET_ASSIGN },  { "grPolicy", GR_FLEET_POLICY } };
 	struct berval **v = ldap_get_values_len(ld, e, "objectClass");
 	enum gr_fleet_kind k = GR_FLEET_NONE;
 	size_t i, j;
@@ -130,7 +130,8 @@ static int record_entry(struct session *s, LDAP *ld, LDAPMessage *e, const char 
 	json_t *json = NULL, *values = NULL, *org_roles = NULL;
 	json_error_t jerr;
 	int r = 0;
-	bool named = kind == GR_FLEET_DIRECTORY || kind == GR_FLEET_ORG; /* grName, not grId */
+	/* grName, not grId; and no directory above */
+	bool named = kind == GR_FLEET_DIRECTORY || kind == GR_FLEET_ORG || kind == GR_FLEET_POLICY;
 
 	if (kind == GR_FLEET_NONE) /* containers, and kinds this version does not apply */
 		goto out;

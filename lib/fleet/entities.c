@@ -30,8 +30,6 @@ static const struct {
 	{ "assign/", GR_FLEET_ASSIGN, 2, 0, 1 },
 };
 
-static const char *const local_only[] = { "policy" };
-
 /* Copy part I of the N parts of REST (each non-empty, no '/') into OUT; -1 when it does not fit. */
 static int part(const char *rest, int i, char *out, size_t len)
 {
@@ -72,9 +70,11 @@ enum gr_fleet_key_class gr_fleet_key_entity(const char *key, struct gr_fleet_ent
 	const char *rest;
 
 	memset(out, 0, sizeof(*out));
-	for (i = 0; i < sizeof(local_only) / sizeof(local_only[0]); i++)
-		if (!strcmp(key, local_only[i]))
-			return GR_FLEET_KEY_LOCAL_ONLY;
+	if (!strcmp(key, "policy")) {
+		out->kind = GR_FLEET_POLICY;
+		strcpy(out->id, "policy");
+		return GR_FLEET_KEY_ENTITY;
+	}
 	for (i = 0; i < sizeof(entity_keys) / sizeof(entity_keys[0]); i++) {
 		plen = strlen(entity_keys[i].prefix);
 		if (strncmp(key, entity_keys[i].prefix, plen))
@@ -120,9 +120,8 @@ static int entity_cmp(const void *pa, const void *pb)
 	return strcmp(a->id, b->id);
 }
 
-int gr_fleet_entities(const char *const *keys, size_t n,
-		      int (*local_exists)(void *ctx, const char *key), void *ctx,
-		      struct gr_fleet_entity **out, size_t *n_out, struct gr_err *err)
+int gr_fleet_entities(const char *const *keys, size_t n, struct gr_fleet_entity **out,
+		      size_t *n_out, struct gr_err *err)
 {
 	struct gr_fleet_entity *v = NULL, e;
 	size_t i, m = 0;
@@ -131,25 +130,9 @@ int gr_fleet_entities(const char *const *keys, size_t n,
 	*n_out = 0;
 	if (n && !(v = calloc(n, sizeof(*v))))
 		return gr_err_set(err, -ENOMEM, "out of memory");
-	for (i = 0; i < n; i++) {
-		switch (gr_fleet_key_entity(keys[i], &e)) {
-		case GR_FLEET_KEY_ENTITY:
+	for (i = 0; i < n; i++)
+		if (gr_fleet_key_entity(keys[i], &e) == GR_FLEET_KEY_ENTITY)
 			v[m++] = e;
-			break;
-		case GR_FLEET_KEY_LOCAL_ONLY:
-			if (local_exists && local_exists(ctx, keys[i])) {
-				free(v);
-				return gr_err_set(err, -GR_E_REFUSED,
-						  "'%s': the policy is not replicated in "
-						  "fleet mode yet "
-						  "(store = ldap)",
-						  keys[i]);
-			}
-			break;
-		default:
-			break;
-		}
-	}
 	qsort(v, m, sizeof(*v), entity_cmp);
 	/* Several keys of one entity (user/ and scim/, group/ and members/) make one write. */
 	for (i = 0, n = m, m = 0; i < n; i++)

@@ -215,7 +215,8 @@ static int entity_dn(const struct gr_config *cfg, enum gr_fleet_kind kind, const
 		n = snprintf(out, len, "grId=%s,ou=roles,%s", i, cfg->ldap_base);
 		break;
 	case GR_FLEET_ORG:
-		n = snprintf(out, len, "grName=%s,ou=organizations,%s", i, cfg->ldap_base);
+	case GR_FLEET_POLICY:
+		n = snprintf(out, len, "grName=%s,ou=%s,%s", i, ou_names[kind], cfg->ldap_base);
 		break;
 	case GR_FLEET_USER:
 	case GR_FLEET_GROUP:
@@ -383,6 +384,9 @@ static int read_want(struct gr_fleet_writer *w, struct gr_store *st,
 		/* A group without roles, tenant-wide or in any organization, has no mapping entry. */
 		wt->present = r == 0 && (json_array_size(wt->values) || json_array_size(wt->values2));
 		return r;
+	case GR_FLEET_POLICY:
+		r = get_opt(st, 0, "policy", &wt->json, err);
+		break;
 	case GR_FLEET_ASSIGN:
 		/* No grJson: each assignment is a value, so one added here and one elsewhere both stay. */
 		wt->vattr = "grAssignment";
@@ -463,13 +467,14 @@ static int add_ou(LDAP *ld, const char *ou, const char *parent)
 static const enum gr_fleet_kind dir_kinds[] = { GR_FLEET_USER, GR_FLEET_GROUP, GR_FLEET_MAPPING,
 						GR_FLEET_ASSIGN };
 
-/* ou=roles, ou=organizations, or the directory's entry and its containers: made when first needed. */
+/* ou=roles, ou=organizations, ou=policy, or the directory's entry and its containers: made when first needed. */
 static int add_parents(LDAP *ld, const struct want *wt)
 {
 	char dn[DN_MAX];
 	int rc, i;
 
-	if (wt->e->kind == GR_FLEET_ROLE || wt->e->kind == GR_FLEET_ORG)
+	if (wt->e->kind == GR_FLEET_ROLE || wt->e->kind == GR_FLEET_ORG ||
+	    wt->e->kind == GR_FLEET_POLICY)
 		return add_ou(ld, ou_names[wt->e->kind], wt->base);
 	if (entity_dn_base(wt->base, wt->e->dir, dn, sizeof(dn)) < 0)
 		return LDAP_PARAM_ERROR;
@@ -488,7 +493,10 @@ static int add_wanted(LDAP *ld, struct want *wt)
 	char *json = wt->json ? json_dumps(wt->json, JSON_COMPACT | JSON_SORT_KEYS) : NULL,
 	     **values = wt->vattr ? strings_of(wt->values) : NULL,
 	     **values2 = wt->vattr2 ? strings_of(wt->values2) : NULL;
-	const char *rdn = e->kind == GR_FLEET_DIRECTORY || e->kind == GR_FLEET_ORG ? "grName" : "grId";
+	const char *rdn = e->kind == GR_FLEET_DIRECTORY || e->kind == GR_FLEET_ORG ||
+					  e->kind == GR_FLEET_POLICY
+				  ? "grName"
+				  : "grId";
 	int rc;
 
 	if ((wt->json && !json) || (wt->vattr && !values) || (wt->vattr2 && !values2))
@@ -709,11 +717,6 @@ static int op_delete(LDAP *ld, struct want *wt)
 
 /* ---- the hook ---- */
 
-static int local_exists(void *ctx, const char *key)
-{
-	return gr_store_exists(ctx, key);
-}
-
 static const char *const kind_words[] = { "",	    "directory",
 					  "role",   "user",
 					  "group",  "role mapping of group",
@@ -776,7 +779,7 @@ int gr_fleet_writer_precommit(void *ctx, struct gr_store *st, const char *const 
 	size_t m = 0, i;
 	int r;
 
-	if ((r = gr_fleet_entities(keys, n, local_exists, st, &v, &m, err)) < 0 || m == 0)
+	if ((r = gr_fleet_entities(keys, n, &v, &m, err)) < 0 || m == 0)
 		goto out;
 	if (!(wants = calloc(m, sizeof(*wants)))) {
 		r = oom(err);

@@ -38,3 +38,29 @@ ldif_mapping() { # GROUP-ID SLUG...
 	for s in "$@"; do printf 'grRole: %s\n' "$s"; done
 	printf '\n'
 }
+
+ldif_org() { # NAME JSON-CONNECTIONS MEMBER...
+	local name=$1 conns=$2 m
+	shift 2
+	printf 'dn: grName=%s,ou=organizations,%s\nobjectClass: grOrganization\ngrName: %s\ngrJson: {"name":"%s","connections":%s}\n' \
+		"$name" "$B" "$name" "$name" "$conns"
+	for m in "$@"; do printf 'grMember: %s\n' "$m"; done
+	printf '\n'
+}
+
+ldif_org_mapping() { # GROUP-ID "ORG SLUG"...
+	local id=$1 s
+	shift
+	printf 'dn: grId=%s,ou=mappings,grName=corp,%s\nobjectClass: grGroupRoles\ngrId: %s\n' "$id" "$B" "$id"
+	for s in "$@"; do printf 'grOrgRole: %s\n' "$s"; done
+	printf '\n'
+}
+
+ldif_assignments() { # USER-ID ROLE RESOURCE [EXPIRES]
+	printf 'dn: grId=%s,ou=assignments,grName=corp,%s\nobjectClass: grAssignments\ngrId: %s\ngrAssignment: {"expires":%s,"resource":"%s","role":"%s"}\n\n' \
+		"$1" "$B" "$1" "${4:-0}" "$3" "$2"
+}
+
+ldif_policy() { # JSON
+	printf 'dn: grName=policy,ou=policy,%s\nobjectClass: grPolicy\ngrName: policy\ngrJson: %s\n\n' "$B" "$1"
+}

@@ -2,7 +2,7 @@
 /*
  * store = ldap: from the keys a transaction wrote to the fleet entries they
  * belong to (lib/fleet/entities.c) -- the inverse of lib/fleet/apply.c's
- * layout, derived keys ignored, kinds the fleet does not carry refused.
+ * layout, derived keys ignored.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +39,7 @@ static void test_key_classes(void **state)
 	expect("org/payments", GR_FLEET_KEY_ENTITY, GR_FLEET_ORG, "", "payments");
 	expect("orgmember/payments/okta/u1", GR_FLEET_KEY_ENTITY, GR_FLEET_ORG, "", "payments");
 	expect("assign/okta/u1", GR_FLEET_KEY_ENTITY, GR_FLEET_ASSIGN, "okta", "u1");
+	expect("policy", GR_FLEET_KEY_ENTITY, GR_FLEET_POLICY, "", "policy");
 	/* Derived on every host, or host-local by design. */
 	static const char *const ignored[] = {
 		"ug/okta/u1", "ug/okta/u1/2", "uname/okta/alice", "login/alice", "gname/okta/sre",
@@ -52,21 +53,6 @@ static void test_key_classes(void **state)
 	};
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		expect(ignored[i], GR_FLEET_KEY_IGNORED, 0, "", "");
-	expect("policy", GR_FLEET_KEY_LOCAL_ONLY, 0, "", "");
-}
-
-static int all_exist(void *ctx, const char *key)
-{
-	(void)ctx;
-	(void)key;
-	return 1;
-}
-
-static int none_exist(void *ctx, const char *key)
-{
-	(void)ctx;
-	(void)key;
-	return 0;
 }
 
 static void test_entities_are_distinct_and_parents_first(void **state)
@@ -81,11 +67,9 @@ static void test_entities_are_distinct_and_parents_first(void **state)
 	size_t n = 0;
 
 	(void)state;
-	/* A policy record that is gone passes: it was only ever local. */
-	tu_assert_ok(gr_fleet_entities(keys, sizeof(keys) / sizeof(keys[0]), none_exist, NULL, &v,
-				       &n, &err), &err);
+	tu_assert_ok(gr_fleet_entities(keys, sizeof(keys) / sizeof(keys[0]), &v, &n, &err), &err);
 	/* troles/ and oroles/ of one group are one entry, org/ and orgmember/ of one organization too. */
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 8);
 	assert_int_equal(v[0].kind, GR_FLEET_DIRECTORY);
 	assert_int_equal(v[1].kind, GR_FLEET_ROLE);
 	assert_int_equal(v[2].kind, GR_FLEET_USER);
@@ -100,15 +84,11 @@ static void test_entities_are_distinct_and_parents_first(void **state)
 	/* Assignments after roles and users. */
 	assert_int_equal(v[6].kind, GR_FLEET_ASSIGN);
 	assert_string_equal(v[6].dir, "okta");
+	/* The policy last: its default role must be there. */
+	assert_int_equal(v[7].kind, GR_FLEET_POLICY);
 	free(v);
-	/* One that exists after the write is a change the fleet cannot carry: refused. */
-	assert_int_equal(gr_fleet_entities(keys, sizeof(keys) / sizeof(keys[0]), all_exist, NULL,
-					   &v, &n, &err), -GR_E_REFUSED);
-	assert_null(v);
-	assert_non_null(strstr(err.msg, "'policy'"));
-	assert_non_null(strstr(err.msg, "not replicated in fleet mode yet"));
 	/* Nothing of the fleet's: nothing to write. */
-	tu_assert_ok(gr_fleet_entities(keys + 6, 1, all_exist, NULL, &v, &n, &err), &err);
+	tu_assert_ok(gr_fleet_entities(keys + 6, 1, &v, &n, &err), &err);
 	assert_int_equal(n, 0);
 	free(v);
 }
