@@ -303,7 +303,7 @@ static int put_group(struct gr_store *st, const struct change *c, struct gr_err 
 	return r == 0 && missing ? 1 : r;
 }
 
-/* Bring group (DIR, GID)'s roles at one scope (tenant-wide when ORG is NULL) to WANT (NULL: none). */
+/* Bring group (DIR, GID)'s roles at one scope (ORG, or tenant-wide: NULL) to WANT (NULL: none). */
 static int set_roles(struct gr_store *st, const char *org, const char *dir, const char *gid,
 		     const json_t *want, struct gr_err *err)
 {

@@ -66,11 +66,12 @@ size_t gr_fleet_batch_size(const struct gr_fleet_batch *b);
 
 /*
  * An entry that is now present: KIND from its object class, DIR and ID from
- * its DN and grId (grName for directories and organizations), JSON its
- * grJson (borrowed; may be NULL), VALUES its multi-valued attribute
- * (borrowed): grMember (groups: SCIM ids; organizations: "DIR/UID"), grRole
- * (mappings) or grAssignment (assignments: a JSON object each).  A mapping's JSON is {"org_roles": ["ORG SLUG"...]}, its
- * grOrgRole values, when it has any.
+ * its DN and grId (grName for directories, organizations and the policy),
+ * JSON its grJson (borrowed; may be NULL), VALUES its multi-valued
+ * attribute (borrowed): grMember (groups: SCIM ids; organizations:
+ * "DIR/UID"), grRole (mappings) or grAssignment (assignments: a JSON object
+ * each).  A mapping's JSON is {"org_roles": ["ORG SLUG"...]}, its grOrgRole
+ * values, when it has any.
  */
 int gr_fleet_batch_put(struct gr_fleet_batch *b, const char *uuid, enum gr_fleet_kind kind,
 		       const char *dir, const char *id, const json_t *json, const json_t *values,

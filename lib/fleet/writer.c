@@ -36,8 +36,8 @@ struct want {
 	const char *base;   /* ldap_base */
 	bool present;
 	char dn[DN_MAX];
-	json_t *json;       /* grJson (NULL: none, mappings) */
-	const char *vattr;  /* grMember, grRole, or NULL */
+	json_t *json;       /* grJson (NULL: none, mappings and assignments) */
+	const char *vattr;  /* grMember, grRole, grAssignment, or NULL */
 	json_t *values;     /* its values (array of strings) */
 	const char *vattr2; /* grOrgRole (mappings), or NULL */
 	json_t *values2;    /* its values */
@@ -318,7 +318,7 @@ static int read_org_members(struct gr_store *st, const char *org, json_t **out,
 	return r;
 }
 
-/* A user's assignments (assign/DIR/UID's array, or NULL) as grAssignment values, each compact JSON. */
+/* A user's assignments (assign/DIR/UID's array, or NULL) as grAssignment values, JSON each. */
 static int assignment_values(const json_t *rec, json_t **out, struct gr_err *err)
 {
 	json_t *arr = json_array(), *a;
@@ -467,7 +467,11 @@ static int add_ou(LDAP *ld, const char *ou, const char *parent)
 static const enum gr_fleet_kind dir_kinds[] = { GR_FLEET_USER, GR_FLEET_GROUP, GR_FLEET_MAPPING,
 						GR_FLEET_ASSIGN };
 
-/* ou=roles, ou=organizations, ou=policy, or the directory's entry and its containers: made when first needed. */
+/*
+ * ou=roles, ou=organizations, ou=policy, or the directory's entry and its
+ * containers: made when first needed (a directory's entry from before
+ * ou=assignments existed gets it then).
+ */
 static int add_parents(LDAP *ld, const struct want *wt)
 {
 	char dn[DN_MAX];
