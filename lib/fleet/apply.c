@@ -7,6 +7,7 @@
 #include <syslog.h>
 
 #include "fleet/apply.h"
+#include "store/orgs.h"
 #include "store/roles.h"
 
 struct change {
@@ -32,7 +33,8 @@ struct gr_fleet_batch {
 	struct gr_login_rules_cache rules;
 };
 
-static const char *const kind_names[] = { "", "directory", "role", "user", "group", "mapping" };
+static const char *const kind_names[] = { "",	   "directory",	   "role",	  "user", "group",
+					   "mapping", "organization", "assignments", "policy" };
 
 static int oom(struct gr_err *err)
 {
@@ -177,7 +179,7 @@ static int map_get(struct gr_store *st, const char *uuid, enum gr_fleet_kind *ki
 		return r;
 	sp1 = strchr(val, ' ');
 	sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-	if (!sp2 || sscanf(val, "%u", &k) != 1 || k == GR_FLEET_NONE || k > GR_FLEET_MAPPING ||
+	if (!sp2 || sscanf(val, "%u", &k) != 1 || k == GR_FLEET_NONE || k > GR_FLEET_KIND_LAST ||
 	    (size_t)(sp2 - sp1 - 1) > GR_NAME_MAX || strlen(sp2 + 1) >= 256)
 		return gr_err_set(err, -GR_E_CORRUPT, "record '%s' is malformed", key);
 	*kind = (enum gr_fleet_kind)k;
@@ -197,13 +199,16 @@ static int map_put(struct gr_store *st, const struct change *c, struct gr_err *e
 	return gr_store_put_str(st, key, val, err);
 }
 
+static int set_mapping(struct gr_store *st, const char *dir, const char *gid,
+		       const json_t *tenant, const json_t *org_roles, struct gr_err *err);
+static int set_assignments(struct gr_store *st, const char *dir, const char *uid,
+			   const json_t *values, struct gr_err *err);
+static int put_policy(struct gr_store *st, const json_t *j, struct gr_err *err);
+
 /* Remove what KIND DIR ID made here (already gone: fine). */
 static int remove_local(struct gr_store *st, enum gr_fleet_kind kind, const char *dir,
 			const char *id, struct gr_err *err)
 {
-	json_t *slugs = NULL;
-	const char **v = NULL;
-	size_t i, n;
 	int r;
 
 	switch (kind) {
@@ -220,16 +225,16 @@ static int remove_local(struct gr_store *st, enum gr_fleet_kind kind, const char
 		r = gr_dir_delete(st, id, err);
 		break;
 	case GR_FLEET_MAPPING:
-		r = gr_group_roles_get(st, NULL, dir, id, &slugs, err);
-		n = json_array_size(slugs);
-		if (r == 0 && n && !(v = calloc(n, sizeof(*v))))
-			r = oom(err);
-		for (i = 0; r == 0 && i < n; i++)
-			v[i] = json_string_value(json_array_get(slugs, i));
-		if (r == 0 && n)
-			r = gr_group_roles_change(st, NULL, dir, id, v, n, false, err);
-		free(v);
-		json_decref(slugs);
+		r = set_mapping(st, dir, id, NULL, NULL, err);
+		break;
+	case GR_FLEET_ORG:
+		r = gr_org_delete(st, id, err);
+		break;
+	case GR_FLEET_ASSIGN:
+		r = set_assignments(st, dir, id, NULL, err);
+		break;
+	case GR_FLEET_POLICY:
+		r = put_policy(st, NULL, err); /* the default policy */
 		break;
 	default:
 		r = 0;
@@ -306,23 +311,257 @@ static int put_group(struct gr_store *st, const struct change *c, struct gr_err 
 	return r == 0 && missing ? 1 : r;
 }
 
-static int put_mapping(struct gr_store *st, const struct change *c, struct gr_err *err)
+/* Bring group (DIR, GID)'s roles at one scope (ORG, or tenant-wide: NULL) to WANT (NULL: none). */
+static int set_roles(struct gr_store *st, const char *org, const char *dir, const char *gid,
+		     const json_t *want, struct gr_err *err)
 {
 	json_t *have = NULL, *v;
 	const char *slug;
 	size_t i;
-	int r = gr_group_roles_get(st, NULL, c->dir, c->id, &have, err);
+	int r = gr_group_roles_get(st, org, dir, gid, &have, err);
 
 	json_array_foreach(have, i, v) {
 		slug = json_string_value(v);
-		if (r == 0 && !gr_json_array_has(c->values, slug))
-			r = gr_group_roles_change(st, NULL, c->dir, c->id, &slug, 1, false, err);
+		if (r == 0 && !gr_json_array_has(want, slug))
+			r = gr_group_roles_change(st, org, dir, gid, &slug, 1, false, err);
 	}
-	json_array_foreach(c->values, i, v) {
+	json_array_foreach(want, i, v) {
 		slug = json_string_value(v);
 		if (r == 0 && slug && !gr_json_array_has(have, slug))
-			r = gr_group_roles_change(st, NULL, c->dir, c->id, &slug, 1, true, err);
+			r = gr_group_roles_change(st, org, dir, gid, &slug, 1, true, err);
 	}
+	json_decref(have);
+	return r;
+}
+
+/*
+ * A mapping entry's grOrgRole values ("ORG SLUG") as {ORG: [SLUG...]};
+ * NULL when out of memory.  A value of another shape is left out.
+ */
+static json_t *org_roles_by_org(const json_t *values)
+{
+	json_t *by = json_object(), *v, *arr;
+	const char *s, *sp;
+	char org[GR_NAME_MAX + 1];
+	size_t i;
+
+	json_array_foreach(values, i, v) {
+		if (!by || !(s = json_string_value(v)) || !(sp = strchr(s, ' ')) || sp == s ||
+		    (size_t)(sp - s) > GR_NAME_MAX || !sp[1])
+			continue;
+		memcpy(org, s, (size_t)(sp - s));
+		org[sp - s] = '\0';
+		if (!(arr = json_object_get(by, org))) {
+			arr = json_array();
+			if (!arr || json_object_set_new(by, org, arr) < 0) {
+				json_decref(by);
+				return NULL;
+			}
+		}
+		if (gr_json_array_add(arr, sp + 1) < 0) {
+			json_decref(by);
+			return NULL;
+		}
+	}
+	return by;
+}
+
+/*
+ * Bring group (DIR, GID)'s roles to its mapping entry: tenant roles TENANT,
+ * organization roles ORG_ROLES ({ORG: [SLUG...]}) in every organization
+ * (NULL, NULL: none anywhere).  An organization this host lacks yet is
+ * -GR_E_NOTFOUND: the entry waits (deferred) until it comes.
+ */
+static int set_mapping(struct gr_store *st, const char *dir, const char *gid,
+		       const json_t *tenant, const json_t *org_roles, struct gr_err *err)
+{
+	json_t *orgs = NULL, *o, *arr;
+	const char *org;
+	size_t i;
+	int r = set_roles(st, NULL, dir, gid, tenant, err);
+
+	/* Organizations here first: roles in one the entry no longer names go. */
+	if (r == 0)
+		r = gr_org_list(st, &orgs, err);
+	json_array_foreach(orgs, i, o) {
+		org = json_string_value(json_object_get(o, "name"));
+		if (r == 0 && org && !json_object_get(org_roles, org))
+			r = set_roles(st, org, dir, gid, NULL, err);
+	}
+	json_decref(orgs);
+	json_object_foreach((json_t *)org_roles, org, arr) {
+		if (r == 0)
+			r = set_roles(st, org, dir, gid, arr, err);
+	}
+	return r;
+}
+
+static int put_mapping(struct gr_store *st, const struct change *c, struct gr_err *err)
+{
+	json_t *by = org_roles_by_org(json_object_get(c->json, "org_roles"));
+	int r = by ? set_mapping(st, c->dir, c->id, c->values, by, err) : oom(err);
+
+	json_decref(by);
+	return r;
+}
+
+/*
+ * The policy as its entry's grJson J says (NULL: the default one, as a
+ * host without a policy record has), through gr_policy_put.  A default
+ * role this host lacks yet is -GR_E_NOTFOUND: the entry waits.
+ */
+static int put_policy(struct gr_store *st, const json_t *j, struct gr_err *err)
+{
+	struct gr_policy p = { .multiple_roles = true };
+	const char *s;
+
+	if (j && !json_is_object(j))
+		return gr_err_set(err, -GR_E_INVALID, "the policy's grJson is not an object");
+	p.multiple_roles = !json_is_false(json_object_get(j, "multiple_roles"));
+	if ((s = json_string_value(json_object_get(j, "default_role"))) &&
+	    snprintf(p.default_role, sizeof(p.default_role), "%s", s) >= (int)sizeof(p.default_role))
+		return gr_err_set(err, -GR_E_INVALID, "the policy's default role is too long");
+	if ((s = json_string_value(json_object_get(j, "role_attribute"))) &&
+	    snprintf(p.role_attribute, sizeof(p.role_attribute), "%s", s) >=
+		    (int)sizeof(p.role_attribute))
+		return gr_err_set(err, -GR_E_INVALID, "the policy's role attribute is too long");
+	return gr_policy_put(st, &p, err);
+}
+
+/* The assignment of ARR ([{"role", "resource", "expires"}]) to ROLE on RESOURCE, or NULL. */
+static const json_t *assignment_of(const json_t *arr, const char *role, const char *resource)
+{
+	const json_t *a;
+	size_t i;
+
+	json_array_foreach(arr, i, a) {
+		const char *ar = json_string_value(json_object_get(a, "role")),
+			   *res = json_string_value(json_object_get(a, "resource"));
+
+		if (ar && res && !strcmp(ar, role) && !strcmp(res, resource))
+			return a;
+	}
+	return NULL;
+}
+
+/*
+ * Bring user (DIR, UID)'s resource assignments to VALUES, the entry's
+ * grAssignment values (each {"role", "resource", "expires"} as JSON; NULL:
+ * none), through gr_assign_remove and gr_assign_add (which replaces an
+ * expiry).  A role this host lacks yet is -GR_E_NOTFOUND: the entry waits.
+ */
+static int set_assignments(struct gr_store *st, const char *dir, const char *uid,
+			   const json_t *values, struct gr_err *err)
+{
+	json_t *want = json_array(), *have = NULL, *a, *v;
+	const char *role, *res;
+	struct gr_ref u;
+	json_int_t exp;
+	size_t i;
+	int r = want ? 0 : oom(err);
+
+	if (snprintf(u.dir, sizeof(u.dir), "%s", dir) >= (int)sizeof(u.dir) ||
+	    snprintf(u.id, sizeof(u.id), "%s", uid) >= (int)sizeof(u.id))
+		r = gr_err_set(err, -ENAMETOOLONG, "user '%s/%s': name too long", dir, uid);
+	json_array_foreach(values, i, v) {
+		if (r < 0)
+			break;
+		a = json_is_string(v) ? json_loads(json_string_value(v), 0, NULL) : NULL;
+		if (!json_is_string(json_object_get(a, "role")) ||
+		    !json_is_string(json_object_get(a, "resource")) ||
+		    !json_is_integer(json_object_get(a, "expires")))
+			r = gr_err_set(err, -GR_E_INVALID,
+				       "assignments of '%s/%s': '%s' is not an assignment", dir, uid,
+				       json_is_string(v) ? json_string_value(v) : "?");
+		else if (json_array_append(want, a) < 0)
+			r = oom(err);
+		json_decref(a);
+	}
+	if (r == 0)
+		r = gr_assign_get(st, dir, uid, &have, err);
+	json_array_foreach(have, i, a) {
+		role = json_string_value(json_object_get(a, "role"));
+		res = json_string_value(json_object_get(a, "resource"));
+		if (r == 0 && role && res && !assignment_of(want, role, res))
+			r = gr_assign_remove(st, &u, role, res, err);
+	}
+	json_array_foreach(want, i, a) {
+		role = json_string_value(json_object_get(a, "role"));
+		res = json_string_value(json_object_get(a, "resource"));
+		exp = json_integer_value(json_object_get(a, "expires"));
+		if (r == 0 && !json_equal(assignment_of(have, role, res), a))
+			r = gr_assign_add(st, &u, role, res, (int64_t)exp, err);
+	}
+	json_decref(have);
+	json_decref(want);
+	return r;
+}
+
+/*
+ * Organization C->id as its entry says: created when new, its connections
+ * (grJson "connections") and its explicit members (grMember "DIR/UID")
+ * brought to the entry's.  A connection to a directory this host lacks yet
+ * is -GR_E_NOTFOUND: the entry waits.
+ */
+static int put_org(struct gr_store *st, const struct change *c, struct gr_err *err)
+{
+	json_t *have = NULL, *want = json_object_get(c->json, "connections"), *hconns, *v,
+	       *members = NULL, *held = json_object();
+	const char *dir, *s, *slash;
+	struct gr_ref u;
+	char key[GR_KEY_MAX];
+	size_t i;
+	int r;
+
+	if (!held)
+		return oom(err);
+	r = gr_org_get(st, c->id, &have, err);
+	if (r == -GR_E_NOTFOUND && (r = gr_org_create(st, c->id, err)) == 0)
+		r = gr_org_get(st, c->id, &have, err);
+	hconns = json_object_get(have, "connections");
+	json_object_foreach(hconns, dir, v) {
+		if (r == 0 && !json_object_get(want, dir))
+			r = gr_org_connection(st, c->id, dir, false, false, err);
+	}
+	json_object_foreach(want, dir, v) {
+		if (r == 0 && !json_equal(json_object_get(hconns, dir), v))
+			r = gr_org_connection(st, c->id, dir, true,
+					      json_is_true(json_object_get(v, "auto_membership")),
+					      err);
+	}
+	/* Explicit members: "DIR/UID" values against orgmember/ORG/DIR/UID. */
+	if (r == 0)
+		r = gr_org_members(st, c->id, &members, err);
+	json_array_foreach(members, i, v) {
+		if (r < 0)
+			break;
+		snprintf(u.dir, sizeof(u.dir), "%s",
+			 json_string_value(json_object_get(v, "directory")) ?: "");
+		snprintf(u.id, sizeof(u.id), "%s", json_string_value(json_object_get(v, "id")) ?: "");
+		if (gr_key(key, sizeof(key), "%s/%s", u.dir, u.id) < 0)
+			continue;
+		if (json_object_set_new(held, key, json_true()) < 0)
+			r = oom(err);
+		else if (!gr_json_array_has(c->values, key))
+			r = gr_org_member(st, c->id, &u, false, err);
+	}
+	json_array_foreach(c->values, i, v) {
+		if (r < 0 || !(s = json_string_value(v)) || json_object_get(held, s))
+			continue;
+		slash = strchr(s, '/');
+		if (!slash || slash == s || !slash[1] || strchr(slash + 1, '/') ||
+		    (size_t)(slash - s) > GR_NAME_MAX || strlen(slash + 1) >= sizeof(u.id)) {
+			r = gr_err_set(err, -GR_E_INVALID, "organization '%s': member '%s' is not DIR/ID",
+				       c->id, s);
+			break;
+		}
+		memcpy(u.dir, s, (size_t)(slash - s));
+		u.dir[slash - s] = '\0';
+		strcpy(u.id, slash + 1);
+		r = gr_org_member(st, c->id, &u, true, err);
+	}
+	json_decref(members);
+	json_decref(held);
 	json_decref(have);
 	return r;
 }
@@ -354,6 +593,12 @@ static int put_local(struct gr_store *st, const struct change *c,
 		return put_group(st, c, err);
 	case GR_FLEET_MAPPING:
 		return put_mapping(st, c, err);
+	case GR_FLEET_ORG:
+		return put_org(st, c, err);
+	case GR_FLEET_ASSIGN:
+		return set_assignments(st, c->dir, c->id, c->values, err);
+	case GR_FLEET_POLICY:
+		return put_policy(st, c->json, err);
 	default:
 		return gr_err_set(err, -GR_E_INVALID, "entry of a kind this host does not apply");
 	}
@@ -548,10 +793,13 @@ static int add_purges(struct gr_store *st, struct gr_fleet_batch *b, struct gr_e
 }
 
 /* NONE first: entries never applied here, of which at most a deferred record is left. */
-static const enum gr_fleet_kind del_order[] = { GR_FLEET_NONE, GR_FLEET_MAPPING, GR_FLEET_GROUP,
+static const enum gr_fleet_kind del_order[] = { GR_FLEET_NONE,  GR_FLEET_POLICY, GR_FLEET_ASSIGN,
+						GR_FLEET_MAPPING, GR_FLEET_ORG, GR_FLEET_GROUP,
 						GR_FLEET_USER, GR_FLEET_ROLE, GR_FLEET_DIRECTORY };
+/* gr_fleet_kind_rank's order. */
 static const enum gr_fleet_kind put_order[] = { GR_FLEET_DIRECTORY, GR_FLEET_ROLE, GR_FLEET_USER,
-						GR_FLEET_GROUP, GR_FLEET_MAPPING };
+						GR_FLEET_GROUP,	    GR_FLEET_ORG,  GR_FLEET_MAPPING,
+						GR_FLEET_ASSIGN,    GR_FLEET_POLICY };
 
 static int deferred_cb(const char *key, const unsigned char *val, size_t len, void *ctx)
 {

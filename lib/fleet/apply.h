@@ -19,9 +19,9 @@
  *
  * Entries are collected into a batch (one refresh, or what one poll of the
  * persist phase brought), coalesced by entryUUID (the last state of an
- * entry wins), and applied in one group commit: deletes first (mappings,
- * groups, users, roles), then upserts (directories, roles, users, groups,
- * mappings), so references always point at something that exists.  Each
+ * entry wins), and applied in one group commit: deletes first (children
+ * first), then upserts (parents first: gr_fleet_kind_rank), so references
+ * always point at something that exists.  Each
  * entry is a unit of the batch: one that cannot apply (a userName another
  * user holds, a mapping to a role this host lacks) is undone alone,
  * logged, and counted; the batch stands.
@@ -41,7 +41,24 @@ enum gr_fleet_kind {
 	GR_FLEET_USER,
 	GR_FLEET_GROUP,
 	GR_FLEET_MAPPING,
+	/*
+	 * Later kinds, numbered after the first ones because "fleet/uuid/"
+	 * records keep the number: the apply order is gr_fleet_kind_rank's.
+	 */
+	GR_FLEET_ORG,
+	GR_FLEET_ASSIGN,
+	GR_FLEET_POLICY,
 };
+#define GR_FLEET_KIND_LAST GR_FLEET_POLICY
+
+/*
+ * The order entries are applied (and written) in, parents first:
+ * directories, roles, users, groups, organizations (their connections name
+ * directories), mappings (tenant and organization roles name a group, its
+ * roles and organizations), assignments (a user and a role), the policy
+ * (its default role).  Deletions go the other way.
+ */
+int gr_fleet_kind_rank(enum gr_fleet_kind kind);
 
 struct gr_fleet_batch;
 
@@ -51,8 +68,12 @@ size_t gr_fleet_batch_size(const struct gr_fleet_batch *b);
 
 /*
  * An entry that is now present: KIND from its object class, DIR and ID from
- * its DN and grId, JSON its grJson (borrowed; may be NULL for mappings),
- * VALUES its grMember (groups) or grRole (mappings) values (borrowed).
+ * its DN and grId (grName for directories, organizations and the policy),
+ * JSON its grJson (borrowed; may be NULL), VALUES its multi-valued
+ * attribute (borrowed): grMember (groups: SCIM ids; organizations:
+ * "DIR/UID"), grRole (mappings) or grAssignment (assignments: a JSON object
+ * each).  A mapping's JSON is {"org_roles": ["ORG SLUG"...]}, its grOrgRole
+ * values, when it has any.
  */
 int gr_fleet_batch_put(struct gr_fleet_batch *b, const char *uuid, enum gr_fleet_kind kind,
 		       const char *dir, const char *id, const json_t *json, const json_t *values,

@@ -39,7 +39,8 @@ struct session {
 };
 
 static const char *const wanted_attrs[] = { "objectClass", "grId", "grName", "grJson",
-					     "grMember", "grRole", NULL };
+					     "grMember", "grRole", "grOrgRole", "grAssignment",
+					     NULL };
 
 static void uuid_str(const struct berval *bv, char *out, size_t len)
 {
@@ -86,7 +87,8 @@ static enum gr_fleet_kind kind_of(LDAP *ld, LDAPMessage *e)
 		enum gr_fleet_kind kind;
 	} map[] = { { "grDirectory", GR_FLEET_DIRECTORY }, { "grRoleDef", GR_FLEET_ROLE },
 		    { "grUser", GR_FLEET_USER },	     { "grGroup", GR_FLEET_GROUP },
-		    { "grGroupRoles", GR_FLEET_MAPPING } };
+		    { "grGroupRoles", GR_FLEET_MAPPING },   { "grOrganization", GR_FLEET_ORG },
+		    { "grAssignments", GR_FLEET_ASSIGN },  { "grPolicy", GR_FLEET_POLICY } };
 	struct berval **v = ldap_get_values_len(ld, e, "objectClass");
 	enum gr_fleet_kind k = GR_FLEET_NONE;
 	size_t i, j;
@@ -126,22 +128,31 @@ static int record_entry(struct session *s, LDAP *ld, LDAPMessage *e, const char 
 {
 	enum gr_fleet_kind kind = kind_of(ld, e);
 	char *dn = ldap_get_dn(ld, e), *id = NULL, *js = NULL, dir[GR_NAME_MAX + 1] = "";
-	json_t *json = NULL, *values = NULL;
+	json_t *json = NULL, *values = NULL, *org_roles = NULL;
 	json_error_t jerr;
 	int r = 0;
+	/* grName, not grId; and no directory above */
+	bool named = kind == GR_FLEET_DIRECTORY || kind == GR_FLEET_ORG || kind == GR_FLEET_POLICY;
 
 	if (kind == GR_FLEET_NONE) /* containers, and kinds this version does not apply */
 		goto out;
-	id = first_value(ld, e, kind == GR_FLEET_DIRECTORY ? "grName" : "grId");
+	id = first_value(ld, e, named ? "grName" : "grId");
 	js = first_value(ld, e, "grJson");
 	if (js && !(json = json_loads(js, 0, &jerr))) {
 		syslog(LOG_WARNING, "grouprole-sync: %s: grJson is not JSON (%s); skipped",
 		       dn ? dn : "?", jerr.text);
 		goto out;
 	}
-	values = all_values(ld, e, kind == GR_FLEET_MAPPING ? "grRole" : "grMember");
-	if (!id || (kind != GR_FLEET_DIRECTORY && kind != GR_FLEET_ROLE &&
-		    dir_of(dn, dir, sizeof(dir)) < 0)) {
+	values = all_values(ld, e, kind == GR_FLEET_MAPPING ? "grRole"
+				   : kind == GR_FLEET_ASSIGN ? "grAssignment"
+							     : "grMember");
+	/* A mapping's organization roles travel as its JSON: {"org_roles": ["ORG SLUG"...]}. */
+	if (kind == GR_FLEET_MAPPING && (org_roles = all_values(ld, e, "grOrgRole")) &&
+	    json_array_size(org_roles)) {
+		json_decref(json);
+		json = json_pack("{s:O}", "org_roles", org_roles);
+	}
+	if (!id || (!named && kind != GR_FLEET_ROLE && dir_of(dn, dir, sizeof(dir)) < 0)) {
 		syslog(LOG_WARNING, "grouprole-sync: %s: no grId or directory in the entry; skipped",
 		       dn ? dn : "?");
 		goto out;
@@ -150,6 +161,7 @@ static int record_entry(struct session *s, LDAP *ld, LDAPMessage *e, const char 
 out:
 	json_decref(json);
 	json_decref(values);
+	json_decref(org_roles);
 	free(js);
 	free(id);
 	ldap_memfree(dn);

@@ -16,24 +16,25 @@
  *   role/SLUG                     role SLUG
  *   user/DIR/UID, scim/DIR/UID    user UID of DIR
  *   group/DIR/GID, members/DIR/GID  group GID of DIR (its members are grMember)
- *   troles/DIR/GID                the tenant role mapping of group GID of DIR
+ *   troles/DIR/GID                the role mapping of group GID of DIR (grRole)
+ *   oroles/ORG/DIR/GID            the same entry (grOrgRole "ORG SLUG")
+ *   org/ORG, orgmember/ORG/DIR/UID  organization ORG (its members are grMember "DIR/UID")
+ *   assign/DIR/UID                the resource assignments of user UID of DIR
+ *   policy                        the policy (id "policy")
  *
- * Keys of what the fleet does not carry yet -- organizations (org/,
- * orgmember/, oroles/), resource assignments (assign/) and the policy --
- * are GR_FLEET_KEY_LOCAL_ONLY; everything else is derived on each host
- * (indexes, users' groups, gids, the generation) or host-local by design
- * (tokens, events, the sync cookie, the publisher's state): IGNORED.
+ * Everything else is derived on each host (indexes, users' groups, gids,
+ * the generation) or host-local by design (tokens, events, the sync
+ * cookie, the publisher's state): IGNORED.
  */
 enum gr_fleet_key_class {
 	GR_FLEET_KEY_IGNORED,
 	GR_FLEET_KEY_ENTITY,
-	GR_FLEET_KEY_LOCAL_ONLY,
 };
 
 struct gr_fleet_entity {
 	enum gr_fleet_kind kind;
-	char dir[GR_NAME_MAX + 1]; /* "" for directories and roles */
-	char id[256];              /* SCIM id, role slug, or the directory's name */
+	char dir[GR_NAME_MAX + 1]; /* "" for directories, roles, organizations, the policy */
+	char id[256];              /* SCIM id, role slug, directory or organization name, "policy" */
 };
 
 /* Classify KEY; fill *OUT for an ENTITY. */
@@ -41,15 +42,11 @@ enum gr_fleet_key_class gr_fleet_key_entity(const char *key, struct gr_fleet_ent
 
 /*
  * The distinct entities of KEYS, sorted in the order their LDAP writes
- * must happen in: upserts parents first (directories, roles, users,
- * groups, mappings), which the writer reverses for deletions.  *OUT is
- * malloc()ed (free it), *N its length.  -GR_E_REFUSED naming the first key
- * of a LOCAL_ONLY kind for which LOCAL_EXISTS(CTX, key) is true: a write
- * of something fleet mode cannot carry yet (removals of such records pass:
- * they only ever lived on this host).
+ * must happen in: upserts parents first (gr_fleet_kind_rank), which the
+ * writer reverses for deletions.  *OUT is malloc()ed (free it), *N its
+ * length.
  */
-int gr_fleet_entities(const char *const *keys, size_t n,
-		      int (*local_exists)(void *ctx, const char *key), void *ctx,
-		      struct gr_fleet_entity **out, size_t *n_out, struct gr_err *err);
+int gr_fleet_entities(const char *const *keys, size_t n, struct gr_fleet_entity **out,
+		      size_t *n_out, struct gr_err *err);
 
 #endif

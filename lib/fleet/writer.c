@@ -11,6 +11,7 @@
 #include "fleet/entities.h"
 #include "fleet/ldapconn.h"
 #include "fleet/writer.h"
+#include "store/orgs.h"
 
 #define SECRET_MAX 256
 #define URIS_MAX 16
@@ -35,15 +36,20 @@ struct want {
 	const char *base;   /* ldap_base */
 	bool present;
 	char dn[DN_MAX];
-	json_t *json;       /* grJson (NULL: none, mappings) */
-	const char *vattr;  /* grMember, grRole, or NULL */
+	json_t *json;       /* grJson (NULL: none, mappings and assignments) */
+	const char *vattr;  /* grMember, grRole, grAssignment, or NULL */
 	json_t *values;     /* its values (array of strings) */
+	const char *vattr2; /* grOrgRole (mappings), or NULL */
+	json_t *values2;    /* its values */
 	bool absent;        /* a delete found nothing to delete */
 };
 
-static const char *const oc_names[] = { "", "grDirectory", "grRoleDef", "grUser", "grGroup",
-					"grGroupRoles" };
-static const char *const ou_names[] = { "", "", "roles", "users", "groups", "mappings" };
+/* By enum gr_fleet_kind. */
+static const char *const oc_names[] = { "",	      "grDirectory",	"grRoleDef",
+					"grUser",     "grGroup",	"grGroupRoles",
+					"grOrganization", "grAssignments", "grPolicy" };
+static const char *const ou_names[] = { "",	    "",		     "roles",	    "users", "groups",
+					"mappings", "organizations", "assignments", "policy" };
 
 static int oom(struct gr_err *err)
 {
@@ -208,9 +214,14 @@ static int entity_dn(const struct gr_config *cfg, enum gr_fleet_kind kind, const
 	case GR_FLEET_ROLE:
 		n = snprintf(out, len, "grId=%s,ou=roles,%s", i, cfg->ldap_base);
 		break;
+	case GR_FLEET_ORG:
+	case GR_FLEET_POLICY:
+		n = snprintf(out, len, "grName=%s,ou=%s,%s", i, ou_names[kind], cfg->ldap_base);
+		break;
 	case GR_FLEET_USER:
 	case GR_FLEET_GROUP:
 	case GR_FLEET_MAPPING:
+	case GR_FLEET_ASSIGN:
 		n = snprintf(out, len, "grId=%s,ou=%s,grName=%s,%s", i, ou_names[kind], d,
 			     cfg->ldap_base);
 		break;
@@ -245,6 +256,89 @@ static int get_opt(struct gr_store *st, int keylen, const char *key, json_t **ou
 		return gr_err_set(err, -ENAMETOOLONG, "key too long");
 	r = gr_store_get_json(st, key, out, err);
 	return r == -GR_E_NOTFOUND ? 0 : r;
+}
+
+/* Group (DIR, GID)'s roles in every organization, as grOrgRole values "ORG SLUG". */
+static int read_org_roles(struct gr_store *st, const char *dir, const char *gid, json_t **out,
+			  struct gr_err *err)
+{
+	json_t *orgs = NULL, *o, *slugs, *v, *arr = json_array();
+	const char *org;
+	size_t i, j;
+	char val[GR_NAME_MAX + 80];
+	int r = arr ? gr_org_list(st, &orgs, err) : oom(err);
+
+	json_array_foreach(orgs, i, o) {
+		org = json_string_value(json_object_get(o, "name"));
+		if (r < 0 || !org)
+			continue;
+		slugs = NULL;
+		r = gr_group_roles_get(st, org, dir, gid, &slugs, err);
+		json_array_foreach(slugs, j, v) {
+			if (r == 0 && json_is_string(v) &&
+			    snprintf(val, sizeof(val), "%s %s", org, json_string_value(v)) <
+				    (int)sizeof(val) &&
+			    json_array_append_new(arr, json_string(val)) < 0)
+				r = oom(err);
+		}
+		json_decref(slugs);
+	}
+	json_decref(orgs);
+	if (r < 0) {
+		json_decref(arr);
+		arr = NULL;
+	}
+	*out = arr;
+	return r;
+}
+
+/* Organization ORG's explicit members, as grMember values "DIR/UID". */
+static int read_org_members(struct gr_store *st, const char *org, json_t **out,
+			    struct gr_err *err)
+{
+	json_t *rows = NULL, *row, *arr = json_array();
+	char val[GR_NAME_MAX + 260];
+	size_t i;
+	int r = arr ? gr_org_members(st, org, &rows, err) : oom(err);
+
+	json_array_foreach(rows, i, row) {
+		if (r == 0 &&
+		    snprintf(val, sizeof(val), "%s/%s",
+			     json_string_value(json_object_get(row, "directory")) ?: "",
+			     json_string_value(json_object_get(row, "id")) ?: "") < (int)sizeof(val) &&
+		    json_array_append_new(arr, json_string(val)) < 0)
+			r = oom(err);
+	}
+	json_decref(rows);
+	if (r < 0) {
+		json_decref(arr);
+		arr = NULL;
+	}
+	*out = arr;
+	return r;
+}
+
+/* A user's assignments (assign/DIR/UID's array, or NULL) as grAssignment values, JSON each. */
+static int assignment_values(const json_t *rec, json_t **out, struct gr_err *err)
+{
+	json_t *arr = json_array(), *a;
+	char *s;
+	size_t i;
+
+	*out = NULL;
+	if (!arr)
+		return oom(err);
+	json_array_foreach(rec, i, a) {
+		if (!(s = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS)) ||
+		    json_array_append_new(arr, json_string(s)) < 0) {
+			free(s);
+			json_decref(arr);
+			return oom(err);
+		}
+		free(s);
+	}
+	*out = arr;
+	return 0;
 }
 
 static int read_want(struct gr_fleet_writer *w, struct gr_store *st,
@@ -283,10 +377,31 @@ static int read_want(struct gr_fleet_writer *w, struct gr_store *st,
 		break;
 	case GR_FLEET_MAPPING:
 		wt->vattr = "grRole";
+		wt->vattr2 = "grOrgRole";
 		r = get_opt(st, gr_key(k, sizeof(k), "troles/%s/%s", d, id), k, &wt->values, err);
-		/* A group without tenant roles has no mapping entry. */
+		if (r == 0)
+			r = read_org_roles(st, d, id, &wt->values2, err);
+		/* A group without roles, tenant-wide or in any organization, has no mapping entry. */
+		wt->present = r == 0 && (json_array_size(wt->values) || json_array_size(wt->values2));
+		return r;
+	case GR_FLEET_POLICY:
+		r = get_opt(st, 0, "policy", &wt->json, err);
+		break;
+	case GR_FLEET_ASSIGN:
+		/* No grJson: each assignment is a value, so one added here and one elsewhere both stay. */
+		wt->vattr = "grAssignment";
+		r = get_opt(st, gr_key(k, sizeof(k), "assign/%s/%s", d, id), k, &rec, err);
+		if (r == 0)
+			r = assignment_values(rec, &wt->values, err);
+		json_decref(rec);
 		wt->present = r == 0 && json_array_size(wt->values) > 0;
 		return r;
+	case GR_FLEET_ORG:
+		wt->vattr = "grMember";
+		r = get_opt(st, gr_key(k, sizeof(k), "org/%s", id), k, &wt->json, err);
+		if (r == 0 && wt->json)
+			r = read_org_members(st, id, &wt->values, err);
+		break;
 	default:
 		return gr_err_set(err, -EINVAL, "not a fleet entity");
 	}
@@ -298,6 +413,7 @@ static void want_free(struct want *wt)
 {
 	json_decref(wt->json);
 	json_decref(wt->values);
+	json_decref(wt->values2);
 }
 
 /* ---- LDAP operations (each safe to repeat) ---- */
@@ -314,21 +430,25 @@ static char **strings_of(const json_t *arr)
 }
 
 static int add_entry(LDAP *ld, const char *dn, const char *oc, const char *rdn_attr,
-		     const char *rdn_value, const char *json, const char *vattr, char **values)
+		     const char *rdn_value, const char *json, const char *vattr, char **values,
+		     const char *vattr2, char **values2)
 {
 	char *ocv[] = { (char *)(uintptr_t)oc, NULL }, *rv[] = { (char *)(uintptr_t)rdn_value, NULL },
 	     *jv[] = { (char *)(uintptr_t)json, NULL };
 	LDAPMod m_oc = { LDAP_MOD_ADD, (char *)"objectClass", { ocv } },
 		m_rdn = { LDAP_MOD_ADD, (char *)(uintptr_t)rdn_attr, { rv } },
 		m_json = { LDAP_MOD_ADD, (char *)"grJson", { jv } },
-		m_vals = { LDAP_MOD_ADD, (char *)(uintptr_t)vattr, { values } };
-	LDAPMod *mods[5] = { &m_oc, &m_rdn, NULL, NULL, NULL };
+		m_vals = { LDAP_MOD_ADD, (char *)(uintptr_t)vattr, { values } },
+		m_vals2 = { LDAP_MOD_ADD, (char *)(uintptr_t)vattr2, { values2 } };
+	LDAPMod *mods[6] = { &m_oc, &m_rdn, NULL, NULL, NULL, NULL };
 	size_t n = 2;
 
 	if (json)
 		mods[n++] = &m_json;
 	if (vattr && values && values[0])
 		mods[n++] = &m_vals;
+	if (vattr2 && values2 && values2[0])
+		mods[n++] = &m_vals2;
 	return ldap_add_ext_s(ld, dn, mods, NULL, NULL);
 }
 
@@ -339,25 +459,35 @@ static int add_ou(LDAP *ld, const char *ou, const char *parent)
 
 	if (snprintf(dn, sizeof(dn), "ou=%s,%s", ou, parent) >= (int)sizeof(dn))
 		return LDAP_PARAM_ERROR;
-	rc = add_entry(ld, dn, "organizationalUnit", "ou", ou, NULL, NULL, NULL);
+	rc = add_entry(ld, dn, "organizationalUnit", "ou", ou, NULL, NULL, NULL, NULL, NULL);
 	return rc == LDAP_ALREADY_EXISTS ? LDAP_SUCCESS : rc;
 }
 
-/* ou=roles, or the directory's entry and its three containers: made when first needed. */
+/* The kinds whose entries are below a directory, each in its own container. */
+static const enum gr_fleet_kind dir_kinds[] = { GR_FLEET_USER, GR_FLEET_GROUP, GR_FLEET_MAPPING,
+						GR_FLEET_ASSIGN };
+
+/*
+ * ou=roles, ou=organizations, ou=policy, or the directory's entry and its
+ * containers: made when first needed (a directory's entry from before
+ * ou=assignments existed gets it then).
+ */
 static int add_parents(LDAP *ld, const struct want *wt)
 {
 	char dn[DN_MAX];
 	int rc, i;
 
-	if (wt->e->kind == GR_FLEET_ROLE)
-		return add_ou(ld, "roles", wt->base);
+	if (wt->e->kind == GR_FLEET_ROLE || wt->e->kind == GR_FLEET_ORG ||
+	    wt->e->kind == GR_FLEET_POLICY)
+		return add_ou(ld, ou_names[wt->e->kind], wt->base);
 	if (entity_dn_base(wt->base, wt->e->dir, dn, sizeof(dn)) < 0)
 		return LDAP_PARAM_ERROR;
-	rc = add_entry(ld, dn, "grDirectory", "grName", wt->e->dir, NULL, NULL, NULL);
+	rc = add_entry(ld, dn, "grDirectory", "grName", wt->e->dir, NULL, NULL, NULL, NULL, NULL);
 	if (rc != LDAP_SUCCESS && rc != LDAP_ALREADY_EXISTS)
 		return rc;
-	for (i = GR_FLEET_USER, rc = LDAP_SUCCESS; rc == LDAP_SUCCESS && i <= GR_FLEET_MAPPING; i++)
-		rc = add_ou(ld, ou_names[i], dn);
+	for (i = 0, rc = LDAP_SUCCESS;
+	     rc == LDAP_SUCCESS && i < (int)(sizeof(dir_kinds) / sizeof(dir_kinds[0])); i++)
+		rc = add_ou(ld, ou_names[dir_kinds[i]], dn);
 	return rc;
 }
 
@@ -365,21 +495,26 @@ static int add_wanted(LDAP *ld, struct want *wt)
 {
 	const struct gr_fleet_entity *e = wt->e;
 	char *json = wt->json ? json_dumps(wt->json, JSON_COMPACT | JSON_SORT_KEYS) : NULL,
-	     **values = wt->vattr ? strings_of(wt->values) : NULL;
+	     **values = wt->vattr ? strings_of(wt->values) : NULL,
+	     **values2 = wt->vattr2 ? strings_of(wt->values2) : NULL;
+	const char *rdn = e->kind == GR_FLEET_DIRECTORY || e->kind == GR_FLEET_ORG ||
+					  e->kind == GR_FLEET_POLICY
+				  ? "grName"
+				  : "grId";
 	int rc;
 
-	if ((wt->json && !json) || (wt->vattr && !values))
+	if ((wt->json && !json) || (wt->vattr && !values) || (wt->vattr2 && !values2))
 		rc = LDAP_NO_MEMORY;
 	else
-		rc = add_entry(ld, wt->dn, oc_names[e->kind],
-			       e->kind == GR_FLEET_DIRECTORY ? "grName" : "grId", e->id, json,
-			       wt->vattr, values);
+		rc = add_entry(ld, wt->dn, oc_names[e->kind], rdn, e->id, json, wt->vattr, values,
+			       wt->vattr2, values2);
 	if (rc == LDAP_NO_SUCH_OBJECT && (e->kind != GR_FLEET_DIRECTORY) &&
 	    (rc = add_parents(ld, wt)) == LDAP_SUCCESS)
-		rc = add_entry(ld, wt->dn, oc_names[e->kind], "grId", e->id, json, wt->vattr,
-			       values);
+		rc = add_entry(ld, wt->dn, oc_names[e->kind], rdn, e->id, json, wt->vattr, values,
+			       wt->vattr2, values2);
 	free(json);
 	free(values);
+	free(values2);
 	return rc;
 }
 
@@ -425,57 +560,81 @@ static json_t *set_of_values(LDAP *ld, LDAPMessage *e, const char *attr)
 	return set;
 }
 
+/* The value changes that bring ATTR of entry E to WANT_ARR: an add and a delete (either empty). */
+struct value_diff {
+	json_t *have, *want;
+	char **add, **del;
+	LDAPMod m_add, m_del;
+};
+
+static int value_diff(LDAP *ld, LDAPMessage *e, const char *attr, const json_t *want_arr,
+		      struct value_diff *d, LDAPMod **mods, size_t *n)
+{
+	memset(d, 0, sizeof(*d));
+	if (!attr)
+		return LDAP_SUCCESS;
+	d->have = set_of_values(ld, e, attr);
+	d->want = set_of_array(want_arr);
+	if (!d->have || !d->want)
+		return LDAP_NO_MEMORY;
+	d->add = set_minus(d->want, d->have);
+	d->del = set_minus(d->have, d->want);
+	if (!d->add || !d->del)
+		return LDAP_NO_MEMORY;
+	d->m_add = (LDAPMod){ LDAP_MOD_ADD, (char *)(uintptr_t)attr, { d->add } };
+	d->m_del = (LDAPMod){ LDAP_MOD_DELETE, (char *)(uintptr_t)attr, { d->del } };
+	if (d->add[0])
+		mods[(*n)++] = &d->m_add;
+	if (d->del[0])
+		mods[(*n)++] = &d->m_del;
+	return LDAP_SUCCESS;
+}
+
+static void value_diff_free(struct value_diff *d)
+{
+	json_decref(d->have);
+	json_decref(d->want);
+	free(d->add);
+	free(d->del);
+}
+
 /*
  * Bring the existing entry E to WT: replace grJson when it differs (as
- * JSON), and add and delete single values of grMember/grRole, so a member
- * added here and another added by another writer both stay.
+ * JSON), and add and delete single values of the multi-valued attributes
+ * (grMember, grRole, grOrgRole), so a member added here and another added
+ * by another writer both stay.
  */
 static int modify_to(LDAP *ld, LDAPMessage *e, struct want *wt)
 {
 	struct berval **oldj = ldap_get_values_len(ld, e, "grJson");
 	json_t *old = oldj && oldj[0] ? json_loadb(oldj[0]->bv_val, oldj[0]->bv_len, 0, NULL) : NULL;
-	json_t *have = set_of_values(ld, e, wt->vattr), *want = set_of_array(wt->values);
-	char *json = NULL, *jv[2] = { NULL, NULL }, **add = NULL, **del = NULL;
-	LDAPMod m_json = { LDAP_MOD_REPLACE, (char *)"grJson", { jv } },
-		m_add = { LDAP_MOD_ADD, (char *)(uintptr_t)wt->vattr, { NULL } },
-		m_del = { LDAP_MOD_DELETE, (char *)(uintptr_t)wt->vattr, { NULL } };
-	LDAPMod *mods[4] = { NULL };
+	char *json = NULL, *jv[2] = { NULL, NULL };
+	LDAPMod m_json = { LDAP_MOD_REPLACE, (char *)"grJson", { jv } };
+	LDAPMod *mods[6] = { NULL };
+	struct value_diff d1, d2;
 	size_t n = 0;
 	int rc = LDAP_SUCCESS;
 
 	ldap_value_free_len(oldj);
-	if (!have || !want) {
-		rc = LDAP_NO_MEMORY;
-		goto out;
-	}
+	memset(&d1, 0, sizeof(d1));
+	memset(&d2, 0, sizeof(d2));
 	if (wt->json && !json_equal(old, wt->json)) {
-		if (!(json = jv[0] = json_dumps(wt->json, JSON_COMPACT | JSON_SORT_KEYS))) {
+		if (!(json = jv[0] = json_dumps(wt->json, JSON_COMPACT | JSON_SORT_KEYS)))
 			rc = LDAP_NO_MEMORY;
-			goto out;
-		}
-		mods[n++] = &m_json;
+		else
+			mods[n++] = &m_json;
 	}
-	if (wt->vattr) {
-		add = m_add.mod_values = set_minus(want, have);
-		del = m_del.mod_values = set_minus(have, want);
-		if (!add || !del) {
-			rc = LDAP_NO_MEMORY;
-			goto out;
-		}
-		if (add[0])
-			mods[n++] = &m_add;
-		if (del[0])
-			mods[n++] = &m_del;
-	}
-	if (n) /* else: the provider has it already (grouprole-sync brought it, or a retry) */
+	if (rc == LDAP_SUCCESS)
+		rc = value_diff(ld, e, wt->vattr, wt->values, &d1, mods, &n);
+	if (rc == LDAP_SUCCESS)
+		rc = value_diff(ld, e, wt->vattr2, wt->values2, &d2, mods, &n);
+	/* No change: the provider has it already (grouprole-sync brought it, or a retry). */
+	if (rc == LDAP_SUCCESS && n)
 		rc = ldap_modify_ext_s(ld, wt->dn, mods, NULL, NULL);
-out:
 	json_decref(old);
-	json_decref(have);
-	json_decref(want);
+	value_diff_free(&d1);
+	value_diff_free(&d2);
 	free(json);
-	free(add);
-	free(del);
 	return rc;
 }
 
@@ -483,7 +642,7 @@ out:
 static int op_upsert(LDAP *ld, struct want *wt)
 {
 	char *attrs[] = { (char *)"grJson", (char *)(uintptr_t)(wt->vattr ? wt->vattr : "grJson"),
-			  NULL };
+			  (char *)(uintptr_t)(wt->vattr2 ? wt->vattr2 : "grJson"), NULL };
 	struct timeval tv = { 5, 0 };
 	LDAPMessage *res = NULL, *e;
 	int rc = LDAP_OTHER, i;
@@ -562,13 +721,11 @@ static int op_delete(LDAP *ld, struct want *wt)
 
 /* ---- the hook ---- */
 
-static int local_exists(void *ctx, const char *key)
-{
-	return gr_store_exists(ctx, key);
-}
-
-static const char *const kind_words[] = { "", "directory", "role", "user", "group",
-					  "role mapping of group" };
+static const char *const kind_words[] = { "",	    "directory",
+					  "role",   "user",
+					  "group",  "role mapping of group",
+					  "organization", "resource assignments of user",
+					  "policy" };
 
 /*
  * A delete that found nothing may have met a provider that has not caught
@@ -626,7 +783,7 @@ int gr_fleet_writer_precommit(void *ctx, struct gr_store *st, const char *const 
 	size_t m = 0, i;
 	int r;
 
-	if ((r = gr_fleet_entities(keys, n, local_exists, st, &v, &m, err)) < 0 || m == 0)
+	if ((r = gr_fleet_entities(keys, n, &v, &m, err)) < 0 || m == 0)
 		goto out;
 	if (!(wants = calloc(m, sizeof(*wants)))) {
 		r = oom(err);

@@ -125,6 +125,61 @@ ldap_write() { # TOOL on provider p1 or p2 (second argument), LDIF on stdin
 	done
 }
 
+@test "an organization, its group roles, assignments and the policy apply; a mapping waits for its organization" {
+	start_sync
+	wait_group alice.nguyen,bob.okafor role-admin
+	# Organization roles only, in an organization no server has yet: the mapping waits.
+	{
+		ldif_role payer 200009
+		ldif_group g7 Payments u1
+		ldif_org_mapping g7 "payments payer"
+	} | ldap_write ldapadd
+	for _ in $(seq 200); do
+		ctl group show Payments --directory corp >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	ctl group show Payments --directory corp >/dev/null
+	[ -z "$(nw getent group role-payer | cut -d: -f4)" ]
+	# The organization arrives, connected to corp with auto-membership: the
+	# mapping completes by itself, and this host serves organization payments.
+	{
+		printf 'dn: ou=organizations,%s\nobjectClass: organizationalUnit\nou: organizations\n\n' "$B"
+		ldif_org payments '{"corp":{"auto_membership":true}}' corp/u2
+	} | ldap_write ldapadd
+	wait_group alice.nguyen role-payer
+	[ "$(ctl --json org show payments | jq -c '[.connections, [.members[].id]]')" = '[{"corp":{"auto_membership":true}},["u2"]]' ]
+	[ "$(ctl --json org group roles list payments Payments --directory corp)" = "$(printf '[\n  "payer"\n]')" ] ||
+		[ "$(ctl --json org group roles list payments Payments --directory corp | jq -c .)" = '["payer"]' ]
+	# An assignment of payer on this host (web01) to bob; the policy.
+	{
+		printf 'dn: ou=assignments,grName=corp,%s\nobjectClass: organizationalUnit\nou: assignments\n\n' "$B"
+		ldif_assignments u2 payer host:web01
+		printf 'dn: ou=policy,%s\nobjectClass: organizationalUnit\nou: policy\n\n' "$B"
+		ldif_policy '{"default_role":null,"multiple_roles":true,"role_attribute":"department"}'
+	} | ldap_write ldapadd
+	wait_group alice.nguyen,bob.okafor role-payer
+	for _ in $(seq 200); do
+		[ "$(ctl --json policy show | jq -r .role_attribute)" = department ] && break
+		sleep 0.1
+	done
+	[ "$(ctl --json policy show | jq -r .role_attribute)" = department ]
+	# Deletions: the assignment, the organization (its roles go with it), the policy.
+	printf 'dn: grId=u2,ou=assignments,grName=corp,%s\nchangetype: delete\n' "$B" | ldap_write ldapmodify
+	wait_group alice.nguyen role-payer
+	printf 'dn: grName=payments,ou=organizations,%s\nchangetype: delete\n' "$B" | ldap_write ldapmodify
+	wait_group "" role-payer
+	printf 'dn: grName=policy,ou=policy,%s\nchangetype: delete\n' "$B" | ldap_write ldapmodify
+	for _ in $(seq 200); do
+		[ "$(ctl --json policy show | jq -r .role_attribute)" = null ] && break
+		sleep 0.1
+	done
+	[ "$(ctl --json policy show | jq -r .role_attribute)" = null ]
+	[ "$(ctl --json org list)" = "[]" ] || [ "$(ctl --json org list | jq length)" = 0 ]
+	printf 'dn: grId=g7,ou=mappings,grName=corp,%s\nchangetype: delete\n\ndn: grId=g7,ou=groups,grName=corp,%s\nchangetype: delete\n' \
+		"$B" "$B" | ldap_write ldapmodify
+	printf 'dn: grId=payer,ou=roles,%s\nchangetype: delete\n' "$B" | ldap_write ldapmodify
+}
+
 @test "with the replica down the host follows the next server" {
 	start_sync
 	wait_group alice.nguyen,bob.okafor role-admin

@@ -22,19 +22,41 @@ ldif_user() { # ID USERNAME ACTIVE
 		"$1" "$B" "$1" "$1" "$2" "$3"
 }
 
-ldif_group() { # ID NAME MEMBER...
-	local id=$1 name=$2 m
-	shift 2
-	printf 'dn: grId=%s,ou=groups,grName=corp,%s\nobjectClass: grGroup\ngrId: %s\ngrJson: {"id":"%s","displayName":"%s"}\n' \
-		"$id" "$B" "$id" "$id" "$name"
-	for m in "$@"; do printf 'grMember: %s\n' "$m"; done
+# The values of a multi-valued attribute, and the entry's end.
+ldif_values() { # ATTR VALUE...
+	local attr=$1 v
+	shift
+	for v in "$@"; do printf '%s: %s\n' "$attr" "$v"; done
 	printf '\n'
 }
 
+ldif_group() { # ID NAME MEMBER...
+	printf 'dn: grId=%s,ou=groups,grName=corp,%s\nobjectClass: grGroup\ngrId: %s\ngrJson: {"id":"%s","displayName":"%s"}\n' \
+		"$1" "$B" "$1" "$1" "$2"
+	ldif_values grMember "${@:3}"
+}
+
 ldif_mapping() { # GROUP-ID SLUG...
-	local id=$1 s
-	shift
-	printf 'dn: grId=%s,ou=mappings,grName=corp,%s\nobjectClass: grGroupRoles\ngrId: %s\n' "$id" "$B" "$id"
-	for s in "$@"; do printf 'grRole: %s\n' "$s"; done
-	printf '\n'
+	printf 'dn: grId=%s,ou=mappings,grName=corp,%s\nobjectClass: grGroupRoles\ngrId: %s\n' "$1" "$B" "$1"
+	ldif_values grRole "${@:2}"
+}
+
+ldif_org() { # NAME JSON-CONNECTIONS MEMBER(DIR/UID)...
+	printf 'dn: grName=%s,ou=organizations,%s\nobjectClass: grOrganization\ngrName: %s\ngrJson: {"name":"%s","connections":%s}\n' \
+		"$1" "$B" "$1" "$1" "$2"
+	ldif_values grMember "${@:3}"
+}
+
+ldif_org_mapping() { # GROUP-ID "ORG SLUG"...
+	printf 'dn: grId=%s,ou=mappings,grName=corp,%s\nobjectClass: grGroupRoles\ngrId: %s\n' "$1" "$B" "$1"
+	ldif_values grOrgRole "${@:2}"
+}
+
+ldif_assignments() { # USER-ID ROLE RESOURCE [EXPIRES]
+	printf 'dn: grId=%s,ou=assignments,grName=corp,%s\nobjectClass: grAssignments\ngrId: %s\ngrAssignment: {"expires":%s,"resource":"%s","role":"%s"}\n\n' \
+		"$1" "$B" "$1" "${4:-0}" "$3" "$2"
+}
+
+ldif_policy() { # JSON
+	printf 'dn: grName=policy,ou=policy,%s\nobjectClass: grPolicy\ngrName: policy\ngrJson: %s\n\n' "$B" "$1"
 }

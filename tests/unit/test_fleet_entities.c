@@ -2,7 +2,7 @@
 /*
  * store = ldap: from the keys a transaction wrote to the fleet entries they
  * belong to (lib/fleet/entities.c) -- the inverse of lib/fleet/apply.c's
- * layout, derived keys ignored, kinds the fleet does not carry refused.
+ * layout, derived keys ignored.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +34,12 @@ static void test_key_classes(void **state)
 	expect("group/okta/g1", GR_FLEET_KEY_ENTITY, GR_FLEET_GROUP, "okta", "g1");
 	expect("members/okta/g1", GR_FLEET_KEY_ENTITY, GR_FLEET_GROUP, "okta", "g1");
 	expect("troles/okta/g1", GR_FLEET_KEY_ENTITY, GR_FLEET_MAPPING, "okta", "g1");
+	/* A group's organization roles are on its mapping entry; members on the organization's. */
+	expect("oroles/payments/okta/g1", GR_FLEET_KEY_ENTITY, GR_FLEET_MAPPING, "okta", "g1");
+	expect("org/payments", GR_FLEET_KEY_ENTITY, GR_FLEET_ORG, "", "payments");
+	expect("orgmember/payments/okta/u1", GR_FLEET_KEY_ENTITY, GR_FLEET_ORG, "", "payments");
+	expect("assign/okta/u1", GR_FLEET_KEY_ENTITY, GR_FLEET_ASSIGN, "okta", "u1");
+	expect("policy", GR_FLEET_KEY_ENTITY, GR_FLEET_POLICY, "", "policy");
 	/* Derived on every host, or host-local by design. */
 	static const char *const ignored[] = {
 		"ug/okta/u1", "ug/okta/u1/2", "uname/okta/alice", "login/alice", "gname/okta/sre",
@@ -41,28 +47,12 @@ static void test_key_classes(void **state)
 		"fleet/cookie", "fleet/uuid/1234", "publish/state", "events/1",
 		/* not the shape of an entity key */
 		"dir/okta/x", "user/okta", "user/okta/", "user//u1", "role/", "troles/a/b/c",
+		"org/", "org/a/b", "orgmember/p/okta", "orgmember/p/okta/u1/x", "orgmember//okta/u1",
+		"oroles/p/okta", "oroles/p//g1", "oroles/p/okta/g1/x", "assign/okta", "assign/okta/u1/x",
+		"policy/x", "policies",
 	};
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		expect(ignored[i], GR_FLEET_KEY_IGNORED, 0, "", "");
-	expect("policy", GR_FLEET_KEY_LOCAL_ONLY, 0, "", "");
-	expect("org/payments", GR_FLEET_KEY_LOCAL_ONLY, 0, "", "");
-	expect("orgmember/payments/okta/u1", GR_FLEET_KEY_LOCAL_ONLY, 0, "", "");
-	expect("oroles/payments/okta/g1", GR_FLEET_KEY_LOCAL_ONLY, 0, "", "");
-	expect("assign/okta/u1", GR_FLEET_KEY_LOCAL_ONLY, 0, "", "");
-}
-
-static int all_exist(void *ctx, const char *key)
-{
-	(void)ctx;
-	(void)key;
-	return 1;
-}
-
-static int none_exist(void *ctx, const char *key)
-{
-	(void)ctx;
-	(void)key;
-	return 0;
 }
 
 static void test_entities_are_distinct_and_parents_first(void **state)
@@ -70,31 +60,35 @@ static void test_entities_are_distinct_and_parents_first(void **state)
 	static const char *const keys[] = {
 		"troles/okta/g1", "members/okta/g1", "ug/okta/u1", "scim/okta/u1", "group/okta/g1",
 		"user/okta/u1", "meta", "role/admin", "dir/okta", "login/alice", "oroles/p/okta/g1",
+		"orgmember/p/okta/u1", "org/p", "assign/okta/u1", "policy",
 	};
 	struct gr_fleet_entity *v = NULL;
 	struct gr_err err = { 0 };
 	size_t n = 0;
 
 	(void)state;
-	/* oroles/ whose record is gone (a group delete's cleanup) passes: it was only ever local. */
-	tu_assert_ok(gr_fleet_entities(keys, sizeof(keys) / sizeof(keys[0]), none_exist, NULL, &v,
-				       &n, &err), &err);
-	assert_int_equal(n, 5);
+	tu_assert_ok(gr_fleet_entities(keys, sizeof(keys) / sizeof(keys[0]), &v, &n, &err), &err);
+	/* troles/ and oroles/ of one group are one entry, org/ and orgmember/ of one organization too. */
+	assert_int_equal(n, 8);
 	assert_int_equal(v[0].kind, GR_FLEET_DIRECTORY);
 	assert_int_equal(v[1].kind, GR_FLEET_ROLE);
 	assert_int_equal(v[2].kind, GR_FLEET_USER);
 	assert_string_equal(v[2].id, "u1");
 	assert_int_equal(v[3].kind, GR_FLEET_GROUP);
-	assert_int_equal(v[4].kind, GR_FLEET_MAPPING);
+	/* An organization before the mappings: their organization roles name it. */
+	assert_int_equal(v[4].kind, GR_FLEET_ORG);
+	assert_string_equal(v[4].id, "p");
+	assert_int_equal(v[5].kind, GR_FLEET_MAPPING);
+	assert_string_equal(v[5].dir, "okta");
+	assert_string_equal(v[5].id, "g1");
+	/* Assignments after roles and users. */
+	assert_int_equal(v[6].kind, GR_FLEET_ASSIGN);
+	assert_string_equal(v[6].dir, "okta");
+	/* The policy last: its default role must be there. */
+	assert_int_equal(v[7].kind, GR_FLEET_POLICY);
 	free(v);
-	/* One that exists after the write is a change the fleet cannot carry: refused. */
-	assert_int_equal(gr_fleet_entities(keys, sizeof(keys) / sizeof(keys[0]), all_exist, NULL,
-					   &v, &n, &err), -GR_E_REFUSED);
-	assert_null(v);
-	assert_non_null(strstr(err.msg, "'oroles/p/okta/g1'"));
-	assert_non_null(strstr(err.msg, "not replicated in fleet mode yet"));
 	/* Nothing of the fleet's: nothing to write. */
-	tu_assert_ok(gr_fleet_entities(keys + 6, 1, all_exist, NULL, &v, &n, &err), &err);
+	tu_assert_ok(gr_fleet_entities(keys + 6, 1, &v, &n, &err), &err);
 	assert_int_equal(n, 0);
 	free(v);
 }
