@@ -5,8 +5,10 @@
  * changes something calls route() from ../state.js afterwards, which reads
  * the view afresh, and say() from ../page.js to tell what it did.
  */
-import { read } from "../ctl.js";
+import { ctl, read } from "../ctl.js";
 import { h, table, field } from "../dom.js";
+import { say, fail } from "../page.js";
+import { route } from "../state.js";
 
 /* What a view returns: route() draws it unless a newer view started meanwhile. */
 export function nodes(...list) {
@@ -46,4 +48,38 @@ export function searchable(label, placeholder, rowsFor, all, caption, headers, e
     input.addEventListener("input", update);
     update();
     return [h("div", { class: "gr-toolbar" }, field(label, input)), count, holder];
+}
+
+/*
+ * An on/off switch that runs one grouprolectl command when toggled, then
+ * says what it did and reads the view afresh.  ID keeps the focus on it
+ * when the view is drawn again; COMMAND(next) gives the command for the
+ * new state, SAID(next) the sentence.
+ */
+export function toggleSwitch(id, label, on, attrs, command, said) {
+    const next = !on;
+    const sw = h("button", {
+        type: "button",
+        role: "switch",
+        id,
+        class: "gr-switch",
+        "aria-checked": on ? "true" : "false",
+        "aria-label": label,
+        ...attrs,
+    }, h("span", { class: "gr-switch-track", "aria-hidden": "true" }), h("span", {}, on ? "On" : "Off"));
+    sw.addEventListener("click", async () => {
+        /* Not .disabled: that would take the focus away from the switch. */
+        if (sw.getAttribute("aria-disabled") === "true")
+            return;
+        sw.setAttribute("aria-disabled", "true");
+        try {
+            const r = await ctl(command(next));
+            say(said(next) + (r.warning ? " " + r.warning : ""));
+            route();
+        } catch (err) {
+            sw.removeAttribute("aria-disabled");
+            fail(err);
+        }
+    });
+    return sw;
 }

@@ -3,11 +3,9 @@
  * Organizations: each with its connections to directories, and a switch
  * for auto-membership on each connection.
  */
-import { ctl, read } from "../ctl.js";
+import { read } from "../ctl.js";
 import { h, table } from "../dom.js";
-import { say, fail } from "../page.js";
-import { route } from "../state.js";
-import { nodes } from "./common.js";
+import { nodes, toggleSwitch } from "./common.js";
 
 export async function orgsView() {
     const orgs = (await read(["org", "list"])) || [];
@@ -31,30 +29,9 @@ export async function orgsView() {
  * directory belongs to the organization and its group roles apply.
  */
 function autoSwitch(org, dir, on) {
-    const sw = h("button", {
-        type: "button",
-        role: "switch",
-        id: "auto-membership:" + org + ":" + dir, /* keeps the focus when the view is drawn again */
-        class: "gr-switch",
-        "aria-checked": on ? "true" : "false",
-        "aria-label": "Auto-membership for " + dir + " in " + org,
-        "data-org": org,
-        "data-directory": dir,
-    }, h("span", { class: "gr-switch-track", "aria-hidden": "true" }), h("span", {}, on ? "On" : "Off"));
-    sw.addEventListener("click", async () => {
-        /* Not .disabled: that would take the focus away from the switch. */
-        if (sw.getAttribute("aria-disabled") === "true")
-            return;
-        sw.setAttribute("aria-disabled", "true");
-        try {
-            const r = await ctl(["org", "connection", "enable", org, dir, "--auto-membership", on ? "off" : "on"]);
-            say("Auto-membership for " + dir + " in " + org + " is " + (on ? "off" : "on") + "." +
-                (r.warning ? " " + r.warning : ""));
-            route();
-        } catch (err) {
-            sw.removeAttribute("aria-disabled");
-            fail(err);
-        }
-    });
-    return sw;
+    const where = dir + " in " + org;
+    return toggleSwitch("auto-membership:" + org + ":" + dir, "Auto-membership for " + where, on,
+                        { "data-org": org, "data-directory": dir },
+                        next => ["org", "connection", "enable", org, dir, "--auto-membership", next ? "on" : "off"],
+                        next => "Auto-membership for " + where + " is " + (next ? "on" : "off") + ".");
 }

@@ -5,7 +5,7 @@ import { h, button, field } from "../dom.js";
 import { say, fail } from "../page.js";
 import { dialog } from "../dialog.js";
 import { route } from "../state.js";
-import { nodes, roles } from "./common.js";
+import { nodes, roles, toggleSwitch } from "./common.js";
 
 export async function policyView() {
     const p = (await read(["policy", "show"])) || {};
@@ -25,28 +25,9 @@ export async function policyView() {
 }
 
 function policySwitch(on) {
-    const sw = h("button", {
-        type: "button",
-        role: "switch",
-        id: "policy-multiple-roles",
-        class: "gr-switch",
-        "aria-checked": on ? "true" : "false",
-        "aria-label": "Multiple roles",
-    }, h("span", { class: "gr-switch-track", "aria-hidden": "true" }), h("span", {}, on ? "On" : "Off"));
-    sw.addEventListener("click", async () => {
-        if (sw.getAttribute("aria-disabled") === "true")
-            return;
-        sw.setAttribute("aria-disabled", "true");
-        try {
-            const r = await ctl(["policy", "set", "multiple-roles", on ? "off" : "on"]);
-            say("Multiple roles are " + (on ? "off" : "on") + "." + (r.warning ? " " + r.warning : ""));
-            route();
-        } catch (err) {
-            sw.removeAttribute("aria-disabled");
-            fail(err);
-        }
-    });
-    return sw;
+    return toggleSwitch("policy-multiple-roles", "Multiple roles", on, {},
+                        next => ["policy", "set", "multiple-roles", next ? "on" : "off"],
+                        next => "Multiple roles are " + (next ? "on" : "off") + ".");
 }
 
 async function defaultRoleDialog(cur) {
