@@ -304,3 +304,54 @@ group_roles() { # CONF
 			<("$GR_BUILD/bench/fleet_tool" canon "$WORK/stateb/$f")
 	done
 }
+
+# (A host restarted with a cookie the session log covers resumes with an
+# incremental refresh: sync.bats, "a restart resumes from the stored cookie".)
+@test "a host whose cookie is older than the session log reloads in full and purges what was deleted" {
+	# A set of its own, whose servers' session logs hold 5 changes.
+	GR_LDAP_SESSIONLOG=5 start_ldap_set
+	grep -q '^olcSpSessionlog: 5$' "$LDT/p1/slapd.d/cn=config/olcDatabase={1}mdb/olcOverlay={0}syncprov.ldif"
+	{
+		ldif_base
+		ldif_role keep 200001
+		ldif_role gone 200002
+		ldif_user u1 alice.nguyen@meridian.example true
+		ldif_group g1 Engineers u1
+		ldif_mapping g1 keep gone
+	} | as writer ldapadd -H "$(url p1)" >/dev/null
+	sed -i "s|^ldap_uri = .*|ldap_uri = $(url p1)|; s|^ldap_secret_file = .*|ldap_secret_file = $LDT/sec/hosts.secret|" "$CONF"
+	run "$GR_BUILD/grouprole-sync" --config "$CONF" --once
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"full refresh applied: "* ]]
+	# Within the session log: the host resumes from its cookie.
+	ldif_role new0 200010 | as writer ldapadd -H "$(url p1)" >/dev/null
+	run "$GR_BUILD/grouprole-sync" --config "$CONF" --once
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"incremental refresh applied: 1 entries, 0 deleted, 0 purged"* ]]
+	wait_group alice.nguyen role-gone
+	# While the host is stopped: more changes than the log holds, among them
+	# the deletion of a role the host has (and of its mapping value).
+	printf 'dn: grId=g1,ou=mappings,grName=corp,%s\nchangetype: modify\ndelete: grRole\ngrRole: gone\n\ndn: grId=gone,ou=roles,%s\nchangetype: delete\n' \
+		"$B" "$B" | as writer ldapmodify -H "$(url p1)" >/dev/null
+	for i in $(seq 1 12); do
+		ldif_role "new$i" "2001$((10 + i))"
+	done | as writer ldapadd -H "$(url p1)" >/dev/null
+	run "$GR_BUILD/grouprole-sync" --config "$CONF" --once
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# The server either sends a present phase (every entry it holds named,
+	# the rest purged) or asks for a reload (e-syncRefreshRequired): either
+	# is a full refresh, never an incremental one.
+	[[ "$output" != *"incremental refresh applied"* ]]
+	[[ "$output" == *"full refresh applied: "*", 1 purged, 0 skipped (present phase: the server could not resume from the cookie)"* ]] ||
+		[[ "$output" == *"refresh required; reloading everything"*"full refresh applied: "* ]]
+	# The end state: the deleted role gone, everything else there.
+	role_slugs "$CONF" | sort >"$WORK/host-roles"
+	printf '%s\n' keep new0 new{1..12} | sort >"$WORK/want"
+	diff "$WORK/want" "$WORK/host-roles"
+	run ctl role show gone
+	[ "$status" -ne 0 ]
+	[ "$(group_roles "$CONF")" = keep ]
+	wait_group "" role-gone || ! nw getent group role-gone
+	wait_group alice.nguyen role-keep
+}
