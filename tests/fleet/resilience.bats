@@ -135,10 +135,19 @@ users_of() { # CONF
 	grep -q "store = ldap: writing to" "$LOG"
 	# 4 clients, 12 users each, in parallel: each answer is one line
 	# "STATUS USERNAME ID" in its own file, the body kept for the refusals.
+	# Clients 1 and 2 go straight through, so writes are in flight when p1
+	# dies; 3 and 4 send their second half only once it is dead, so some
+	# writes certainly meet a dead p1 first in ldap_uri.
 	mkdir "$WORK/burst"
 	for c in 1 2 3 4; do
 		(
 			for i in $(seq 12); do
+				if [ "$c" -ge 3 ] && [ "$i" = 7 ]; then
+					for _ in $(seq 300); do
+						[ -e "$WORK/burst/killed" ] && break
+						sleep 0.05
+					done
+				fi
 				n="burst-$c-$i@meridian.example"
 				st=$(curl -s -m 20 -o "$WORK/burst/$c-$i.body" -w '%{http_code}' -X POST \
 					-H "Authorization: Bearer $OKTA_TOKEN" -H "Content-Type: application/scim+json" \
@@ -157,6 +166,7 @@ users_of() { # CONF
 	done
 	[ "$(cat "$WORK"/burst/answers.* | wc -l)" -ge 16 ]
 	kill9_server p1
+	touch "$WORK/burst/killed"
 	# shellcheck disable=SC2086
 	wait $pids
 	cat "$WORK"/burst/answers.* >"$WORK/answers"
@@ -269,6 +279,8 @@ group_roles() { # CONF
 		# Back and caught up with what was acknowledged while it was away.
 		sort "$WORK/acked-roles" >"$WORK/want"
 		wait_ids "$s" "ou=roles,$B" "$WORK/want"
+		{ cat "$WORK/acked-maps"; echo base; } | sort >"$WORK/want"
+		wait_mapped "$s" "$WORK/want"
 		wait_more_writes 3
 	done
 	touch "$WORK/stop"
