@@ -105,6 +105,7 @@ wait_ids() { # NAME BASE WANT-FILE
 		[ -z "$missing" ] && return 0
 		sleep 0.1
 	done
+	# shellcheck disable=SC2086 # one line, the IDs apart
 	echo "$1 lacks under $2:" $missing >&2
 	return 1
 }
@@ -118,6 +119,7 @@ wait_lines() { # WANT-FILE CMD...
 		[ -z "$missing" ] && return 0
 		sleep 0.1
 	done
+	# shellcheck disable=SC2086 # one line, the IDs apart
 	echo "'$*' lacks:" $missing >&2
 	return 1
 }
