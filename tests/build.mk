@@ -44,7 +44,7 @@ TEST_HELPERS += $(WEBHOOK_SINK)
 TEST_SCRIPTS += tests/integration/scimd.bats tests/integration/api.bats tests/integration/api_orgs.bats
 TEST_SCRIPTS += tests/integration/events.bats
 TEST_SCRIPTS += tests/fleet/ldap.bats tests/fleet/ldap_tls.bats tests/fleet/sync.bats \
-	tests/fleet/writer.bats tests/fleet/bench_smoke.bats
+	tests/fleet/writer.bats tests/fleet/resilience.bats tests/fleet/bench_smoke.bats
 
 # A helper the API tests run (not a test): fills a store to a limit at once.
 SEED_STORE := $(B)/tests/seed_store

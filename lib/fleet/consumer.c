@@ -326,11 +326,21 @@ static int settle(struct session *s, ldap_sync_t *ls, const struct gr_fleet_hook
 	}
 	save_status(gr_store_config(s->st), s->status);
 	if (s->in_refresh) {
+		/*
+		 * A present phase after a cookie is the server saying that its
+		 * session log no longer reaches back to the cookie: every entry
+		 * was compared and what it did not name was purged.  That is a
+		 * full reload, not a resumption, and the log says so.
+		 */
+		const char *why = !s->full && s->presents
+					  ? " (present phase: the server could not resume from the cookie)"
+					  : "";
+
 		syslog(LOG_INFO,
 		       "grouprole-sync: %s: %s refresh applied: %zu entries, %zu deleted, %zu purged, "
-		       "%zu skipped",
-		       s->uri, s->full ? "full" : "incremental", s->stats.applied, s->stats.deleted,
-		       s->stats.purged, s->stats.skipped);
+		       "%zu skipped%s",
+		       s->uri, s->full || s->presents ? "full" : "incremental", s->stats.applied,
+		       s->stats.deleted, s->stats.purged, s->stats.skipped, why);
 		s->in_refresh = false;
 		/*
 		 * A refresh held every entry, the server's messages and the

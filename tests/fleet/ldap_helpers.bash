@@ -67,16 +67,19 @@ wait_for() { # NAME IDENTITY BASE FILTER WANT
 	return 1
 }
 
+# GR_LDAP_SESSIONLOG: the servers' syncprov session log size (default: the
+# script's, 100000).
 start_ldap_set() {
+	local sl=${GR_LDAP_SESSIONLOG:-100000}
 	LDT=$(mktemp -d "${BATS_TMPDIR:-/tmp}/gr-ldap.XXXXXX")
 	export LDT
 	"$SETUP" secrets --secrets "$LDT/sec"
 	"$SETUP" provider --dir "$LDT/p1" --server-id 1 --url "$(url p1)" \
-		--peer "2=$(url p2)" --secrets "$LDT/sec" >/dev/null
+		--peer "2=$(url p2)" --secrets "$LDT/sec" --sessionlog "$sl" >/dev/null
 	"$SETUP" provider --dir "$LDT/p2" --server-id 2 --url "$(url p2)" \
-		--peer "1=$(url p1)" --secrets "$LDT/sec" >/dev/null
+		--peer "1=$(url p1)" --secrets "$LDT/sec" --sessionlog "$sl" >/dev/null
 	"$SETUP" replica --dir "$LDT/r1" --url "$(url r1)" --provider "$(url p1)" \
-		--provider "$(url p2)" --secrets "$LDT/sec" >/dev/null
+		--provider "$(url p2)" --secrets "$LDT/sec" --sessionlog "$sl" >/dev/null
 	start_server p1
 	start_server p2
 	start_server r1
