@@ -4,12 +4,17 @@
 
 B="ou=data,$SUFFIX"
 
-ldif_base() {
-	printf 'dn: ou=roles,%s\nobjectClass: organizationalUnit\nou: roles\n\n' "$B"
+# The directory corp and its containers.
+ldif_directory() {
 	printf 'dn: grName=corp,%s\nobjectClass: grDirectory\ngrName: corp\n\n' "$B"
 	for ou in users groups mappings; do
 		printf 'dn: ou=%s,grName=corp,%s\nobjectClass: organizationalUnit\nou: %s\n\n' "$ou" "$B" "$ou"
 	done
+}
+
+ldif_base() {
+	printf 'dn: ou=roles,%s\nobjectClass: organizationalUnit\nou: roles\n\n' "$B"
+	ldif_directory
 }
 
 ldif_role() { # SLUG GID

@@ -18,10 +18,7 @@ setup_file() {
 	start_ldap_set
 	# What the identity provider pushed before: two users and a group, as the fleet holds them.
 	{
-		printf 'dn: grName=corp,%s\nobjectClass: grDirectory\ngrName: corp\n\n' "$B"
-		for ou in users groups mappings; do
-			printf 'dn: ou=%s,grName=corp,%s\nobjectClass: organizationalUnit\nou: %s\n\n' "$ou" "$B" "$ou"
-		done
+		ldif_directory
 		ldif_user u1 alice.nguyen@meridian.example true
 		ldif_user u2 bob.okafor@meridian.example true
 		ldif_group g1 Engineers u1 u2
