@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "fleet/ldapconn.h"
 #include "publish/publish.h"
 
 static void usage(FILE *f, const char *prog)
@@ -154,6 +155,7 @@ int main(int argc, char **argv)
 	size_t used;
 	int opt, r;
 
+	gr_ldap_skip_sasl_plugins();
 	memset(&c, 0, sizeof(c));
 	gr_err_clear(&err);
 	c.prog = "grouprolectl";

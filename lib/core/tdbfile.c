@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "core/tdbfile.h"
@@ -81,5 +83,31 @@ int gr_tdb_close(struct tdb_context *tdb)
 	if (pin >= 0)
 		close(pin);
 	errno = saved;
+	return r;
+}
+
+int gr_tdb_reserve(struct tdb_context *tdb, size_t bytes)
+{
+	/* The key sorts nowhere near a snapshot's one-letter tags. */
+	static const unsigned char k[] = "\0grouprole-reserve";
+	TDB_DATA key = { (unsigned char *)(uintptr_t)k, sizeof(k) - 1 }, val;
+	int r = 0;
+
+	size_t pad = bytes <= 8000000 ? bytes / 100 : bytes / 2;
+
+	if (pad <= GR_TDB_RECORD_OVERHEAD)
+		return 0;
+	val.dsize = pad - GR_TDB_RECORD_OVERHEAD;
+	if (val.dsize > UINT32_MAX / 2)
+		return -EINVAL;
+	/* calloc: untouched pages of zeros, not written until libtdb copies them. */
+	val.dptr = calloc(1, val.dsize);
+	if (!val.dptr)
+		return -ENOMEM;
+	if (tdb_store(tdb, key, val, TDB_INSERT) != 0)
+		r = tdb_error(tdb) == TDB_ERR_OOM ? -ENOMEM : -EIO;
+	else if (tdb_delete(tdb, key) != 0)
+		r = -EIO;
+	free(val.dptr);
 	return r;
 }

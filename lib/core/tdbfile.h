@@ -65,4 +65,23 @@ struct tdb_context *gr_tdb_open(const char *path, int hash_size, int tdb_flags, 
  */
 int gr_tdb_close(struct tdb_context *tdb);
 
+/*
+ * Grow a database that is being filled (a new file nobody else has open)
+ * at once by what records of BYTES in all (each counted as its key, its data
+ * and GR_TDB_RECORD_OVERHEAD) will take.  libtdb otherwise grows the file
+ * by a quarter at a time, and every growth remaps it (an munmap is a TLB
+ * shootdown on each CPU) and lengthens the free list later allocations
+ * walk.  Done by storing one record and deleting it: libtdb gives a record
+ * 5/4 of its size, and when the file must grow for it, grows it by 100
+ * times that for a record up to 100 KiB and twice that above; a record of
+ * BYTES / 100 (up to 8 MB) or BYTES / 2 thus leaves 5/4 BYTES free, what
+ * the records will take, and costs little copying.
+ * This relies on libtdb's allocation policy only for the file's size,
+ * never for its contents.  Returns 0; -ENOMEM or -EINVAL (too large) when it
+ * reserved nothing, which only costs the speed; -EIO when the file could
+ * not be written, a failure of the write under way.
+ */
+#define GR_TDB_RECORD_OVERHEAD 32u
+int gr_tdb_reserve(struct tdb_context *tdb, size_t bytes);
+
 #endif

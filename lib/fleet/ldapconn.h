@@ -18,6 +18,19 @@
  */
 
 /*
+ * Call first in main(), before any thread and any libldap call: keeps
+ * libldap's Cyrus SASL from loading its mechanism plugins.  libldap
+ * initializes SASL on its first use whether or not a SASL bind ever
+ * follows, and the plugins (DIGEST-MD5, SCRAM, NTLM, sasldb...) bring
+ * libcrypto and Berkeley DB into the process: about 2 MB of a host agent's
+ * 13.5 MB RSS.  Only simple binds are made here, so none is needed.  Points
+ * SASL_PATH (honoured by libsasl2 when the process is not setuid) at a path
+ * that can never be a directory; a SASL_PATH already in the environment is
+ * left alone.
+ */
+void gr_ldap_skip_sasl_plugins(void);
+
+/*
  * Read the bind secret from PATH into BUF (first line): the file must pass
  * the safefile rules (root-owned; the caller's uid under test_mode) and be
  * readable by its owner only.

@@ -161,6 +161,11 @@ int gr_login_writer_open(const struct gr_config *cfg, size_t users_hint,
 	return 0;
 }
 
+int gr_login_writer_reserve(struct gr_login_writer *w, size_t bytes)
+{
+	return gr_tdb_reserve(w->tdb, bytes) == -EIO ? -GR_E_IO : 0;
+}
+
 static int store(struct gr_login_writer *w, const unsigned char *k, size_t klen,
 		 const void *v, size_t vlen)
 {

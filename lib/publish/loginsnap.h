@@ -110,6 +110,9 @@ int gr_login_writer_add(struct gr_login_writer *w, const struct gr_context *ctx,
 			const char *login, const char *dir, const char *id,
 			const struct gr_resolve_input *in, const struct gr_resolution *res);
 
+/* Make room for about BYTES of entries at once (gr_tdb_reserve); 0 or -GR_E_IO. */
+int gr_login_writer_reserve(struct gr_login_writer *w, size_t bytes);
+
 /*
  * The same in two steps, for a publisher that keeps entries in memory
  * between publishes (lib/publish/model.c): encode the entry of (DIR, ID)

@@ -11,6 +11,7 @@
 
 #include "accounts/accounts.h"
 #include "core/safefile.h"
+#include "core/tdbfile.h"
 #include "publish/loginsnap.h"
 #include "publish/model.h"
 #include "publish/pwsnap.h"
@@ -825,6 +826,7 @@ struct out {
 	struct gr_login_writer *login;
 	struct gr_publish_stats *stats;
 	int64_t next_expiry;
+	size_t nss_bytes; /* estimated (struct sizes) */
 	int r;
 };
 
@@ -862,6 +864,47 @@ static void gather(const void *node, VISIT which, void *closure)
 	}
 	if (e->next_expiry && (!o->next_expiry || e->next_expiry < o->next_expiry))
 		o->next_expiry = e->next_expiry;
+}
+
+/*
+ * What the two files will hold, counted before writing them so that each
+ * is grown once (gr_tdb_reserve) rather than a quarter at a time.  An
+ * estimate: too little only means libtdb grows the file at the end, too
+ * much leaves free space in it.  nss.tdb holds a role group's entry three
+ * times ("N", "D" and its enumeration chunk), a member as its name, a NUL
+ * and a length byte.
+ */
+struct sizes {
+	const struct gr_role *roles;
+	bool accounts;
+	size_t login, nss;
+};
+
+static void estimate(const void *node, VISIT which, void *closure)
+{
+	const struct pub_entry *e = *(const struct pub_entry *const *)node;
+	struct sizes *z = closure;
+	size_t len = strlen(e->login) + 1, i;
+
+	if (which != postorder && which != leaf)
+		return;
+	z->login += GR_TDB_RECORD_OVERHEAD + 1 + len + e->rec_len;
+	if (e->n_roles)
+		z->nss += GR_TDB_RECORD_OVERHEAD + 1 + len + 4 * (size_t)e->n_roles;
+	for (i = 0; i < e->n_roles; i++)
+		if (!z->roles[e->roles[i]].bound)
+			z->nss += 3 * (len + 1);
+	if (z->accounts && e->has_account) {
+		/* "P", "Q" and a chunk's copy of the entry; "K"; its private group's three. */
+		size_t entry = sizeof(struct gr_snap_pw_hdr) + len +
+			       (e->account.gecos ? strlen(e->account.gecos) : 0) +
+			       (e->account.home ? strlen(e->account.home) : 0) +
+			       (e->account.shell ? strlen(e->account.shell) : 0) + 3;
+
+		z->nss += 3 * (GR_TDB_RECORD_OVERHEAD + entry) + GR_TDB_RECORD_OVERHEAD + len +
+			  e->account.keys_len +
+			  3 * (GR_TDB_RECORD_OVERHEAD + sizeof(struct gr_snap_entry_hdr) + len);
+	}
 }
 
 struct users_out {
@@ -952,6 +995,8 @@ static int write_nss(const struct gr_config *cfg, struct out *o, struct gr_err *
 						 o->stats->users_with_roles, o->m->n_entries, &w);
 	else
 		r = gr_snap_writer_open(tmp, o->n_roles, o->stats->users_with_roles, &w);
+	if (r == 0 && (r = gr_snap_writer_reserve(w, o->nss_bytes)) < 0)
+		gr_snap_writer_abort(w);
 	if (r < 0) {
 		r = gr_err_set(err, -GR_E_IO, "cannot create snapshot %s: %s", tmp, gr_strerror(r));
 		goto fail;
@@ -1020,6 +1065,7 @@ int gr_pub_model_write(struct gr_pub_model *m, const struct gr_config *cfg,
 		       struct gr_publish_stats *stats, struct gr_err *err)
 {
 	struct out o = { .m = m, .stats = stats };
+	struct sizes z = { 0 };
 	size_t i;
 	int r;
 
@@ -1031,7 +1077,16 @@ int gr_pub_model_write(struct gr_pub_model *m, const struct gr_config *cfg,
 	o.members = calloc(o.n_roles ? o.n_roles : 1, sizeof(*o.members));
 	if (!o.members)
 		return gr_err_set(err, -ENOMEM, "out of memory");
+	z.roles = o.roles;
+	z.accounts = cfg->users;
+	twalk_r(m->by_ref, estimate, &z);
+	for (i = 0; i < o.n_roles; i++)
+		z.nss += 3 * (GR_TDB_RECORD_OVERHEAD + sizeof(struct gr_snap_entry_hdr) +
+			      strlen(o.roles[i].unix_group) + 1);
+	o.nss_bytes = z.nss;
 	r = gr_login_writer_open(cfg, m->n_entries, &o.login, err);
+	if (r == 0 && gr_login_writer_reserve(o.login, z.login) < 0)
+		r = gr_err_set(err, -GR_E_IO, "cannot write login snapshot");
 	if (r == 0) {
 		twalk_r(m->by_ref, gather, &o);
 		r = o.r;

@@ -534,6 +534,11 @@ int gr_snap_put(struct gr_snap_writer *w, char tag, const void *kdata, size_t kl
 	}
 }
 
+int gr_snap_writer_reserve(struct gr_snap_writer *w, size_t bytes)
+{
+	return gr_tdb_reserve(w->tdb, bytes) == -EIO ? -GR_E_IO : 0;
+}
+
 int gr_snap_writer_open(const char *path, size_t groups_hint, size_t users_hint,
 			struct gr_snap_writer **out)
 {

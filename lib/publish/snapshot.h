@@ -225,6 +225,9 @@ int gr_snap_writer_add_user(struct gr_snap_writer *w, const char *login, const u
  */
 int gr_snap_writer_finish(struct gr_snap_writer *w, uint64_t generation, int64_t next_expiry);
 
+/* Make room for about BYTES of records at once (gr_tdb_reserve); 0 or -GR_E_IO. */
+int gr_snap_writer_reserve(struct gr_snap_writer *w, size_t bytes);
+
 /* Give up: close the file without a header (so no reader accepts it), free W. */
 void gr_snap_writer_abort(struct gr_snap_writer *w);
 

@@ -32,6 +32,7 @@ memcheck() {
 @test "memcheck: test_fleet_entities" { memcheck test_fleet_entities; }
 @test "memcheck: test_ugroups" { memcheck test_ugroups; }
 @test "memcheck: test_holders" { memcheck test_holders; }
+@test "memcheck: test_tdbfile" { memcheck test_tdbfile; }
 @test "memcheck: test_faults" { memcheck test_faults; }
 @test "memcheck: test_api" { memcheck test_api; }
 @test "memcheck: test_orgs" { memcheck test_orgs; }

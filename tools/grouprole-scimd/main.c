@@ -25,6 +25,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "core/config.h"
+#include "fleet/ldapconn.h"
 #include "fleet/writer.h"
 #include "http/server.h"
 #include "publish/publish.h"
@@ -144,6 +145,7 @@ int main(int argc, char **argv)
 	unsigned salen;
 	int opt, sig, r, exit_code = 1;
 
+	gr_ldap_skip_sasl_plugins();
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config = optarg; break;

@@ -20,6 +20,7 @@
 
 #include "core/config.h"
 #include "fleet/consumer.h"
+#include "fleet/ldapconn.h"
 #include "publish/model.h"
 #include "publish/publish.h"
 #include "store/store.h"
@@ -74,6 +75,7 @@ int main(int argc, char **argv)
 	bool once = false;
 	int c, r;
 
+	gr_ldap_skip_sasl_plugins();
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
