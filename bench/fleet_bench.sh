@@ -30,10 +30,14 @@
 #   up      servers and agents running, all converged;
 #   down    every slapd stopped, the agents running (reconnecting, with
 #           backoff: each host's sync.status says it lost its server);
-#   back    the servers started again, every agent reconnected (a second
-#           "up": the figures for up are each host's best round of the two,
-#           so a drift in the machine's other load cannot pose as a ratio);
-#   alone   the agents and the servers stopped.
+#   alone   the agents stopped too;
+#   back    only with BENCH_FLEET_SPEED_BACK=1: servers and agents started
+#           again, every host in step (a second "up": the figures for up
+#           are then each host's best round of the two, so a drift in the
+#           machine's other load cannot pose as a ratio; it costs a resend
+#           of every entry to every host, about 15 s at 50 hosts).
+# The medians of every round with the servers up, lowest and highest, are
+# printed beside the ratios: a ratio within that spread is noise.
 # The answers (group members, group list, PAM codes and exported roles) of
 # each phase must equal those with the servers up; the ratios down/up and
 # alone/up are measured in the same run (no timing is asserted).
@@ -43,6 +47,7 @@
 # 20 members each), BENCH_FLEET_TIMEOUT (seconds per wait, 120; the first
 # refresh gets one more per host),
 # BENCH_FLEET_SPEED_HOSTS (5), BENCH_FLEET_SPEED_ROUNDS (3),
+# BENCH_FLEET_SPEED_BACK=1 (the phase "back" below),
 # BENCH_FLEET_SPEED_SAMPLES (NSS calls per operation, host, phase and
 # round, 20000; PAM decisions: one hundredth, at least 100),
 # BENCH_FLEET_ANSWERS=DIR copies each phase's fleet_tool speed output there
@@ -212,6 +217,18 @@ if command -v strace >/dev/null 2>&1; then
 fi
 
 # ---- the hosts ----
+# Host I's agent, in the background, its pid appended to PIDS.  SIGPIPE is
+# ignored, as systemd starts grouprole-sync.service (IgnoreSIGPIPE= is yes
+# by default): grouprole-sync does not ignore it itself, and an agent whose
+# server is stopped under it can die of it (exit status 141, seen in the
+# servers-down phase below).
+start_agent() { # I
+	(
+		trap '' PIPE
+		exec "$GR_BUILD/grouprole-sync" --config "$W/h$1/grouprole.conf" 2>>"$W/h$1/sync.log" 3>&-
+	) &
+	PIDS+=($!)
+}
 now_ns t_hosts
 DIRS=()
 for i in $(seq "$HOSTS"); do
@@ -223,8 +240,8 @@ for i in $(seq "$HOSTS"); do
 	3) uris="$(url p2) $(url p1) $(url r1)" ;;
 	esac
 	conf_for "$h/state" "$uris" >"$h/grouprole.conf"
-	"$GR_BUILD/grouprole-sync" --config "$h/grouprole.conf" 2>"$h/sync.log" 3>&- &
-	PIDS+=($!)
+	: >"$h/sync.log"
+	start_agent "$i"
 	DIRS+=("$h/state")
 done
 # Every host loads everything at once here: allow a second per host more.
@@ -387,16 +404,25 @@ stop_servers() {
 	stop_server p2
 	stop_server r1
 }
-agents_alive() { # WHEN
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -0 "$pid" 2>/dev/null || die "a grouprole-sync (pid $pid) exited $1"
+agents_alive() { # WHEN: PIDS[I - 1] is host I's agent
+	local i st
+	for i in $(seq "$HOSTS"); do
+		kill -0 "${PIDS[i - 1]}" 2>/dev/null && continue
+		st=0
+		wait "${PIDS[i - 1]}" || st=$?
+		die "host $i's grouprole-sync (pid ${PIDS[i - 1]}) exited $1 (status $st);" \
+			"$W/h$i/sync.log ends: $(tail -n 5 "$W/h$i/sync.log")"
 	done
 }
 
-# A B A B': up, down, up again once the servers are back and every agent
-# has reconnected (the machine's other load drifts over seconds: "up" is
-# measured on both sides of "down"), then everything down.
+# Up, down (servers stopped), alone (agents stopped too).  With
+# BENCH_FLEET_SPEED_BACK=1, then back: servers and agents started again,
+# every host in step (resumed from its cookie), so that "up" is measured
+# on both sides of "down" and a drift in the machine's other load cannot
+# pose as a ratio.  Off by default: a restarted slapd has lost its session
+# log, so every host is sent every entry again (15 s at 50 hosts).  The
+# agents are restarted rather than left to reconnect: after the down phase
+# their backoff would make the fleet wait seconds for nothing.
 now_ns t_speed
 speed_phase up
 now_ns t1
@@ -412,18 +438,7 @@ now_ns t2
 cpu_down=$(($(cpu_ms "${PIDS[@]}") - cpu_down0))
 down_phase_ms=$(ms $((t2 - t1)))
 agents_alive "with the servers down"
-now_ns t1
-start_server p1
-start_server p2
-start_server r1
-# The agents retry with backoff (1 s doubling): bounded like the first refresh.
-wait_all_servers some "$TIMEOUT"
-now_ns t2
-back_ms=$(ms $((t2 - t1)))
-speed_phase back
-agents_alive "after the servers came back"
-# Everything down: the agents stopped and waited for (bounded: 10 s, then
-# SIGKILL), then the servers.
+# The agents too: stopped and waited for (bounded: 10 s, then SIGKILL).
 for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 for _ in $(seq 100); do
 	alive=
@@ -433,8 +448,33 @@ for _ in $(seq 100); do
 done
 for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
 for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-stop_servers
+PIDS=()
 speed_phase alone
+up_phases=up
+back_line=
+if [ "${BENCH_FLEET_SPEED_BACK:-}" = 1 ]; then
+	now_ns t1
+	start_server p1
+	start_server p2
+	start_server r1
+	for i in $(seq "$HOSTS"); do start_agent "$i"; done
+	# In step again: sync.status's mtime (= last_in_step) past the restart's
+	# second; before it, every host was last in step when its server stopped.
+	restart_s=$((t1 / 1000000000))
+	for _ in $(seq $((TIMEOUT * 10))); do
+		left=$(for d in "${DIRS[@]}"; do echo "$d/sync.status"; done | xargs stat -c %Y |
+			awk -v t="$restart_s" '$1 <= t { n++ } END { print n + 0 }')
+		[ "$left" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$left" = 0 ] || die "$left of $HOSTS hosts not in step $TIMEOUT s after the restart"
+	now_ns t2
+	back_ms=$(ms $((t2 - t1)))
+	speed_phase back
+	agents_alive "after the restart"
+	up_phases="up back"
+	back_line="every host in step again $back_ms ms after servers and agents restarted; "
+fi
 now_ns t_speed_done
 
 # The answers of every round of every phase against the first round with
@@ -452,7 +492,6 @@ same_phase() { # PHASE -> how many hosts answered as with the servers up
 	echo "$n"
 }
 same_up=$(same_phase up)
-same_back=$(same_phase back)
 same_down=$(same_phase down)
 same_alone=$(same_phase alone)
 # One figure per phase and operation: each host's least disturbed round (the
@@ -480,12 +519,18 @@ speed_table=$(printf '%-13s %-9s %-9s %-9s %-9s %-10s %-9s %-9s %-11s\n' \
 speed_lines=
 speed_alone=
 speed_updown=
+speed_noise=
 for op in getgrnam getgrouplist pam; do
-	# "up": the least disturbed round before the stops or after the restart.
-	read -r um up < <(speed_of "up back" "$op")
-	read -r bm _ < <(speed_of up "$op")
-	read -r km _ < <(speed_of back "$op")
-	speed_updown+="${speed_updown:+, }$op $bm/$km ns"
+	# "up": the least disturbed round (before the stops or after the restart).
+	read -r um up < <(speed_of "$up_phases" "$op")
+	if [ "$up_phases" != up ]; then
+		read -r bm _ < <(speed_of up "$op")
+		read -r km _ < <(speed_of back "$op")
+		speed_updown+="${speed_updown:+, }$op $bm/$km ns"
+	fi
+	# How far apart the rounds with the servers up are: every host, every round.
+	speed_noise+="${speed_noise:+, }$op $(awk -v op="$op" '$1 == "time" && $2 == op { print $3 }' \
+		"$W/speed/up".h*.r* | sort -n | sed -n '1p;$p' | paste -sd- -) ns"
 	read -r dm dp < <(speed_of down "$op")
 	read -r am ap < <(speed_of alone "$op")
 	speed_table+=$'\n'$(printf '%-13s %-9s %-9s %-9s %-9s %-10s %-9s %-9s %-11s' \
@@ -529,12 +574,15 @@ echo "lookups and login decisions on $SPEED_HOSTS hosts (fleet_tool speed: $SPEE
 echo "$speed_table"
 echo "servers down: $speed_lines"
 echo "servers and agents down: $speed_alone"
-echo "up (servers and agents running) is each host's best round before the stops or after the" \
-	"servers came back; medians before/after: $speed_updown"
+echo "noise: the medians of the rounds with the servers up, lowest-highest over hosts and" \
+	"rounds: $speed_noise"
+[ -z "$back_line" ] ||
+	echo "up (servers and agents running) is each host's best round before the stops or after the" \
+		"restart; medians before/after: $speed_updown"
 echo "answers with servers down: identical to servers up on $same_down/$SPEED_HOSTS hosts;" \
 	"with the agents down too: $same_alone/$SPEED_HOSTS; every round with the servers up" \
-	"alike: $same_up/$SPEED_HOSTS, after their return: $same_back/$SPEED_HOSTS (group members," \
-	"group list, PAM codes and GROUPROLE_ROLES)"
+	"alike: $same_up/$SPEED_HOSTS${back_line:+, after the restart: $(same_phase back)/$SPEED_HOSTS}" \
+	"(group members, group list, PAM codes and GROUPROLE_ROLES)"
 echo "speed phase: $(ms $((t_speed_done - t_speed))) ms wall; every host without a server" \
 	"$down_ms ms after the stops began; the agents used $cpu_down ms CPU retrying during the" \
-	"$down_phase_ms ms down phase; every host reconnected $back_ms ms after the restarts began"
+	"$down_phase_ms ms down phase${back_line:+; ${back_line%; }}"
