@@ -4,15 +4,22 @@
 # write, the snapshots compared, the agents' memory.  No root needed.
 # BENCH_FLEET_HOSTS (default 50) and BENCH_FLEET_WRITES (default 10) scale
 # it; BENCH_FLEET_USERS and BENCH_FLEET_GROUPS the data set (1000, 100).
+# Then lookups and login decisions on a few hosts (BENCH_FLEET_SPEED_HOSTS,
+# default 5) with the servers up, with every slapd stopped, and with the
+# agents stopped too: fleet_tool speed, through the built modules.
 
 FLEET_TOOL := $(B)/bench/fleet_tool
 
-$(FLEET_TOOL): $(B)/bench/fleet_tool.o
+# fleet_tool speed loads the built modules, as a process on a host would.
+$(B)/bench/fleet_tool.o: ALL_CPPFLAGS += -DGR_NSS_MODULE_PATH='"$(abspath $(NSS_MODULE))"' \
+	-DGR_PAM_MODULE_PATH='"$(abspath $(PAM_MODULE))"'
+
+$(FLEET_TOOL): $(B)/bench/fleet_tool.o | $(NSS_MODULE) $(PAM_MODULE)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(TDB_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(TDB_LIBS) $(PAM_LIBS) -ldl
 
 .PHONY: bench-fleet
-bench-fleet: $(FLEET_TOOL) $(SYNCD) $(CTL)
+bench-fleet: $(FLEET_TOOL) $(SYNCD) $(CTL) $(NSS_MODULE) $(PAM_MODULE)
 	@echo "== fleet: convergence of a write across hosts running grouprole-sync"
 	@GR_BUILD=$(abspath $(B)) GR_SRCDIR=$(abspath .) bash bench/fleet_bench.sh
 BENCH_TARGETS += bench-fleet

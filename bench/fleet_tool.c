@@ -24,9 +24,37 @@
  * depends on how the changes were batched) and the creation time -- set to
  * zero.  Equal output means the snapshots are byte for byte the same
  * except for those fields.
+ *
+ *   fleet_tool speed [--samples N] CONFIG USER GROUP
+ *
+ * What one host's NSS and PAM modules answer, and how fast, from the state
+ * directory CONFIG names (bench/fleet_bench.sh runs it with the servers up,
+ * then down).  It dlopens the built libnss_grouprole.so.2 (GROUPROLE_CONF
+ * set to CONFIG, as a process on the host would find it) and
+ * pam_grouprole.so (config=CONFIG quiet, under a real Linux-PAM handle from
+ * pam_start, the entry points called as libpam dispatches them, as
+ * bench/pam_bench.c does) and prints the answers first:
+ *
+ *   answer getgrnam GROUP GID MEMBER,MEMBER,...
+ *   answer getgrouplist USER GID,GID,...      (base gid 100000 first, as getgrouplist)
+ *   answer pam USER acct=CODE session=CODE roles=GROUPROLE_ROLES
+ *   answer pam root acct=CODE                 (a user outside the directory)
+ *
+ * then times N calls of each (default 20000; the PAM decision, about 0.5 ms
+ * each, N / 100 times, at least 100), each on its own with CLOCK_MONOTONIC
+ * after 100 untimed ones (PAM: 20):
+ *
+ *   time getgrnam MEDIAN_NS P99_NS SAMPLES
+ *   time getgrouplist MEDIAN_NS P99_NS SAMPLES
+ *   time pam MEDIAN_NS P99_NS SAMPLES         (acct_mgmt + open_session)
+ *
+ * A timed call that answers differently from the first (another status,
+ * gid or member count, PAM code) makes it exit 1.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <stddef.h>
@@ -40,10 +68,20 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <nss.h>
+#include <security/pam_appl.h>
+#include <security/pam_modules.h>
 #include <tdb.h>
 
 #include "publish/loginsnap.h"
 #include "publish/snapshot.h"
+
+#ifndef GR_NSS_MODULE_PATH
+#error "GR_NSS_MODULE_PATH must name the built libnss_grouprole.so.2"
+#endif
+#ifndef GR_PAM_MODULE_PATH
+#error "GR_PAM_MODULE_PATH must name the built pam_grouprole.so"
+#endif
 
 static int64_t now_ns(void)
 {
@@ -202,13 +240,231 @@ out:
 	return r;
 }
 
+/* ---- speed: one host's lookups and login decisions ---- */
+
+typedef enum nss_status (*getgrnam_fn)(const char *, struct group *, char *, size_t, int *);
+typedef enum nss_status (*initgroups_fn)(const char *, gid_t, long int *, long int *, gid_t **,
+					 long int, int *);
+typedef int (*pam_sm_fn)(pam_handle_t *, int, int, const char **);
+
+#define SPEED_WARMUP 100    /* untimed calls before the timed ones; PAM: a fifth */
+#define SPEED_BASE_GID 100000
+
+struct speed {
+	getgrnam_fn getgrnam;
+	initgroups_fn initgroups;
+	pam_sm_fn acct, open;
+	pam_handle_t *pamh;
+	const char *user, *group;
+	const char *args[2];
+	char buf[1 << 20];
+	gid_t *groups;
+	long int size;
+};
+
+static int no_conv(int n, const struct pam_message **msg, struct pam_response **resp,
+		   void *data)
+{
+	(void)n;
+	(void)msg;
+	(void)resp;
+	(void)data;
+	return PAM_CONV_ERR;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* getgrnam_r of the group: the status, and in GR the entry. */
+static enum nss_status sp_getgrnam(struct speed *sp, struct group *gr)
+{
+	int e = 0;
+
+	return sp->getgrnam(sp->group, gr, sp->buf, sizeof(sp->buf), &e);
+}
+
+/* What getgrouplist asks of the module: the base gid first, the rest appended. */
+static enum nss_status sp_grouplist(struct speed *sp, long int *n)
+{
+	enum nss_status st;
+	int e = 0;
+
+	sp->groups[0] = SPEED_BASE_GID;
+	*n = 1;
+	st = sp->initgroups(sp->user, SPEED_BASE_GID, n, &sp->size, &sp->groups, -1, &e);
+	return st;
+}
+
+static int sp_pam(struct speed *sp, const char *user, int *session)
+{
+	int r;
+
+	pam_set_item(sp->pamh, PAM_USER, user);
+	r = sp->acct(sp->pamh, 0, 2, sp->args);
+	*session = r == PAM_SUCCESS ? sp->open(sp->pamh, 0, 2, sp->args) : -1;
+	return r;
+}
+
+/* Sort V (N samples) and print the line "time OP MEDIAN P99 N". */
+static void sp_report(const char *op, int64_t *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_i64);
+	printf("time %s %lld %lld %zu\n", op, (long long)v[n / 2], (long long)v[n * 99 / 100], n);
+}
+
+static int sp_answers(struct speed *sp, int *want_members, long int *want_groups, int *want_pam)
+{
+	struct group gr;
+	enum nss_status st;
+	const char *roles;
+	long int i, n;
+	int session;
+
+	st = sp_getgrnam(sp, &gr);
+	if (st != NSS_STATUS_SUCCESS) {
+		fprintf(stderr, "fleet_tool: getgrnam_r(%s): NSS status %d\n", sp->group, st);
+		return -1;
+	}
+	printf("answer getgrnam %s %u ", gr.gr_name, (unsigned)gr.gr_gid);
+	for (*want_members = 0; gr.gr_mem[*want_members]; (*want_members)++)
+		printf("%s%s", *want_members ? "," : "", gr.gr_mem[*want_members]);
+	putchar('\n');
+	st = sp_grouplist(sp, &n);
+	if (st != NSS_STATUS_SUCCESS) {
+		fprintf(stderr, "fleet_tool: initgroups_dyn(%s): NSS status %d\n", sp->user, st);
+		return -1;
+	}
+	printf("answer getgrouplist %s ", sp->user);
+	for (i = 0; i < n; i++)
+		printf("%s%u", i ? "," : "", (unsigned)sp->groups[i]);
+	putchar('\n');
+	*want_groups = n;
+	*want_pam = sp_pam(sp, sp->user, &session);
+	roles = pam_getenv(sp->pamh, "GROUPROLE_ROLES");
+	printf("answer pam %s acct=%s session=%s roles=%s\n", sp->user,
+	       pam_strerror(sp->pamh, *want_pam),
+	       session < 0 ? "-" : pam_strerror(sp->pamh, session), roles ? roles : "(unset)");
+	if (*want_pam != PAM_SUCCESS || session != PAM_SUCCESS) {
+		fprintf(stderr, "fleet_tool: %s: not allowed\n", sp->user);
+		return -1;
+	}
+	printf("answer pam root acct=%s\n", pam_strerror(sp->pamh, sp_pam(sp, "root", &session)));
+	fflush(stdout);
+	return 0;
+}
+
+static int cmd_speed(int argc, char **argv)
+{
+	static struct speed sp;
+	char arg_conf[PATH_MAX + 8];
+	const struct pam_conv conv = { no_conv, NULL };
+	void *nss = NULL, *pam = NULL;
+	int64_t *v = NULL, t;
+	size_t samples = 20000, n_pam, i;
+	int want_members = 0, want_pam = 0, bad = 0, session, r = 1;
+	long int want_groups = 0, ng;
+
+	if (argc > 1 && !strcmp(argv[0], "--samples")) {
+		samples = strtoul(argv[1], NULL, 10);
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc != 3 || argv[0][0] != '/' || samples < 10) {
+		fprintf(stderr, "usage: fleet_tool speed [--samples N] /CONFIG USER GROUP\n");
+		return 2;
+	}
+	n_pam = samples / 100 < 100 ? 100 : samples / 100;
+	sp.user = argv[1];
+	sp.group = argv[2];
+	snprintf(arg_conf, sizeof(arg_conf), "config=%s", argv[0]);
+	sp.args[0] = arg_conf;
+	sp.args[1] = "quiet";
+	sp.size = 64;
+	/* The NSS module reads GROUPROLE_CONF on its first call. */
+	if (setenv("GROUPROLE_CONF", argv[0], 1) < 0 ||
+	    !(v = calloc(samples + SPEED_WARMUP, sizeof(*v))) ||
+	    !(sp.groups = malloc((size_t)sp.size * sizeof(*sp.groups)))) {
+		perror("fleet_tool");
+		goto out;
+	}
+	if (!(nss = dlopen(GR_NSS_MODULE_PATH, RTLD_NOW | RTLD_LOCAL)) ||
+	    !(pam = dlopen(GR_PAM_MODULE_PATH, RTLD_NOW | RTLD_LOCAL))) {
+		fprintf(stderr, "fleet_tool: dlopen: %s\n", dlerror());
+		goto out;
+	}
+	sp.getgrnam = (getgrnam_fn)dlsym(nss, "_nss_grouprole_getgrnam_r");
+	sp.initgroups = (initgroups_fn)dlsym(nss, "_nss_grouprole_initgroups_dyn");
+	sp.acct = (pam_sm_fn)dlsym(pam, "pam_sm_acct_mgmt");
+	sp.open = (pam_sm_fn)dlsym(pam, "pam_sm_open_session");
+	if (!sp.getgrnam || !sp.initgroups || !sp.acct || !sp.open) {
+		fprintf(stderr, "fleet_tool: an entry point is missing from the modules\n");
+		goto out;
+	}
+	if (pam_start("grouprole-fleet-bench", sp.user, &conv, &sp.pamh) != PAM_SUCCESS) {
+		fprintf(stderr, "fleet_tool: pam_start failed\n");
+		goto out;
+	}
+	if (sp_answers(&sp, &want_members, &want_groups, &want_pam) < 0)
+		goto out;
+
+	for (i = 0; i < SPEED_WARMUP + samples; i++) {
+		struct group gr;
+		enum nss_status st;
+
+		t = now_ns();
+		st = sp_getgrnam(&sp, &gr);
+		v[i] = now_ns() - t;
+		bad += st != NSS_STATUS_SUCCESS ||
+		       (want_members && !gr.gr_mem[want_members - 1]) || gr.gr_mem[want_members];
+	}
+	sp_report("getgrnam", v + SPEED_WARMUP, samples);
+	for (i = 0; i < SPEED_WARMUP + samples; i++) {
+		enum nss_status st;
+
+		t = now_ns();
+		st = sp_grouplist(&sp, &ng);
+		v[i] = now_ns() - t;
+		bad += st != NSS_STATUS_SUCCESS || ng != want_groups;
+	}
+	sp_report("getgrouplist", v + SPEED_WARMUP, samples);
+	for (i = SPEED_WARMUP - SPEED_WARMUP / 5; i < SPEED_WARMUP + n_pam; i++) {
+		t = now_ns();
+		bad += sp_pam(&sp, sp.user, &session) != want_pam || session != PAM_SUCCESS;
+		v[i] = now_ns() - t;
+	}
+	sp_report("pam", v + SPEED_WARMUP, n_pam);
+	if (bad) {
+		fprintf(stderr, "fleet_tool: %d timed calls answered differently from the first\n",
+			bad);
+		goto out;
+	}
+	r = 0;
+out:
+	if (sp.pamh)
+		pam_end(sp.pamh, PAM_SUCCESS);
+	if (pam)
+		dlclose(pam);
+	if (nss)
+		dlclose(nss);
+	free(sp.groups);
+	free(v);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "wait"))
 		return cmd_wait(argc - 2, argv + 2);
 	if (argc == 3 && !strcmp(argv[1], "canon"))
 		return cmd_canon(argv[2]);
+	if (argc >= 2 && !strcmp(argv[1], "speed"))
+		return cmd_speed(argc - 2, argv + 2);
 	fprintf(stderr, "usage: fleet_tool wait [--since NS] [--timeout S] STATE_DIR...\n"
-			"       fleet_tool canon SNAPSHOT.tdb\n");
+			"       fleet_tool canon SNAPSHOT.tdb\n"
+			"       fleet_tool speed [--samples N] /CONFIG USER GROUP\n");
 	return 2;
 }
