@@ -55,6 +55,16 @@ ldap_write() { # TOOL on provider p1 or p2 (second argument), LDIF on stdin
 	[[ "$output" == *role-admin* ]]
 }
 
+@test "the agent ignores SIGPIPE itself: a server gone under it is an error, not its end" {
+	# Started the way a shell would, SIGPIPE at its default.
+	env --default-signal=PIPE "$GR_BUILD/grouprole-sync" --config "$CONF" 2>>"$SYNC_LOG" 3>&- &
+	SYNC=$!
+	wait_group alice.nguyen,bob.okafor role-admin
+	ign=$(awk '/^SigIgn:/ { print $2 }' "/proc/$SYNC/status")
+	# SIGPIPE is signal 13: bit 12 of the mask.
+	(((0x$ign >> 12) & 1))
+}
+
 @test "live changes reach the host: a member leaves, a mapping is added, a user is deleted" {
 	start_sync
 	wait_group alice.nguyen,bob.okafor role-admin

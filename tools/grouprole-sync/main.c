@@ -105,6 +105,12 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/*
+	 * A write to a connection the server has closed (a provider stopped
+	 * under us) must be an EPIPE to reconnect from, not the end of the
+	 * agent: systemd ignores SIGPIPE for its services, a shell does not.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	{
 		const struct gr_fleet_hooks hooks = { publish, ready, &h };
 
