@@ -382,9 +382,9 @@ static int set_mapping(struct gr_store *st, const char *dir, const char *gid,
 
 	/* Organizations here first: roles in one the entry no longer names go. */
 	if (r == 0)
-		r = gr_org_list(st, &orgs, err);
+		r = gr_org_names(st, &orgs, err);
 	json_array_foreach(orgs, i, o) {
-		org = json_string_value(json_object_get(o, "name"));
+		org = json_string_value(o);
 		if (r == 0 && org && !json_object_get(org_roles, org))
 			r = set_roles(st, org, dir, gid, NULL, err);
 	}

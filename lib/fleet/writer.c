@@ -266,10 +266,10 @@ static int read_org_roles(struct gr_store *st, const char *dir, const char *gid,
 	const char *org;
 	size_t i, j;
 	char val[GR_NAME_MAX + 80];
-	int r = arr ? gr_org_list(st, &orgs, err) : oom(err);
+	int r = arr ? gr_org_names(st, &orgs, err) : oom(err);
 
 	json_array_foreach(orgs, i, o) {
-		org = json_string_value(json_object_get(o, "name"));
+		org = json_string_value(o);
 		if (r < 0 || !org)
 			continue;
 		slugs = NULL;

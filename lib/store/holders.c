@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The groups that hold roles, remembered per writable handle.
+ * The groups that hold roles, remembered per writable handle -- and the
+ * organizations' names, found by the same walk: applying a group's mapping
+ * (grouprole-sync, the LDAP writer) asks for them on every write, and
+ * listing them alone was a walk of the whole store per mapping.
  *
  * The limit on groups holding roles (limits.c) needs their number, and
  * counting them means reading every record: libtdb has no ordered keys.
@@ -18,9 +21,11 @@
  * The next count walks the store again.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/limits.h"
+#include "store/orgs.h"
 #include "store/records.h"
 #include "store/store_priv.h"
 
@@ -34,10 +39,17 @@ static const char *holder_of(const char *key)
 	return NULL;
 }
 
+/* NAME of an org/NAME key, or NULL for other keys. */
+static const char *org_of(const char *key)
+{
+	return !strncmp(key, "org/", 4) && key[4] && !strchr(key + 4, '/') ? key + 4 : NULL;
+}
+
 void gr_store_holders_drop(struct gr_store *st)
 {
 	json_decref(st->holders);
-	st->holders = NULL;
+	json_decref(st->org_names);
+	st->holders = st->org_names = NULL;
 }
 
 void gr_store_holders_txn_start(struct gr_store *st)
@@ -60,67 +72,84 @@ void gr_store_holders_committed(struct gr_store *st, uint64_t gen)
 /* Before KEY is written (PUT) or deleted: count it in or out. */
 void gr_store_holders_note(struct gr_store *st, const char *key, bool put)
 {
-	const char *dg;
+	const char *dg = holder_of(key), *org = dg ? NULL : org_of(key);
 	json_int_t n;
 	int existed;
 
-	if (!st->holders || !(dg = holder_of(key)))
+	if (!st->holders || (!dg && !org))
 		return;
 	existed = tdb_exists(st->tdb, (TDB_DATA){ (unsigned char *)(uintptr_t)key, strlen(key) });
 	if (put == (existed == 1))
 		return; /* a rewrite, or the deletion of what is not there */
+	if (org) {
+		if (put ? json_object_set_new(st->org_names, org, json_true()) < 0
+			: json_object_del(st->org_names, org) < 0)
+			gr_store_holders_drop(st);
+		return;
+	}
 	n = json_integer_value(json_object_get(st->holders, dg)) + (put ? 1 : -1);
 	if (n > 0 ? json_object_set_new(st->holders, dg, json_integer(n)) < 0
 		  : json_object_del(st->holders, dg) < 0)
 		gr_store_holders_drop(st); /* out of memory, or a count that was wrong: count again */
 }
 
-static int count_cb(const char *key, const unsigned char *val, size_t len, void *set)
+struct sets {
+	json_t *holders, *orgs;
+};
+
+static int count_cb(const char *key, const unsigned char *val, size_t len, void *ctx)
 {
-	const char *dg = holder_of(key);
+	struct sets *s = ctx;
+	const char *dg = holder_of(key), *org;
 	json_int_t n;
 
 	(void)val;
 	(void)len;
 	if (!dg)
-		return 0;
-	n = json_integer_value(json_object_get(set, dg)) + 1;
-	return json_object_set_new(set, dg, json_integer(n)) < 0 ? -ENOMEM : 0;
+		return (org = org_of(key)) && json_object_set_new(s->orgs, org, json_true()) < 0
+			       ? -ENOMEM
+			       : 0;
+	n = json_integer_value(json_object_get(s->holders, dg)) + 1;
+	return json_object_set_new(s->holders, dg, json_integer(n)) < 0 ? -ENOMEM : 0;
 }
 
 /*
- * The set of groups holding roles: the handle's, or counted now (and kept
- * when the handle is writable).  *OWNED tells the caller to json_decref it.
+ * The groups holding roles and the organizations' names: the handle's, or
+ * counted now (and kept when the handle is writable).  *OWNED tells the
+ * caller to json_decref both.
  */
-static int holders_get(struct gr_store *st, json_t **set, bool *owned, struct gr_err *err)
+static int sets_get(struct gr_store *st, struct sets *out, bool *owned, struct gr_err *err)
 {
 	uint64_t gen = 0;
-	json_t *s;
+	struct sets s;
 	int r;
 
-	*set = NULL;
+	out->holders = out->orgs = NULL;
 	*owned = false;
-	/* Inside a transaction the set follows its writes; outside, it must be current. */
+	/* Inside a transaction the sets follow its writes; outside, they must be current. */
 	if (st->holders && !st->in_txn && !st->batch &&
 	    (gr_store_generation(st, &gen, err) < 0 || gen != st->holders_gen))
 		gr_store_holders_drop(st);
 	if (st->holders) {
-		*set = st->holders;
+		out->holders = st->holders;
+		out->orgs = st->org_names;
 		return 0;
 	}
-	if (!(s = json_object()))
-		return gr_err_set(err, -ENOMEM, "out of memory");
+	s.holders = json_object();
+	s.orgs = json_object();
 	/* One pass over the store; it sees the open transaction's writes. */
-	r = gr_store_walk(st, "", count_cb, s, err);
+	r = s.holders && s.orgs ? gr_store_walk(st, "", count_cb, &s, err) : -ENOMEM;
 	if (r == 0)
 		r = gr_store_generation(st, &gen, err);
 	if (r < 0) {
-		json_decref(s);
+		json_decref(s.holders);
+		json_decref(s.orgs);
 		return r == -ENOMEM ? gr_err_set(err, r, "out of memory") : r;
 	}
-	*set = s;
+	*out = s;
 	if (st->writable) {
-		st->holders = s;
+		st->holders = s.holders;
+		st->org_names = s.orgs;
 		st->holders_gen = gen;
 	} else {
 		*owned = true;
@@ -132,19 +161,78 @@ int gr_groups_with_roles(struct gr_store *st, const char *dir, const char *gid, 
 			 bool *holds, struct gr_err *err)
 {
 	char dg[GR_KEY_MAX];
-	json_t *set;
+	struct sets s;
 	bool owned;
 	int r;
 
 	*count = 0;
 	if (holds)
 		*holds = false;
-	if ((r = holders_get(st, &set, &owned, err)) < 0)
+	if ((r = sets_get(st, &s, &owned, err)) < 0)
 		return r;
-	*count = json_object_size(set);
+	*count = json_object_size(s.holders);
 	if (holds && gr_key(dg, sizeof(dg), "%s/%s", dir, gid) == 0)
-		*holds = json_object_get(set, dg) != NULL;
-	if (owned)
-		json_decref(set);
+		*holds = json_object_get(s.holders, dg) != NULL;
+	if (owned) {
+		json_decref(s.holders);
+		json_decref(s.orgs);
+	}
+	return 0;
+}
+
+static int name_cb(const char *key, const unsigned char *val, size_t len, void *set)
+{
+	const char *org = org_of(key);
+
+	(void)val;
+	(void)len;
+	return org && json_object_set_new(set, org, json_true()) < 0 ? -ENOMEM : 0;
+}
+
+static int strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int gr_org_names(struct gr_store *st, json_t **out, struct gr_err *err)
+{
+	struct sets s = { NULL, NULL };
+	const char **names = NULL, *name;
+	json_t *arr = NULL, *v;
+	bool owned = false;
+	size_t n = 0, i;
+	int r;
+
+	*out = NULL;
+	/* A writable handle keeps them; a reader walks for the names alone. */
+	if (st->writable) {
+		r = sets_get(st, &s, &owned, err);
+	} else if (!(s.orgs = json_object())) {
+		r = -ENOMEM;
+	} else {
+		owned = true;
+		r = gr_store_walk(st, "org/", name_cb, s.orgs, err);
+	}
+	if (r == 0 && (!(arr = json_array()) ||
+		       !(names = calloc(json_object_size(s.orgs) + 1, sizeof(*names)))))
+		r = -ENOMEM;
+	if (r == 0) {
+		json_object_foreach(s.orgs, name, v)
+			names[n++] = name;
+		qsort(names, n, sizeof(*names), strp_cmp);
+	}
+	for (i = 0; r == 0 && i < n; i++)
+		if (json_array_append_new(arr, json_string(names[i])) < 0)
+			r = -ENOMEM;
+	free(names);
+	if (owned) {
+		json_decref(s.holders);
+		json_decref(s.orgs);
+	}
+	if (r < 0) {
+		json_decref(arr);
+		return r == -ENOMEM ? gr_err_set(err, r, "out of memory") : r;
+	}
+	*out = arr;
 	return 0;
 }

@@ -17,6 +17,13 @@
 int gr_org_list(struct gr_store *st, json_t **out, struct gr_err *err);
 
 /*
+ * Every organization's name, sorted: a new array of strings.  A writable
+ * handle keeps them between calls, following its own writes (holders.c),
+ * so asking on every write costs no walk of the store.
+ */
+int gr_org_names(struct gr_store *st, json_t **out, struct gr_err *err);
+
+/*
  * ORG's explicit members (orgmember/ORG/DIR/UID), sorted by directory then
  * id: [{"directory", "id"}].  A member whose user is gone is still listed
  * (the record outlives it until removed).

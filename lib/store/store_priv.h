@@ -44,9 +44,13 @@ struct gr_store {
 	void *pc_ctx;
 	json_t *pc_keys;
 
-	/* Groups holding roles (holders.c): "DIR/GID" -> keys naming it; NULL = not counted. */
-	json_t *holders;
-	uint64_t holders_gen; /* the generation it describes, with the open transaction's writes */
+	/*
+	 * Groups holding roles (holders.c): "DIR/GID" -> keys naming it, and the
+	 * organizations' names (name -> true), counted in the same walk; both
+	 * NULL = not counted.
+	 */
+	json_t *holders, *org_names;
+	uint64_t holders_gen; /* the generation they describe, with the open transaction's writes */
 
 	/* Events (events.c): the open unit's, and the committed units' of the open batch. */
 	json_t *ev_unit, *ev_batch;
@@ -73,7 +77,8 @@ void gr_store_events_batch_end(struct gr_store *st, bool deliver);
 void gr_store_events_free(struct gr_store *st);
 
 /*
- * holders.c: the groups holding roles, followed through this handle's
+ * holders.c: the groups holding roles and the organizations' names,
+ * followed through this handle's
  * writes (note, before each put or delete), brought to a unit's new
  * generation on commit, checked against the generation when a libtdb
  * transaction starts, and dropped whenever the store may have gone back.

@@ -4,6 +4,7 @@
  * (lib/store/holders.c): after commits, cancels, units of a batch, a
  * rolled-back unit and another process's commits, the count the handle
  * gives must be the true one -- the one a walk of the store would give.
+ * The same for the organizations' names the handle keeps beside them.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,7 +21,10 @@
 static const char *const r1[] = { "r1" };
 static const char *const r2[] = { "r2" };
 
-/* Another process: on 'a' it maps r1 to g6, on 'd' it unmaps g1, each in its own commit. */
+/*
+ * Another process: on 'a' it maps r1 to g6, on 'd' it unmaps g1, on 'o'
+ * it creates organization "beta", on 'x' deletes it, each in its own commit.
+ */
 static void other_writer(struct gr_config *cfg, int in, int out)
 {
 	char cmd;
@@ -30,11 +34,19 @@ static void other_writer(struct gr_config *cfg, int in, int out)
 		struct gr_store *st = NULL;
 		struct gr_err err = { 0 };
 		bool add = cmd == 'a';
+		int r;
 
 		if (gr_store_open(cfg, GR_STORE_WRITE, &st, &err) < 0 ||
-		    gr_store_begin(st, &err) < 0 ||
-		    gr_group_roles_change(st, NULL, "corp", add ? "g6" : "g1", r1, 1, add, &err) < 0 ||
-		    gr_store_commit(st, &err) < 0)
+		    gr_store_begin(st, &err) < 0)
+			_exit(3);
+		if (cmd == 'o')
+			r = gr_org_create(st, "beta", &err);
+		else if (cmd == 'x')
+			r = gr_org_delete(st, "beta", &err);
+		else
+			r = gr_group_roles_change(st, NULL, "corp", add ? "g6" : "g1", r1, 1, add,
+						  &err);
+		if (r < 0 || gr_store_commit(st, &err) < 0)
 			_exit(3);
 		gr_store_close(st);
 		if (write(out, "k", 1) != 1)
@@ -174,10 +186,103 @@ static void test_count_follows_every_path(void **state)
 	tu_teardown(&env);
 }
 
+/* The organizations' names ST gives, comma-separated, against WANT. */
+static void expect_orgs(struct gr_store *st, const char *want)
+{
+	struct gr_err err = { 0 };
+	char got[256] = "";
+	json_t *names = NULL, *v;
+	size_t i;
+
+	tu_assert_ok(gr_org_names(st, &names, &err), &err);
+	json_array_foreach(names, i, v) {
+		assert_true(json_is_string(v));
+		if (i)
+			strcat(got, ",");
+		strcat(got, json_string_value(v));
+	}
+	json_decref(names);
+	assert_string_equal(got, want);
+}
+
+static void test_org_names_follow_every_path(void **state)
+{
+	struct tu_env env;
+	struct gr_store *st, *ro;
+	struct gr_err err = { 0 };
+	int to_child[2], from_child[2], status;
+	pid_t pid;
+
+	(void)state;
+	tu_setup(&env, NULL);
+	assert_int_equal(pipe(to_child), 0);
+	assert_int_equal(pipe(from_child), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(to_child[1]);
+		close(from_child[0]);
+		other_writer(&env.cfg, to_child[0], from_child[1]);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+
+	st = tu_open(&env);
+	expect_orgs(st, "");
+	/* Inside the transaction, then committed; sorted by name. */
+	tu_assert_ok(gr_store_begin(st, &err), &err);
+	tu_assert_ok(gr_org_create(st, "zeta", &err), &err);
+	tu_assert_ok(gr_org_create(st, "acme", &err), &err);
+	expect_orgs(st, "acme,zeta");
+	tu_commit(st);
+	expect_orgs(st, "acme,zeta");
+
+	/* Cancelled: gone again. */
+	tu_assert_ok(gr_store_begin(st, &err), &err);
+	tu_assert_ok(gr_org_create(st, "mid", &err), &err);
+	expect_orgs(st, "acme,mid,zeta");
+	gr_store_cancel(st);
+	expect_orgs(st, "acme,zeta");
+
+	/* A batch: one unit stands, one is undone. */
+	tu_assert_ok(gr_store_batch_begin(st, &err), &err);
+	tu_assert_ok(gr_store_begin(st, &err), &err);
+	tu_assert_ok(gr_org_delete(st, "zeta", &err), &err);
+	tu_assert_ok(gr_store_commit(st, &err), &err);
+	tu_assert_ok(gr_store_begin(st, &err), &err);
+	tu_assert_ok(gr_org_create(st, "mid", &err), &err);
+	expect_orgs(st, "acme,mid");
+	gr_store_cancel(st);
+	tu_assert_ok(gr_store_batch_end(st, &err), &err);
+	expect_orgs(st, "acme");
+
+	/* Another process's commits: seen in the next transaction, and outside one. */
+	tell(to_child[1], from_child[0], 'o');
+	tu_assert_ok(gr_store_begin(st, &err), &err);
+	expect_orgs(st, "acme,beta");
+	gr_store_cancel(st);
+	tell(to_child[1], from_child[0], 'x');
+	expect_orgs(st, "acme");
+
+	assert_int_equal(write(to_child[1], "q", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(to_child[1]);
+	close(from_child[0]);
+	gr_store_close(st);
+
+	/* A read-only handle walks for them. */
+	tu_assert_ok(gr_store_open(&env.cfg, GR_STORE_READ, &ro, &err), &err);
+	expect_orgs(ro, "acme");
+	gr_store_close(ro);
+	tu_teardown(&env);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_count_follows_every_path),
+		cmocka_unit_test(test_org_names_follow_every_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
