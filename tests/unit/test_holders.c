@@ -55,6 +55,36 @@ static void other_writer(struct gr_config *cfg, int in, int out)
 	_exit(0);
 }
 
+/* The other process, started before this one opens the store (libtdb: one handle per process). */
+static pid_t start_other(struct gr_config *cfg, int to_child[2], int from_child[2])
+{
+	pid_t pid;
+
+	assert_int_equal(pipe(to_child), 0);
+	assert_int_equal(pipe(from_child), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(to_child[1]);
+		close(from_child[0]);
+		other_writer(cfg, to_child[0], from_child[1]);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	return pid;
+}
+
+static void stop_other(pid_t pid, int to, int from)
+{
+	int status;
+
+	assert_int_equal(write(to, "q", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(to);
+	close(from);
+}
+
 static void tell(int to, int from, char cmd)
 {
 	char ack = 0;
@@ -88,25 +118,14 @@ static void test_count_follows_every_path(void **state)
 	struct tu_env env;
 	struct gr_store *st;
 	struct gr_err err = { 0 };
-	int to_child[2], from_child[2], status;
+	int to_child[2], from_child[2];
 	char gid[8];
 	pid_t pid;
 	int i;
 
 	(void)state;
 	tu_setup(&env, "organization = acme");
-	/* The other process starts before this one opens the store (libtdb: one handle per process). */
-	assert_int_equal(pipe(to_child), 0);
-	assert_int_equal(pipe(from_child), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(to_child[1]);
-		close(from_child[0]);
-		other_writer(&env.cfg, to_child[0], from_child[1]);
-	}
-	close(to_child[0]);
-	close(from_child[1]);
+	pid = start_other(&env.cfg, to_child, from_child);
 
 	st = tu_open(&env);
 	tu_assert_ok(gr_store_begin(st, &err), &err);
@@ -177,11 +196,7 @@ static void test_count_follows_every_path(void **state)
 	tu_commit(st);
 	expect(st, "g2", 2, false);
 
-	assert_int_equal(write(to_child[1], "q", 1), 1);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	close(to_child[1]);
-	close(from_child[0]);
+	stop_other(pid, to_child[1], from_child[0]);
 	gr_store_close(st);
 	tu_teardown(&env);
 }
@@ -210,22 +225,12 @@ static void test_org_names_follow_every_path(void **state)
 	struct tu_env env;
 	struct gr_store *st, *ro;
 	struct gr_err err = { 0 };
-	int to_child[2], from_child[2], status;
+	int to_child[2], from_child[2];
 	pid_t pid;
 
 	(void)state;
 	tu_setup(&env, NULL);
-	assert_int_equal(pipe(to_child), 0);
-	assert_int_equal(pipe(from_child), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(to_child[1]);
-		close(from_child[0]);
-		other_writer(&env.cfg, to_child[0], from_child[1]);
-	}
-	close(to_child[0]);
-	close(from_child[1]);
+	pid = start_other(&env.cfg, to_child, from_child);
 
 	st = tu_open(&env);
 	expect_orgs(st, "");
@@ -264,11 +269,7 @@ static void test_org_names_follow_every_path(void **state)
 	tell(to_child[1], from_child[0], 'x');
 	expect_orgs(st, "acme");
 
-	assert_int_equal(write(to_child[1], "q", 1), 1);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	close(to_child[1]);
-	close(from_child[0]);
+	stop_other(pid, to_child[1], from_child[0]);
 	gr_store_close(st);
 
 	/* A read-only handle walks for them. */
