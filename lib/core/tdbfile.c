@@ -91,9 +91,8 @@ int gr_tdb_reserve(struct tdb_context *tdb, size_t bytes)
 	/* The key sorts nowhere near a snapshot's one-letter tags. */
 	static const unsigned char k[] = "\0grouprole-reserve";
 	TDB_DATA key = { (unsigned char *)(uintptr_t)k, sizeof(k) - 1 }, val;
-	int r = 0;
-
 	size_t pad = bytes <= 8000000 ? bytes / 100 : bytes / 2;
+	int r = 0;
 
 	if (pad <= GR_TDB_RECORD_OVERHEAD)
 		return 0;

@@ -1046,11 +1046,9 @@ static int write_nss(const struct gr_config *cfg, struct out *o, struct gr_err *
 	}
 	close(fd);
 	/*
-	 * The rename is durable once the directory is.  If that sync fails the
-	 * new snapshot is nonetheless in place and correct for every reader;
-	 * reporting the publish as failed would be false, so it is a warning.
+	 * The rename is durable once the directory is: login.tdb's install,
+	 * next, syncs the directory both files are in, once for the two.
 	 */
-	o->stats->dir_sync_error = gr_fsync_parent(path);
 	o->stats->groups = n_groups;
 	o->stats->bytes = (uint64_t)sb.st_size;
 	return 0;
@@ -1100,7 +1098,13 @@ int gr_pub_model_write(struct gr_pub_model *m, const struct gr_config *cfg,
 	if (r == 0)
 		r = write_nss(cfg, &o, err);
 	if (r == 0) {
-		r = gr_login_writer_install(o.login, NULL, err);
+		/*
+		 * Also makes nss.tdb's rename durable.  If that sync fails, both
+		 * snapshots are nonetheless in place and correct for every
+		 * reader; reporting the publish as failed would be false, so it
+		 * is a warning (dir_sync_error).
+		 */
+		r = gr_login_writer_install(o.login, &stats->dir_sync_error, err);
 		o.login = NULL;
 	}
 	gr_login_writer_abort(o.login);
