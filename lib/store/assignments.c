@@ -22,11 +22,6 @@ static int assign_cb(const char *key, const unsigned char *val, size_t len, void
 	return json_object_set_new(ctx, key + strlen("assign/"), v) < 0 ? -ENOMEM : 0;
 }
 
-static int keycmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Append the assignments ARR of "DIR/UID" to OUT as rows. */
 static int append_rows(json_t *out, const char *dg, const json_t *arr)
 {
@@ -53,7 +48,6 @@ int gr_assign_list(struct gr_store *st, const char *dir, const char *uid, json_t
 {
 	json_t *all = json_object(), *arr = json_array(), *v;
 	const char **keys = NULL;
-	const char *k;
 	char key[GR_KEY_MAX];
 	size_t n = 0, i;
 	int r = 0;
@@ -67,13 +61,8 @@ int gr_assign_list(struct gr_store *st, const char *dir, const char *uid, json_t
 		r = json_object_set_new(all, key + strlen("assign/"), v) < 0 ? -ENOMEM : 0;
 	else if (!dir)
 		r = gr_store_walk(st, "assign/", assign_cb, all, err);
-	if (r == 0 && !(keys = calloc(json_object_size(all) + 1, sizeof(*keys))))
+	if (r == 0 && !(keys = gr_json_sorted_keys(all, &n)))
 		r = -ENOMEM;
-	if (r == 0) {
-		json_object_foreach(all, k, v)
-			keys[n++] = k;
-		qsort(keys, n, sizeof(*keys), keycmp);
-	}
 	for (i = 0; r == 0 && i < n; i++)
 		r = append_rows(arr, keys[i], json_object_get(all, keys[i]));
 	free(keys);

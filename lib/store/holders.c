@@ -189,16 +189,11 @@ static int name_cb(const char *key, const unsigned char *val, size_t len, void *
 	return org && json_object_set_new(set, org, json_true()) < 0 ? -ENOMEM : 0;
 }
 
-static int strp_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 int gr_org_names(struct gr_store *st, json_t **out, struct gr_err *err)
 {
 	struct sets s = { NULL, NULL };
-	const char **names = NULL, *name;
-	json_t *arr = NULL, *v;
+	const char **names = NULL;
+	json_t *arr = NULL;
 	bool owned = false;
 	size_t n = 0, i;
 	int r;
@@ -213,14 +208,8 @@ int gr_org_names(struct gr_store *st, json_t **out, struct gr_err *err)
 		owned = true;
 		r = gr_store_walk(st, "org/", name_cb, s.orgs, err);
 	}
-	if (r == 0 && (!(arr = json_array()) ||
-		       !(names = calloc(json_object_size(s.orgs) + 1, sizeof(*names)))))
+	if (r == 0 && (!(arr = json_array()) || !(names = gr_json_sorted_keys(s.orgs, &n))))
 		r = -ENOMEM;
-	if (r == 0) {
-		json_object_foreach(s.orgs, name, v)
-			names[n++] = name;
-		qsort(names, n, sizeof(*names), strp_cmp);
-	}
 	for (i = 0; r == 0 && i < n; i++)
 		if (json_array_append_new(arr, json_string(names[i])) < 0)
 			r = -ENOMEM;

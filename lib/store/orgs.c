@@ -28,11 +28,6 @@ static int rows_cb(const char *key, const unsigned char *val, size_t len, void *
 	return json_object_set_new(rw->obj, key + rw->skip, v) < 0 ? -ENOMEM : 0;
 }
 
-static int keycmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /*
  * Walk PREFIX into an object, then call FN on each (key, value) in key
  * order, appending what it makes to a new array in *OUT.
@@ -42,8 +37,7 @@ static int walk_sorted(struct gr_store *st, const char *prefix, bool parse,
 {
 	struct rows rw = { json_object(), strlen(prefix), parse };
 	const char **keys = NULL;
-	const char *k;
-	json_t *v, *arr = json_array();
+	json_t *arr = json_array();
 	size_t n = 0, i;
 	int r;
 
@@ -58,13 +52,8 @@ static int walk_sorted(struct gr_store *st, const char *prefix, bool parse,
 		oom(err);
 	else if (r == -GR_E_CORRUPT)
 		gr_err_set(err, r, "a record under '%s' is corrupt", prefix);
-	if (r == 0 && !(keys = calloc(json_object_size(rw.obj) + 1, sizeof(*keys))))
+	if (r == 0 && !(keys = gr_json_sorted_keys(rw.obj, &n)))
 		r = oom(err);
-	if (r == 0) {
-		json_object_foreach(rw.obj, k, v)
-			keys[n++] = k;
-		qsort(keys, n, sizeof(*keys), keycmp);
-	}
 	for (i = 0; r == 0 && i < n; i++) {
 		json_t *row = fn(keys[i], json_object_get(rw.obj, keys[i]));
 
@@ -122,21 +111,14 @@ int gr_org_members(struct gr_store *st, const char *org, json_t **out, struct gr
 
 int gr_org_groups(struct gr_store *st, const char *org, json_t **out, struct gr_err *err)
 {
-	json_t *o = NULL, *conn, *all = json_array(), *rows, *row;
+	json_t *o = NULL, *all = json_array(), *rows, *row;
 	const char **dirs = NULL;
-	const char *dir;
 	size_t n = 0, i, j;
 	int r = gr_org_get(st, org, &o, err);
 
 	*out = NULL;
-	if (r == 0 && (!all || !(dirs = calloc(json_object_size(json_object_get(o, "connections")) + 1,
-					       sizeof(*dirs)))))
+	if (r == 0 && (!all || !(dirs = gr_json_sorted_keys(json_object_get(o, "connections"), &n))))
 		r = oom(err);
-	if (r == 0) {
-		json_object_foreach(json_object_get(o, "connections"), dir, conn)
-			dirs[n++] = dir;
-		qsort(dirs, n, sizeof(*dirs), keycmp);
-	}
 	for (i = 0; r == 0 && i < n; i++) {
 		r = gr_group_list(st, dirs[i], &rows, err);
 		if (r == -GR_E_NOTFOUND) {

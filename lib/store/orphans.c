@@ -133,11 +133,6 @@ static int add_orphans(struct gr_store *st, enum gr_orphan_kind kind, const char
 	return json_array_append_new(out, base) < 0 ? -ENOMEM : 0;
 }
 
-static int keycmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 int gr_orphans_list(struct gr_store *st, json_t **out, struct gr_err *err)
 {
 	json_t *res = json_array();
@@ -149,8 +144,7 @@ int gr_orphans_list(struct gr_store *st, json_t **out, struct gr_err *err)
 		return gr_err_set(err, -ENOMEM, "out of memory");
 	for (k = 0; k < sizeof(prefixes) / sizeof(prefixes[0]) && r == 0; k++) {
 		struct collect c = { json_object(), k != GR_ORPHAN_ORG_MEMBER };
-		const char **keys = NULL, *key;
-		json_t *v;
+		const char **keys = NULL;
 		size_t n = 0, i;
 
 		if (!c.obj) {
@@ -159,13 +153,8 @@ int gr_orphans_list(struct gr_store *st, json_t **out, struct gr_err *err)
 		}
 		/* Collect first: existence checks are fetches, made after the walk. */
 		r = gr_store_walk(st, prefixes[k], collect_cb, &c, err);
-		if (r == 0 && !(keys = calloc(json_object_size(c.obj) + 1, sizeof(*keys))))
+		if (r == 0 && !(keys = gr_json_sorted_keys(c.obj, &n)))
 			r = -ENOMEM;
-		if (r == 0) {
-			json_object_foreach(c.obj, key, v)
-				keys[n++] = key;
-			qsort(keys, n, sizeof(*keys), keycmp);
-		}
 		for (i = 0; r == 0 && i < n; i++)
 			r = add_orphans(st, (enum gr_orphan_kind)k, keys[i],
 					json_object_get(c.obj, keys[i]), res);

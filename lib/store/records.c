@@ -35,6 +35,26 @@ int gr_json_array_add(json_t *arr, const char *s)
 	return json_array_append_new(arr, json_string(s)) == 0 ? 1 : -ENOMEM;
 }
 
+static int keycmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char **gr_json_sorted_keys(const json_t *obj, size_t *n)
+{
+	const char **keys = calloc(json_object_size(obj) + 1, sizeof(*keys));
+	const char *k;
+	json_t *v;
+
+	*n = 0;
+	if (!keys)
+		return NULL;
+	json_object_foreach((json_t *)obj, k, v)
+		keys[(*n)++] = k;
+	qsort(keys, *n, sizeof(*keys), keycmp);
+	return keys;
+}
+
 size_t gr_json_array_remove(json_t *arr, const char *s)
 {
 	size_t i = 0, n = 0;

@@ -227,5 +227,11 @@ bool gr_json_array_has(const json_t *arr, const char *s);
 int gr_json_array_add(json_t *arr, const char *s);
 /* Remove every S; returns how many were removed. */
 size_t gr_json_array_remove(json_t *arr, const char *s);
+/*
+ * OBJ's keys in strcmp order, borrowed from OBJ (valid while it is not
+ * changed), in a new NULL-terminated array the caller frees; their number
+ * in *N.  NULL when out of memory.
+ */
+const char **gr_json_sorted_keys(const json_t *obj, size_t *n);
 
 #endif
