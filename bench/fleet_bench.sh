@@ -111,19 +111,23 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need" ]; then
 fi
 
 PIDS=()
-cleanup() {
-	local pid
-	set +e
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-	# Bounded like every other wait: 10 s, then SIGKILL.
+# Stop the processes PID... and wait for them; bounded like every other
+# wait: 10 s, then SIGKILL.
+stop_pids() { # PID...
+	local pid alive
+	for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
 	for _ in $(seq 100); do
 		alive=
-		for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1 && break; done
+		for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1 && break; done
 		[ -n "$alive" ] || break
 		sleep 0.1
 	done
-	for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	for pid in "$@"; do kill -9 "$pid" 2>/dev/null || true; done
+	for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
+}
+cleanup() {
+	set +e
+	stop_pids "${PIDS[@]}"
 	if [ "${BENCH_FLEET_KEEP:-}" = 1 ] && [ -n "${LDT:-}" ]; then
 		stop_server p1
 		stop_server p2
@@ -433,16 +437,8 @@ now_ns t2
 cpu_down=$(($(cpu_ms "${PIDS[@]}") - cpu_down0))
 down_phase_ms=$(ms $((t2 - t1)))
 agents_alive "with the servers down"
-# The agents too: stopped and waited for (bounded: 10 s, then SIGKILL).
-for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-for _ in $(seq 100); do
-	alive=
-	for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1 && break; done
-	[ -n "$alive" ] || break
-	sleep 0.1
-done
-for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+# The agents too: stopped and waited for.
+stop_pids "${PIDS[@]}"
 PIDS=()
 speed_phase alone
 up_phases=up

@@ -73,6 +73,7 @@
 #include <security/pam_modules.h>
 #include <tdb.h>
 
+#include "bench_pam.h"
 #include "publish/loginsnap.h"
 #include "publish/snapshot.h"
 
@@ -262,16 +263,6 @@ struct speed {
 	long int size;
 };
 
-static int no_conv(int n, const struct pam_message **msg, struct pam_response **resp,
-		   void *data)
-{
-	(void)n;
-	(void)msg;
-	(void)resp;
-	(void)data;
-	return PAM_CONV_ERR;
-}
-
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -361,7 +352,7 @@ static int cmd_speed(int argc, char **argv)
 {
 	static struct speed sp;
 	char arg_conf[PATH_MAX + 8];
-	const struct pam_conv conv = { no_conv, NULL };
+	const struct pam_conv conv = { bench_pam_no_conv, NULL };
 	void *nss = NULL, *pam = NULL;
 	int64_t *v = NULL, t;
 	size_t samples = 20000, n_pam, i;

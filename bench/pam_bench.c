@@ -42,6 +42,7 @@
 #include <security/pam_modules.h>
 
 #include "bench_gen.h"
+#include "bench_pam.h"
 #include "core/config.h"
 #include "publish/loginsnap.h"
 #include "publish/publish.h"
@@ -141,16 +142,6 @@ static void generate(struct gr_config *cfg, size_t n_users, size_t n_groups, siz
 	if (publish(cfg, &err) < 0)
 		die("publish", gr_err_msg(&err));
 	printf("published nss.tdb and login.tdb in %.1f s\n", (bench_now_ns() - t0) / 1e9);
-}
-
-static int null_conv(int n, const struct pam_message **msg, struct pam_response **resp,
-		     void *data)
-{
-	(void)n;
-	(void)msg;
-	(void)resp;
-	(void)data;
-	return PAM_CONV_ERR;
 }
 
 /* An active user: every 97th is deactivated. */
@@ -273,7 +264,7 @@ int main(int argc, char **argv)
 	size_t per_user = argc > 3 ? strtoul(argv[3], NULL, 10) : 10;
 	char *dir = g_dir, conf[PATH_MAX], arg_conf[PATH_MAX + 8];
 	const char *args[] = { arg_conf, "quiet", "require_role=role1,role2,role3" };
-	const struct pam_conv conv = { null_conv, NULL };
+	const struct pam_conv conv = { bench_pam_no_conv, NULL };
 	struct gr_config cfg;
 	struct gr_store *st;
 	struct gr_err err;

@@ -41,6 +41,7 @@
 #include <jansson.h>
 
 #include "bench_gen.h"
+#include "bench_pam.h"
 #include "core/config.h"
 #include "store/records.h"
 #include "store/roles.h"
@@ -280,23 +281,13 @@ static void done_patch(void *ctx, size_t i, long status, const char *resp, doubl
 
 typedef int (*pam_sm_fn)(pam_handle_t *, int, int, const char **);
 
-static int null_conv(int n, const struct pam_message **msg, struct pam_response **resp,
-		     void *data)
-{
-	(void)n;
-	(void)msg;
-	(void)resp;
-	(void)data;
-	return PAM_CONV_ERR;
-}
-
 #define MAX_PAM 2000000
 
 /* Logins, as sshd's account and session stacks call the module, until stop. */
 static void *pam_logins(void *arg)
 {
 	struct world *w = arg;
-	const struct pam_conv conv = { null_conv, NULL };
+	const struct pam_conv conv = { bench_pam_no_conv, NULL };
 	const char *args[] = { w->pam_arg, "quiet" };
 	void *h = dlopen(GR_PAM_MODULE_PATH, RTLD_NOW | RTLD_LOCAL);
 	pam_sm_fn acct = h ? (pam_sm_fn)dlsym(h, "pam_sm_acct_mgmt") : NULL;
