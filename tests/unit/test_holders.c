@@ -6,11 +6,9 @@
  * gives must be the true one -- the one a walk of the store would give.
  * The same for the organizations' names the handle keeps beside them.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/limits.h"
@@ -55,36 +53,6 @@ static void other_writer(struct gr_config *cfg, int in, int out)
 	_exit(0);
 }
 
-/* The other process, started before this one opens the store (libtdb: one handle per process). */
-static pid_t start_other(struct gr_config *cfg, int to_child[2], int from_child[2])
-{
-	pid_t pid;
-
-	assert_int_equal(pipe(to_child), 0);
-	assert_int_equal(pipe(from_child), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(to_child[1]);
-		close(from_child[0]);
-		other_writer(cfg, to_child[0], from_child[1]);
-	}
-	close(to_child[0]);
-	close(from_child[1]);
-	return pid;
-}
-
-static void stop_other(pid_t pid, int to, int from)
-{
-	int status;
-
-	assert_int_equal(write(to, "q", 1), 1);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	close(to);
-	close(from);
-}
-
 static void tell(int to, int from, char cmd)
 {
 	char ack = 0;
@@ -118,14 +86,13 @@ static void test_count_follows_every_path(void **state)
 	struct tu_env env;
 	struct gr_store *st;
 	struct gr_err err = { 0 };
-	int to_child[2], from_child[2];
+	struct tu_peer other;
 	char gid[8];
-	pid_t pid;
 	int i;
 
 	(void)state;
 	tu_setup(&env, "organization = acme");
-	pid = start_other(&env.cfg, to_child, from_child);
+	tu_peer_start(&other, &env.cfg, other_writer);
 
 	st = tu_open(&env);
 	tu_assert_ok(gr_store_begin(st, &err), &err);
@@ -180,11 +147,11 @@ static void test_count_follows_every_path(void **state)
 	expect(st, "g4", 3, true);
 
 	/* Another process's commits: seen in the next transaction, and outside one. */
-	tell(to_child[1], from_child[0], 'a');
+	tell(other.to, other.from, 'a');
 	tu_assert_ok(gr_store_begin(st, &err), &err);
 	expect(st, "g6", 4, true);
 	gr_store_cancel(st);
-	tell(to_child[1], from_child[0], 'd');
+	tell(other.to, other.from, 'd');
 	expect(st, "g1", 3, false);
 
 	/* Losing one scope keeps the holder; losing the last one does not. */
@@ -196,7 +163,7 @@ static void test_count_follows_every_path(void **state)
 	tu_commit(st);
 	expect(st, "g2", 2, false);
 
-	stop_other(pid, to_child[1], from_child[0]);
+	tu_peer_stop(&other);
 	gr_store_close(st);
 	tu_teardown(&env);
 }
@@ -225,12 +192,11 @@ static void test_org_names_follow_every_path(void **state)
 	struct tu_env env;
 	struct gr_store *st, *ro;
 	struct gr_err err = { 0 };
-	int to_child[2], from_child[2];
-	pid_t pid;
+	struct tu_peer other;
 
 	(void)state;
 	tu_setup(&env, NULL);
-	pid = start_other(&env.cfg, to_child, from_child);
+	tu_peer_start(&other, &env.cfg, other_writer);
 
 	st = tu_open(&env);
 	expect_orgs(st, "");
@@ -262,14 +228,14 @@ static void test_org_names_follow_every_path(void **state)
 	expect_orgs(st, "acme");
 
 	/* Another process's commits: seen in the next transaction, and outside one. */
-	tell(to_child[1], from_child[0], 'o');
+	tell(other.to, other.from, 'o');
 	tu_assert_ok(gr_store_begin(st, &err), &err);
 	expect_orgs(st, "acme,beta");
 	gr_store_cancel(st);
-	tell(to_child[1], from_child[0], 'x');
+	tell(other.to, other.from, 'x');
 	expect_orgs(st, "acme");
 
-	stop_other(pid, to_child[1], from_child[0]);
+	tu_peer_stop(&other);
 	gr_store_close(st);
 
 	/* A read-only handle walks for them. */

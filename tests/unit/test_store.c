@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -729,56 +728,39 @@ static void test_two_processes(void **state)
 	struct fx *fx = *state;
 	struct gr_store *st;
 	struct gr_err err;
-	int to_child[2], from_child[2], status;
-	pid_t pid;
+	struct tu_peer peer;
 
 	create_db(fx);
-	assert_int_equal(pipe(to_child), 0);
-	assert_int_equal(pipe(from_child), 0);
-	/* Fork before either side opens: one process may open a TDB only once. */
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(to_child[1]);
-		close(from_child[0]);
-		child_loop(&fx->env.cfg, to_child[0], from_child[1]);
-	}
-	close(to_child[0]);
-	close(from_child[1]);
+	tu_peer_start(&peer, &fx->env.cfg, child_loop);
 	alarm(60);
 
 	st = tu_open(&fx->env);
 	gr_err_clear(&err);
-	ask(to_child[1], from_child[0], 'r', "(none) gen=1");
+	ask(peer.to, peer.from, 'r', "(none) gen=1");
 
 	/* An open transaction's writes are invisible to others... */
 	tu_assert_ok(gr_store_begin(st, &err), &err);
 	tu_assert_ok(gr_store_put_str(st, "k", "v1", &err), &err);
-	ask(to_child[1], from_child[0], 'r', "(none) gen=1");
-	ask(to_child[1], from_child[0], 'l', "(none) gen=1");
+	ask(peer.to, peer.from, 'r', "(none) gen=1");
+	ask(peer.to, peer.from, 'l', "(none) gen=1");
 	/* ...until the commit, which the other process sees at once. */
 	tu_commit(st);
-	ask(to_child[1], from_child[0], 'r', "v1 gen=2");
-	ask(to_child[1], from_child[0], 'l', "v1 gen=2");
+	ask(peer.to, peer.from, 'r', "v1 gen=2");
+	ask(peer.to, peer.from, 'l', "v1 gen=2");
 
 	/* A cancelled transaction is never seen. */
 	tu_assert_ok(gr_store_begin(st, &err), &err);
 	tu_assert_ok(gr_store_put_str(st, "k", "v2", &err), &err);
 	gr_store_cancel(st);
-	ask(to_child[1], from_child[0], 'l', "v1 gen=2");
+	ask(peer.to, peer.from, 'l', "v1 gen=2");
 
 	tu_assert_ok(gr_store_begin(st, &err), &err);
 	tu_assert_ok(gr_store_del(st, "k", &err), &err);
 	tu_commit(st);
-	ask(to_child[1], from_child[0], 'r', "(none) gen=3");
+	ask(peer.to, peer.from, 'r', "(none) gen=3");
 
-	assert_int_equal(write(to_child[1], "q", 1), 1);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	tu_peer_stop(&peer);
 	alarm(0);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-	close(to_child[1]);
-	close(from_child[0]);
 	gr_store_close(st);
 }
 

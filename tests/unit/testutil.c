@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -221,4 +222,37 @@ char *tu_dump(struct gr_store *st, const char *skip)
 	}
 	free(d.lines);
 	return out;
+}
+
+void tu_peer_start(struct tu_peer *p, struct gr_config *cfg,
+		   void (*fn)(struct gr_config *cfg, int in, int out))
+{
+	int to_child[2], from_child[2];
+
+	assert_int_equal(pipe(to_child), 0);
+	assert_int_equal(pipe(from_child), 0);
+	p->pid = fork();
+	assert_true(p->pid >= 0);
+	if (p->pid == 0) {
+		close(to_child[1]);
+		close(from_child[0]);
+		fn(cfg, to_child[0], from_child[1]);
+		_exit(0);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	p->to = to_child[1];
+	p->from = from_child[0];
+}
+
+void tu_peer_stop(struct tu_peer *p)
+{
+	int status;
+
+	assert_int_equal(write(p->to, "q", 1), 1);
+	assert_int_equal(waitpid(p->pid, &status, 0), p->pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(p->to);
+	close(p->from);
 }

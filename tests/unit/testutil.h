@@ -98,4 +98,19 @@ uint32_t tu_role(struct gr_store *st, const char *slug, int priority);
  */
 char *tu_dump(struct gr_store *st, const char *skip);
 
+/*
+ * Another process on the same database, forked before this one opens it
+ * (libtdb lets a process open a file only once): FN runs in the child
+ * with CFG, reading one-byte commands from IN and answering on OUT, and
+ * must _exit (cmocka's asserts would unwind the parent's copy of the
+ * runner).  tu_peer_stop sends 'q' and asserts it exited 0.
+ */
+struct tu_peer {
+	pid_t pid;
+	int to, from; /* the parent's ends */
+};
+void tu_peer_start(struct tu_peer *p, struct gr_config *cfg,
+		   void (*fn)(struct gr_config *cfg, int in, int out));
+void tu_peer_stop(struct tu_peer *p);
+
 #endif
