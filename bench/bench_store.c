@@ -212,7 +212,7 @@ int main(int argc, char **argv)
 	printf("\nfull publish: %.2f s for %zu users (%zu with roles), %zu role groups, %zu memberships, %zu accounts\n",
 	       (t1 - t0) / 1e9, ps.users, ps.users_with_roles, ps.groups, ps.memberships,
 	       ps.accounts);
-	printf("snapshot write alone (what every incremental publish pays): median %.2f s of 5\n",
+	printf("snapshot write alone (what every incremental publish pays): median %.4f s of 5\n",
 	       write_only);
 	printf("snapshot: %llu bytes, %.1f bytes per membership\n", (unsigned long long)ps.bytes,
 	       ps.memberships ? (double)ps.bytes / (double)ps.memberships : 0.0);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <unistd.h>
@@ -134,4 +135,42 @@ bool gr_file_stamp_changed(const char *path, const struct gr_file_stamp *stamp,
 	return !stamp->set || stamp->dev != now->dev || stamp->ino != now->ino ||
 	       stamp->size != now->size || stamp->mtime.tv_sec != now->mtime.tv_sec ||
 	       stamp->mtime.tv_nsec != now->mtime.tv_nsec;
+}
+
+int gr_copy_fd(int in, int out, uint64_t len)
+{
+	off_t from = 0, to = 0;
+	char buf[65536];
+	bool kernel = true;
+
+	while ((uint64_t)from < len) {
+		size_t want = len - (uint64_t)from > (1u << 30) ? (1u << 30) : (size_t)(len - (uint64_t)from);
+		ssize_t n;
+
+		if (kernel) {
+			n = copy_file_range(in, &from, out, &to, want, 0);
+			if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP ||
+				      errno == EINVAL)) {
+				kernel = false;
+				continue;
+			}
+		} else {
+			n = pread(in, buf, want < sizeof(buf) ? want : sizeof(buf), from);
+			if (n > 0) {
+				ssize_t w = pwrite(out, buf, (size_t)n, to);
+
+				if (w != n)
+					return w < 0 ? -errno : -EIO;
+				from += n;
+				to += n;
+			}
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+	}
+	return 0;
 }

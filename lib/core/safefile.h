@@ -3,6 +3,7 @@
 #define GR_SAFEFILE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -41,6 +42,13 @@ int gr_safe_mkdir(const char *path, bool allow_real_uid, struct gr_err *err);
 
 /* fsync the directory holding PATH, so a rename into it is durable. */
 int gr_fsync_parent(const char *path);
+
+/*
+ * Copy LEN bytes from the start of IN to the start of OUT (both regular
+ * files), inside the kernel where it can (copy_file_range), else through a
+ * buffer.  0, or -EIO when IN is shorter than LEN, or the failing call's -errno.
+ */
+int gr_copy_fd(int in, int out, uint64_t len);
 
 /*
  * What a file looked like (inode, size, mtime), to notice that it changed

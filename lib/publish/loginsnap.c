@@ -68,6 +68,7 @@ struct gr_login_writer {
 	struct enc e; /* one encoded entry */
 	uint32_t n_users;
 	int64_t next_expiry;
+	bool patch; /* a copy changed in place (gr_login_writer_open_copy) */
 };
 
 static void put_bytes(struct enc *w, const void *p, size_t n)
@@ -116,8 +117,8 @@ static int hash_size_for(size_t records)
 	}
 }
 
-int gr_login_writer_open(const struct gr_config *cfg, size_t users_hint,
-			 struct gr_login_writer **out, struct gr_err *err)
+/* The writer and its new temporary file, still without a database in it. */
+static int start(const struct gr_config *cfg, struct gr_login_writer **out, struct gr_err *err)
 {
 	struct gr_login_writer *w;
 	int r;
@@ -145,9 +146,23 @@ int gr_login_writer_open(const struct gr_config *cfg, size_t users_hint,
 		free(w);
 		return gr_err_set(err, r, "cannot create %s: %s", w->tmp, strerror(-r));
 	}
+	*out = w;
+	return 0;
+}
+
+int gr_login_writer_open(const struct gr_config *cfg, size_t users_hint,
+			 struct gr_login_writer **out, struct gr_err *err)
+{
+	struct gr_login_writer *w;
+	int r = start(cfg, &w, err);
+
+	*out = NULL;
+	if (r < 0)
+		return r;
 	/* Nobody else knows this file yet: no locking, no syncing per store. */
 	errno = 0;
-	w->tdb = gr_tdb_open(w->tmp, hash_size_for(users_hint + 1),
+	/* Twice the entries: patches (modelwrite.c) add to the file until it doubles. */
+	w->tdb = gr_tdb_open(w->tmp, hash_size_for(2 * users_hint + 1),
 			     TDB_NOLOCK | TDB_NOSYNC | TDB_INCOMPATIBLE_HASH, O_RDWR | O_CREAT, 0600,
 			     NULL);
 	if (!w->tdb) {
@@ -161,9 +176,76 @@ int gr_login_writer_open(const struct gr_config *cfg, size_t users_hint,
 	return 0;
 }
 
+int gr_login_writer_open_copy(const struct gr_config *cfg, int from, uint64_t size,
+			      uint64_t *generation, struct gr_login_writer **out,
+			      struct gr_err *err)
+{
+	unsigned char hk[1] = { GR_LOGIN_TAG_HEADER };
+	TDB_DATA key = { hk, 1 }, h = { NULL, 0 };
+	struct gr_login_header hdr;
+	struct gr_login_writer *w;
+	int r = start(cfg, &w, err);
+
+	*out = NULL;
+	if (r < 0)
+		return r;
+	w->patch = true;
+	r = gr_copy_fd(from, w->fd, size);
+	if (r < 0) {
+		gr_err_set(err, r, "cannot copy %s: %s", GR_LOGIN_FILE, gr_strerror(r));
+		gr_login_writer_abort(w);
+		return r;
+	}
+	w->tdb = gr_tdb_open(w->tmp, 0, TDB_NOLOCK | TDB_NOSYNC | TDB_INCOMPATIBLE_HASH, O_RDWR,
+			     0600, NULL);
+	if (w->tdb)
+		h = tdb_fetch(w->tdb, key);
+	if (h.dsize >= sizeof(hdr))
+		memcpy(&hdr, h.dptr, sizeof(hdr));
+	if (h.dsize < sizeof(hdr) || memcmp(hdr.magic, GR_LOGIN_MAGIC, sizeof(GR_LOGIN_MAGIC)) ||
+	    hdr.version != GR_LOGIN_VERSION || hdr.context_len != w->context_len ||
+	    h.dsize != sizeof(hdr) + w->context_len ||
+	    memcmp(h.dptr + sizeof(hdr), w->context, w->context_len)) {
+		free(h.dptr);
+		gr_login_writer_abort(w);
+		return gr_err_set(err, -GR_E_CORRUPT, "%s is not a login snapshot to patch",
+				  GR_LOGIN_FILE);
+	}
+	free(h.dptr);
+	*generation = hdr.generation;
+	*out = w;
+	return 0;
+}
+
+int gr_login_writer_remove(struct gr_login_writer *w, const char *login)
+{
+	unsigned char k[256];
+	TDB_DATA key = { k, gr_snap_key(k, sizeof(k), GR_LOGIN_TAG_USER, login, strlen(login)) };
+
+	if (!w->patch || !key.dsize)
+		return -EINVAL;
+	if (tdb_delete(w->tdb, key) == 0 || tdb_error(w->tdb) == TDB_ERR_NOEXIST)
+		return 0;
+	return -GR_E_IO;
+}
+
+void gr_login_writer_set_totals(struct gr_login_writer *w, uint32_t n_users, int64_t next_expiry)
+{
+	w->n_users = n_users;
+	w->next_expiry = next_expiry;
+}
+
 int gr_login_writer_reserve(struct gr_login_writer *w, size_t bytes)
 {
 	return gr_tdb_reserve(w->tdb, bytes) == -EIO ? -GR_E_IO : 0;
+}
+
+static int same_parser(TDB_DATA key, TDB_DATA data, void *priv)
+{
+	const TDB_DATA *want = priv;
+
+	(void)key;
+	return data.dsize == want->dsize && !memcmp(data.dptr, want->dptr, data.dsize) ? 1 : 0;
 }
 
 static int store(struct gr_login_writer *w, const unsigned char *k, size_t klen,
@@ -172,7 +254,10 @@ static int store(struct gr_login_writer *w, const unsigned char *k, size_t klen,
 	TDB_DATA key = { (unsigned char *)(uintptr_t)k, klen };
 	TDB_DATA val = { (unsigned char *)(uintptr_t)v, vlen };
 
-	if (tdb_store(w->tdb, key, val, TDB_INSERT) == 0)
+	/* Patching: an entry that is already right is left alone. */
+	if (w->patch && tdb_parse_record(w->tdb, key, same_parser, &val) == 1)
+		return 0;
+	if (tdb_store(w->tdb, key, val, w->patch ? TDB_REPLACE : TDB_INSERT) == 0)
 		return 0;
 	switch (tdb_error(w->tdb)) {
 	case TDB_ERR_EXISTS: return -EEXIST;
@@ -330,7 +415,8 @@ int gr_login_writer_finish(struct gr_login_writer *w, uint64_t generation,
 	return 0;
 }
 
-int gr_login_writer_install(struct gr_login_writer *w, int *dir_sync_error, struct gr_err *err)
+int gr_login_writer_install(struct gr_login_writer *w, int *dir_sync_error,
+			    struct stat *installed, struct gr_err *err)
 {
 	int r;
 
@@ -347,6 +433,8 @@ int gr_login_writer_install(struct gr_login_writer *w, int *dir_sync_error, stru
 	r = gr_fsync_parent(w->path);
 	if (dir_sync_error)
 		*dir_sync_error = r;
+	if (installed && fstat(w->fd, installed) < 0)
+		memset(installed, 0, sizeof(*installed));
 	writer_free(w);
 	return 0;
 }

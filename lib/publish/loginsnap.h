@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "core/config.h"
 #include "core/gr_error.h"
@@ -114,6 +115,21 @@ int gr_login_writer_add(struct gr_login_writer *w, const struct gr_context *ctx,
 int gr_login_writer_reserve(struct gr_login_writer *w, size_t bytes);
 
 /*
+ * Patching: start from a copy of the installed login.tdb, open as FROM
+ * (SIZE bytes), in the new temporary file.  The copy must be of this
+ * version and CFG's host context (else -GR_E_CORRUPT); its generation goes
+ * to *GENERATION.  Puts then store an entry only where its bytes differ;
+ * entries not put stay as they were unless removed; the totals are the
+ * caller's (gr_login_writer_set_totals) since it knows the whole.
+ */
+int gr_login_writer_open_copy(const struct gr_config *cfg, int from, uint64_t size,
+			      uint64_t *generation, struct gr_login_writer **out,
+			      struct gr_err *err);
+int gr_login_writer_remove(struct gr_login_writer *w, const char *login);
+void gr_login_writer_set_totals(struct gr_login_writer *w, uint32_t n_users, int64_t next_expiry);
+
+
+/*
  * The same in two steps, for a publisher that keeps entries in memory
  * between publishes (lib/publish/model.c): encode the entry of (DIR, ID)
  * into a new buffer (*BUF, malloc'd, *LEN bytes; the user must be known),
@@ -137,11 +153,12 @@ int gr_login_writer_finish(struct gr_login_writer *w, uint64_t generation,
 /*
  * Rename the finished file to state_dir/login.tdb, then fsync the directory
  * (a failure of that last step only sets *DIR_SYNC_ERROR, when not NULL: the
- * snapshot is in place).  Always frees W; on failure the temporary file is
- * removed and the previous snapshot stays.
+ * snapshot is in place).  INSTALLED (may be NULL) receives the installed
+ * file's fstat.  Always frees W; on failure the temporary file is removed
+ * and the previous snapshot stays.
  */
 int gr_login_writer_install(struct gr_login_writer *w, int *dir_sync_error,
-			    struct gr_err *err);
+			    struct stat *installed, struct gr_err *err);
 
 /* Give up: remove the temporary file and free W (NULL is fine). */
 void gr_login_writer_abort(struct gr_login_writer *w);

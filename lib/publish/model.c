@@ -14,57 +14,12 @@
 #include "core/tdbfile.h"
 #include "publish/loginsnap.h"
 #include "publish/model.h"
+#include "publish/model_priv.h"
 #include "publish/pwsnap.h"
 #include "publish/rolediff.h"
 #include "publish/snapshot.h"
 #include "resolve/facts.h"
 #include "store/records.h"
-
-/* One login's resolution. */
-struct pub_entry {
-	char *ref;          /* "DIR/UID" */
-	char *login;
-	uint32_t *roles;    /* indexes into the context's roles */
-	uint32_t n_roles;
-	unsigned char *rec; /* its login.tdb entry */
-	size_t rec_len;
-	int64_t next_expiry;
-	/* users = yes: the passwd entry, when the user has a uid */
-	bool has_account;
-	bool active;
-	struct gr_account account;
-};
-
-/* Strings to look at again: a tag ('u' user DIR/UID, 'l' login, 'g' group DIR/GID), then the text. */
-struct notes {
-	char **v;
-	size_t n, cap;
-};
-
-struct gr_pub_model {
-	struct gr_context *ctx;
-	struct gr_login_rules_cache rules; /* the host's system accounts */
-	struct gr_local_accounts local;    /* users = yes: logins local accounts hold */
-	void *by_ref, *by_login; /* tsearch trees of struct pub_entry */
-	size_t n_entries;
-	uint64_t generation; /* the store generation the model reflects */
-	bool valid;
-
-	/* Noted by the observer since the last update. */
-	struct notes notes;
-	uint64_t commits;
-	bool full;
-
-	/*
-	 * user.roles.changed (gr_pub_model_track_roles): the logins an
-	 * incremental update touched, with their roles before it
-	 * (login -> {"ref", "roles"}), and the changes found and not yet taken.
-	 */
-	bool track;
-	json_t *touched, *changes;
-
-	int64_t (*clock)(void); /* what "now" is for expiry; time(2) unless a test set one */
-};
 
 #define MAX_NOTES 2000000 /* beyond this many noted keys, rebuild instead */
 
@@ -168,6 +123,7 @@ void gr_pub_model_free(struct gr_pub_model *m)
 	gr_local_accounts_free(&m->local);
 	json_decref(m->touched);
 	json_decref(m->changes);
+	gr_pub_model_marks_clear(m);
 	free(m);
 }
 
@@ -262,6 +218,11 @@ static struct pub_entry *find_login(const struct gr_pub_model *m, const char *lo
 	struct pub_entry **f = tfind(&k, &m->by_login, cmp_login);
 
 	return f ? *f : NULL;
+}
+
+struct pub_entry *gr_pub_model_find_login(const struct gr_pub_model *m, const char *login)
+{
+	return find_login(m, login);
 }
 
 /* ---- user.roles.changed: what an incremental update changed ---- */
@@ -382,8 +343,43 @@ json_t *gr_pub_model_take_changes(struct gr_pub_model *m)
 	return c ? c : json_array();
 }
 
+/* ---- what changed since the snapshots were written ---- */
+
+static int cmp_mark(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+void gr_pub_model_mark(struct gr_pub_model *m, const char *login)
+{
+	char *s, **f;
+
+	if (m->dirty_all)
+		return;
+	s = strdup(login);
+	f = s ? tsearch(s, &m->dirty, cmp_mark) : NULL;
+	if (!f) {
+		/* Out of memory: the next write is a whole one, which needs no list. */
+		free(s);
+		m->dirty_all = true;
+	} else if (*f != s) {
+		free(s);
+	} else {
+		m->n_dirty++;
+	}
+}
+
+void gr_pub_model_marks_clear(struct gr_pub_model *m)
+{
+	tdestroy(m->dirty, free);
+	m->dirty = NULL;
+	m->n_dirty = 0;
+	m->dirty_all = false;
+}
+
 static void remove_entry(struct gr_pub_model *m, struct pub_entry *e)
 {
+	gr_pub_model_mark(m, e->login);
 	tdelete(e, &m->by_login, cmp_login);
 	tdelete(e, &m->by_ref, cmp_ref);
 	m->n_entries--;
@@ -411,6 +407,7 @@ static int insert_entry(struct work *w, struct pub_entry *e)
 		return -ENOMEM;
 	}
 	m->n_entries++;
+	gr_pub_model_mark(m, e->login);
 	return 0;
 }
 
@@ -568,6 +565,7 @@ static int rebuild(struct work *w)
 	int r;
 
 	entries_clear(m);
+	m->dirty_all = true; /* a new context, maybe other roles: the next write is whole */
 	gr_context_free(m->ctx);
 	m->ctx = NULL;
 	r = gr_context_load(w->st, &m->ctx, w->err);
@@ -809,307 +807,4 @@ void gr_pub_model_dump(const struct gr_pub_model *m, FILE *f)
 	fprintf(f, "generation=%llu entries=%zu\n", (unsigned long long)m->generation,
 		m->n_entries);
 	twalk_r(m->by_ref, dump_entry, f);
-}
-
-/* ---- writing the snapshots ---- */
-
-struct member_list {
-	const char **logins;
-	uint32_t n, cap;
-};
-
-struct out {
-	struct gr_pub_model *m;
-	const struct gr_role *roles;
-	size_t n_roles;
-	struct member_list *members; /* one per role */
-	struct gr_login_writer *login;
-	struct gr_publish_stats *stats;
-	int64_t next_expiry;
-	size_t nss_bytes; /* estimated (struct sizes) */
-	int r;
-};
-
-static int add_member(struct member_list *l, const char *login)
-{
-	if (l->n == l->cap) {
-		uint32_t ncap = l->cap ? l->cap * 2 : 16;
-		const char **nl = realloc(l->logins, ncap * sizeof(*nl));
-
-		if (!nl)
-			return -ENOMEM;
-		l->logins = nl;
-		l->cap = ncap;
-	}
-	l->logins[l->n++] = login;
-	return 0;
-}
-
-/* Per entry: its login.tdb record, its role groups' member lists, the counts. */
-static void gather(const void *node, VISIT which, void *closure)
-{
-	const struct pub_entry *e = *(const struct pub_entry *const *)node;
-	struct out *o = closure;
-	uint32_t i;
-
-	if ((which != postorder && which != leaf) || o->r < 0)
-		return;
-	o->r = gr_login_writer_put(o->login, e->login, e->rec, e->rec_len, e->next_expiry);
-	if (e->n_roles)
-		o->stats->users_with_roles++;
-	for (i = 0; o->r == 0 && i < e->n_roles; i++) {
-		o->stats->memberships++;
-		if (!o->roles[e->roles[i]].bound)
-			o->r = add_member(&o->members[e->roles[i]], e->login);
-	}
-	if (e->next_expiry && (!o->next_expiry || e->next_expiry < o->next_expiry))
-		o->next_expiry = e->next_expiry;
-}
-
-/*
- * What the two files will hold, counted before writing them so that each
- * is grown once (gr_tdb_reserve) rather than a quarter at a time.  An
- * estimate: too little only means libtdb grows the file at the end, too
- * much leaves free space in it.  nss.tdb holds a role group's entry three
- * times ("N", "D" and its enumeration chunk), a member as its name, a NUL
- * and a length byte.
- */
-struct sizes {
-	const struct gr_role *roles;
-	bool accounts;
-	size_t login, nss;
-};
-
-static void estimate(const void *node, VISIT which, void *closure)
-{
-	const struct pub_entry *e = *(const struct pub_entry *const *)node;
-	struct sizes *z = closure;
-	size_t len = strlen(e->login) + 1, i;
-
-	if (which != postorder && which != leaf)
-		return;
-	z->login += GR_TDB_RECORD_OVERHEAD + 1 + len + e->rec_len;
-	if (e->n_roles)
-		z->nss += GR_TDB_RECORD_OVERHEAD + 1 + len + 4 * (size_t)e->n_roles;
-	for (i = 0; i < e->n_roles; i++)
-		if (!z->roles[e->roles[i]].bound)
-			z->nss += 3 * (len + 1);
-	if (z->accounts && e->has_account) {
-		/* "P", "Q" and a chunk's copy of the entry; "K"; its private group's three. */
-		size_t entry = sizeof(struct gr_snap_pw_hdr) + len +
-			       (e->account.gecos ? strlen(e->account.gecos) : 0) +
-			       (e->account.home ? strlen(e->account.home) : 0) +
-			       (e->account.shell ? strlen(e->account.shell) : 0) + 3;
-
-		z->nss += 3 * (GR_TDB_RECORD_OVERHEAD + entry) + GR_TDB_RECORD_OVERHEAD + len +
-			  e->account.keys_len +
-			  3 * (GR_TDB_RECORD_OVERHEAD + sizeof(struct gr_snap_entry_hdr) + len);
-	}
-}
-
-struct users_out {
-	const struct gr_role *roles;
-	struct gr_snap_writer *w;
-	int r;
-};
-
-static void write_user(const void *node, VISIT which, void *closure)
-{
-	const struct pub_entry *e = *(const struct pub_entry *const *)node;
-	struct users_out *u = closure;
-	uint32_t gids[GR_LOGIN_MAX_ROLES], i;
-
-	if ((which != postorder && which != leaf) || u->r < 0 || !e->n_roles)
-		return;
-	for (i = 0; i < e->n_roles && i < GR_LOGIN_MAX_ROLES; i++)
-		gids[i] = u->roles[e->roles[i]].gid;
-	u->r = gr_snap_writer_add_user(u->w, e->login, gids, i);
-}
-
-struct accounts_out {
-	struct gr_pub_model *m;
-	const struct gr_config *cfg;
-	struct gr_snap_writer *w;
-	struct gr_publish_stats *stats;
-	int r;
-};
-
-/*
- * Users = yes: E's passwd entry, its private group and (active users only)
- * its keys -- unless a local account has the login: the local account wins,
- * and gets neither the entry nor the keys.
- */
-static void write_account(const void *node, VISIT which, void *closure)
-{
-	const struct pub_entry *e = *(const struct pub_entry *const *)node;
-	struct accounts_out *a = closure;
-	struct gr_snap_account_in in;
-
-	if ((which != postorder && which != leaf) || a->r < 0 || !e->has_account)
-		return;
-	if (gr_local_accounts_shadow(&a->m->local, e->login)) {
-		if (!a->stats->shadowed++)
-			snprintf(a->stats->first_shadowed, sizeof(a->stats->first_shadowed), "%s",
-				 e->login);
-		return;
-	}
-	/* A role group with the same name keeps it; the uid's number still names the group. */
-	if (!a->cfg->users_gid) {
-		a->r = gr_snap_writer_add_group(a->w, e->login, e->account.uid, NULL, 0);
-		if (a->r == -EEXIST)
-			a->r = 0;
-	}
-	in.name = e->login;
-	in.uid = e->account.uid;
-	in.gid = e->account.gid;
-	in.gecos = e->account.gecos;
-	in.dir = e->account.home;
-	in.shell = e->account.shell;
-	if (a->r == 0)
-		a->r = gr_snap_writer_add_account(a->w, &in);
-	if (a->r == 0 && e->active && e->account.keys)
-		a->r = gr_snap_writer_add_keys(a->w, e->login, e->account.keys,
-					       e->account.keys_len);
-	if (a->r == 0)
-		a->stats->accounts++;
-}
-
-static int write_nss(const struct gr_config *cfg, struct out *o, struct gr_err *err)
-{
-	char path[PATH_MAX], tmp[PATH_MAX];
-	struct gr_snap_writer *w = NULL;
-	struct users_out u = { o->roles, NULL, 0 };
-	struct stat sb;
-	size_t i, n_groups = 0;
-	int fd = -1, r = 0;
-
-	if (gr_config_state_path(cfg, GR_SNAP_FILE, path, sizeof(path)) < 0 ||
-	    gr_config_state_path(cfg, ".nss.tdb.XXXXXX", tmp, sizeof(tmp)) < 0)
-		return gr_err_set(err, -ENAMETOOLONG, "state_dir too long");
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return gr_err_set(err, -errno, "cannot create %s: %s", tmp, strerror(errno));
-	o->stats->accounts = o->stats->shadowed = 0;
-	if (cfg->users)
-		r = gr_snap_writer_open_accounts(tmp, o->n_roles + o->m->n_entries,
-						 o->stats->users_with_roles, o->m->n_entries, &w);
-	else
-		r = gr_snap_writer_open(tmp, o->n_roles, o->stats->users_with_roles, &w);
-	if (r == 0 && (r = gr_snap_writer_reserve(w, o->nss_bytes)) < 0)
-		gr_snap_writer_abort(w);
-	if (r < 0) {
-		r = gr_err_set(err, -GR_E_IO, "cannot create snapshot %s: %s", tmp, gr_strerror(r));
-		goto fail;
-	}
-	for (i = 0; r == 0 && i < o->n_roles; i++) {
-		struct member_list *l = &o->members[i];
-
-		if (o->roles[i].bound)
-			continue;
-		if (l->n > 1)
-			qsort(l->logins, l->n, sizeof(*l->logins), cmp_str);
-		r = gr_snap_writer_add_group(w, o->roles[i].unix_group, o->roles[i].gid, l->logins,
-					     l->n);
-		n_groups++;
-	}
-	if (r == 0 && cfg->users) {
-		struct accounts_out a = { o->m, cfg, w, o->stats, 0 };
-
-		twalk_r(o->m->by_ref, write_account, &a);
-		r = a.r;
-	}
-	if (r == 0) {
-		u.w = w;
-		twalk_r(o->m->by_ref, write_user, &u);
-		r = u.r;
-	}
-	if (r < 0) {
-		gr_snap_writer_abort(w);
-		r = gr_err_set(err, r == -ENOMEM ? r : -GR_E_IO, "cannot write snapshot: %s",
-			       gr_strerror(r));
-		goto fail;
-	}
-	/* Writes the header, syncs and closes, and frees W whatever happens. */
-	r = gr_snap_writer_finish(w, o->stats->generation, o->next_expiry);
-	if (r < 0) {
-		r = gr_err_set(err, r == -ENOMEM ? r : -GR_E_IO, "cannot write snapshot: %s",
-			       gr_strerror(r));
-		goto fail;
-	}
-	if (fchmod(fd, 0644) < 0 || fstat(fd, &sb) < 0) {
-		r = gr_err_set(err, -errno, "cannot set snapshot mode: %s", strerror(errno));
-		goto fail;
-	}
-	if (rename(tmp, path) < 0) {
-		r = gr_err_set(err, -errno, "cannot install %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	close(fd);
-	/*
-	 * The rename is durable once the directory is: login.tdb's install,
-	 * next, syncs the directory both files are in, once for the two.
-	 */
-	o->stats->groups = n_groups;
-	o->stats->bytes = (uint64_t)sb.st_size;
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return r;
-}
-
-int gr_pub_model_write(struct gr_pub_model *m, const struct gr_config *cfg,
-		       struct gr_publish_stats *stats, struct gr_err *err)
-{
-	struct out o = { .m = m, .stats = stats };
-	struct sizes z = { 0 };
-	size_t i;
-	int r;
-
-	if (!m->valid)
-		return gr_err_set(err, -EINVAL, "the model was not updated");
-	stats->users = m->n_entries;
-	stats->users_with_roles = stats->memberships = 0;
-	o.roles = gr_context_roles(m->ctx, &o.n_roles);
-	o.members = calloc(o.n_roles ? o.n_roles : 1, sizeof(*o.members));
-	if (!o.members)
-		return gr_err_set(err, -ENOMEM, "out of memory");
-	z.roles = o.roles;
-	z.accounts = cfg->users;
-	twalk_r(m->by_ref, estimate, &z);
-	for (i = 0; i < o.n_roles; i++)
-		z.nss += 3 * (GR_TDB_RECORD_OVERHEAD + sizeof(struct gr_snap_entry_hdr) +
-			      strlen(o.roles[i].unix_group) + 1);
-	o.nss_bytes = z.nss;
-	r = gr_login_writer_open(cfg, m->n_entries, &o.login, err);
-	if (r == 0 && gr_login_writer_reserve(o.login, z.login) < 0)
-		r = gr_err_set(err, -GR_E_IO, "cannot write login snapshot");
-	if (r == 0) {
-		twalk_r(m->by_ref, gather, &o);
-		r = o.r;
-		if (r < 0)
-			r = gr_err_set(err, r, "cannot write login snapshot: %s", gr_strerror(r));
-	}
-	stats->next_expiry = o.next_expiry;
-	/* login.tdb is written and synced first: after nss.tdb only renames remain. */
-	if (r == 0)
-		r = gr_login_writer_finish(o.login, stats->generation, err);
-	if (r == 0)
-		r = write_nss(cfg, &o, err);
-	if (r == 0) {
-		/*
-		 * Also makes nss.tdb's rename durable.  If that sync fails, both
-		 * snapshots are nonetheless in place and correct for every
-		 * reader; reporting the publish as failed would be false, so it
-		 * is a warning (dir_sync_error).
-		 */
-		r = gr_login_writer_install(o.login, &stats->dir_sync_error, err);
-		o.login = NULL;
-	}
-	gr_login_writer_abort(o.login);
-	for (i = 0; i < o.n_roles; i++)
-		free(o.members[i].logins);
-	free(o.members);
-	return r;
 }

@@ -62,6 +62,13 @@ int gr_pub_model_write(struct gr_pub_model *m, const struct gr_config *cfg,
 		       struct gr_publish_stats *stats, struct gr_err *err);
 
 /*
+ * A write after the first patches the snapshots this model wrote last when
+ * it can (lib/publish/modelwrite.c; STATS' patched says so).  This makes the
+ * next one a whole write regardless (benchmarks and tests).
+ */
+void gr_pub_model_write_whole_next(struct gr_pub_model *m);
+
+/*
  * user.roles.changed.  With tracking on, every update also finds the logins
  * whose roles changed (lib/publish/rolediff.h): an incremental update from
  * the entries it re-resolved (their roles before and after), a full one by

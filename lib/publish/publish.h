@@ -18,6 +18,7 @@ struct gr_publish_stats {
 	uint64_t bytes;      /* size of the new snapshot file */
 	int dir_sync_error;  /* non-zero: installed, but the directory fsync failed */
 	bool full;           /* every user was resolved (not only what changed) */
+	bool patched;        /* the files were patched, not written whole (model.h) */
 	size_t resolved;     /* users resolved for this publish */
 	/* users = yes */
 	size_t accounts;     /* passwd entries written (and private groups, unless users_gid) */

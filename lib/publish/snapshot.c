@@ -512,17 +512,35 @@ int gr_snap_grow(unsigned char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
+struct same_value {
+	TDB_DATA want;
+	bool same;
+};
+
+static int same_parser(TDB_DATA key, TDB_DATA data, void *priv)
+{
+	struct same_value *s = priv;
+
+	(void)key;
+	s->same = data.dsize == s->want.dsize && !memcmp(data.dptr, s->want.dptr, data.dsize);
+	return 0;
+}
+
 int gr_snap_put(struct gr_snap_writer *w, char tag, const void *kdata, size_t klen,
 		const void *v, size_t vlen)
 {
 	unsigned char k[256];
 	TDB_DATA key = { k, 0 };
 	TDB_DATA val = { (unsigned char *)(uintptr_t)v, vlen };
+	struct same_value same = { val, false };
 
 	key.dsize = gr_snap_key(k, sizeof(k), tag, kdata, klen);
 	if (!key.dsize)
 		return -EINVAL;
-	if (tdb_store(w->tdb, key, val, TDB_INSERT) == 0)
+	/* Patching: a record that is already right is left alone (no write, no move). */
+	if (w->patch && tdb_parse_record(w->tdb, key, same_parser, &same) == 0 && same.same)
+		return 0;
+	if (tdb_store(w->tdb, key, val, w->patch ? TDB_REPLACE : TDB_INSERT) == 0)
 		return 0;
 	switch (tdb_error(w->tdb)) {
 	case TDB_ERR_EXISTS:
@@ -560,7 +578,8 @@ int gr_snap_writer_open_accounts(const char *path, size_t groups_hint, size_t us
 	w->groups.tag = GR_SNAP_TAG_INDEX;
 	w->accounts.tag = GR_SNAP_TAG_PW_INDEX;
 	/* Nobody else knows this file yet: no locking, no syncing per store. */
-	w->tdb = gr_tdb_open(path, hash_size_for(records),
+	/* Sized for twice the records: patches (modelwrite.c) add to the file until it doubles. */
+	w->tdb = gr_tdb_open(path, hash_size_for(2 * records),
 			     TDB_NOLOCK | TDB_NOSYNC | TDB_INCOMPATIBLE_HASH, O_RDWR | O_CREAT, 0600,
 			     NULL);
 	if (!w->tdb) {
@@ -570,6 +589,80 @@ int gr_snap_writer_open_accounts(const char *path, size_t groups_hint, size_t us
 		return r;
 	}
 	*out = w;
+	return 0;
+}
+
+static int header_parser(TDB_DATA key, TDB_DATA data, void *priv)
+{
+	(void)key;
+	if (data.dsize != sizeof(struct gr_snap_header))
+		return -1;
+	memcpy(priv, data.dptr, sizeof(struct gr_snap_header));
+	return 0;
+}
+
+int gr_snap_writer_open_copy(const char *path, struct gr_snap_header *old,
+			     struct gr_snap_writer **out)
+{
+	unsigned char hk = GR_SNAP_TAG_HEADER, pk = GR_SNAP_TAG_PW_TABLE;
+	TDB_DATA key = { &hk, 1 }, pkey = { &pk, 1 };
+	struct gr_snap_writer *w;
+
+	*out = NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->groups.tag = GR_SNAP_TAG_INDEX;
+	w->accounts.tag = GR_SNAP_TAG_PW_INDEX;
+	w->patch = true;
+	w->tdb = gr_tdb_open(path, 0, TDB_NOLOCK | TDB_NOSYNC | TDB_INCOMPATIBLE_HASH, O_RDWR, 0600,
+			     NULL);
+	if (!w->tdb) {
+		int r = errno ? -errno : -GR_E_IO;
+
+		free(w);
+		return r;
+	}
+	if (tdb_parse_record(w->tdb, key, header_parser, old) != 0 ||
+	    memcmp(old->magic, GR_SNAP_MAGIC, sizeof(GR_SNAP_MAGIC)) ||
+	    old->version != GR_SNAP_VERSION || tdb_exists(w->tdb, pkey)) {
+		gr_snap_writer_abort(w);
+		return -GR_E_CORRUPT;
+	}
+	w->old_chunks = old->n_chunks;
+	*out = w;
+	return 0;
+}
+
+int gr_snap_writer_remove_user(struct gr_snap_writer *w, const char *login)
+{
+	unsigned char k[256];
+	TDB_DATA key = { k, gr_snap_key(k, sizeof(k), GR_SNAP_TAG_USER, login, strlen(login)) };
+
+	if (!w->patch || !key.dsize)
+		return -EINVAL;
+	if (tdb_delete(w->tdb, key) == 0 || tdb_error(w->tdb) == TDB_ERR_NOEXIST)
+		return 0;
+	return -GR_E_IO;
+}
+
+void gr_snap_writer_set_users(struct gr_snap_writer *w, uint32_t n_users)
+{
+	w->n_users = n_users;
+}
+
+/* Patching: chunks past the new last one held groups that now sit in fewer chunks. */
+static int drop_old_chunks(struct gr_snap_writer *w)
+{
+	uint32_t i;
+
+	for (i = w->groups.n_chunks; w->patch && i < w->old_chunks; i++) {
+		unsigned char k[16];
+		TDB_DATA key = { k, gr_snap_key(k, sizeof(k), GR_SNAP_TAG_INDEX, &i, sizeof(i)) };
+
+		if (tdb_delete(w->tdb, key) != 0 && tdb_error(w->tdb) != TDB_ERR_NOEXIST)
+			return -GR_E_IO;
+	}
 	return 0;
 }
 
@@ -697,6 +790,8 @@ int gr_snap_writer_finish(struct gr_snap_writer *w, uint64_t generation, int64_t
 	int fd, r;
 
 	r = gr_snap_chunker_flush(w, &w->groups);
+	if (r == 0)
+		r = drop_old_chunks(w);
 	if (r == 0)
 		r = gr_snap_pw_finish(w);
 	if (r == 0) {

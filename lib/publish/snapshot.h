@@ -225,6 +225,22 @@ int gr_snap_writer_add_user(struct gr_snap_writer *w, const char *login, const u
  */
 int gr_snap_writer_finish(struct gr_snap_writer *w, uint64_t generation, int64_t next_expiry);
 
+/*
+ * Patching: PATH is a private copy of a finished snapshot without accounts
+ * (the publisher's temporary file), to be changed in place.  OLD receives
+ * its header.  Every add then stores a record only where its bytes differ
+ * from the copy's, and the chunks are rebuilt from the groups added (all of
+ * them, in order, exactly as for a new file: the result holds the records a
+ * new file would).  Users not added keep their records unless removed.
+ * -GR_E_CORRUPT when the copy is not such a snapshot.
+ */
+int gr_snap_writer_open_copy(const char *path, struct gr_snap_header *old,
+			     struct gr_snap_writer **out);
+/* Patching: LOGIN has no gids any more. */
+int gr_snap_writer_remove_user(struct gr_snap_writer *w, const char *login);
+/* Patching: the header's user count, for the users left untouched too. */
+void gr_snap_writer_set_users(struct gr_snap_writer *w, uint32_t n_users);
+
 /* Make room for about BYTES of records at once (gr_tdb_reserve); 0 or -GR_E_IO. */
 int gr_snap_writer_reserve(struct gr_snap_writer *w, size_t bytes);
 

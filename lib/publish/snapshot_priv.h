@@ -41,6 +41,8 @@ struct gr_snap_writer {
 	size_t entry_cap;
 	struct gr_snap_chunker groups, accounts;
 	uint32_t n_users;
+	bool patch;            /* a copy changed in place (gr_snap_writer_open_copy) */
+	uint32_t old_chunks;   /* patching: the copy's "E" records, to drop the surplus */
 };
 
 int gr_snap_grow(unsigned char **buf, size_t *cap, size_t need);

@@ -292,7 +292,7 @@ int pf_write_login(const char *conf, const struct pf_login *users, size_t n,
 	if (r == 0)
 		r = gr_login_writer_finish(w, 1, err);
 	if (r == 0) {
-		r = gr_login_writer_install(w, NULL, err);
+		r = gr_login_writer_install(w, NULL, NULL, err);
 		w = NULL;
 	}
 	gr_login_writer_abort(w);

@@ -19,6 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <tdb.h>
+
+#include "core/tdbfile.h"
+#include "publish/loginsnap.h"
 #include "publish/model.h"
 #include "publish/snapshot.h"
 #include "store/records.h"
@@ -31,6 +37,7 @@ struct fx {
 	struct gr_pub_model *m;
 	uint64_t rng;
 	int64_t (*clock)(void); /* the models' clock; NULL for time(2) */
+	unsigned writes, patched; /* the observing model's writes, and how many were patches */
 };
 
 /* A clock the expiry test moves by hand, so no step races the wall clock. */
@@ -112,6 +119,126 @@ static char *dump(const struct gr_pub_model *m)
 	return buf;
 }
 
+/* ---- the snapshots, record by record ---- */
+
+struct records {
+	char **v;
+	size_t n, cap;
+};
+
+static void hex(FILE *f, const unsigned char *p, size_t n)
+{
+	while (n--)
+		fprintf(f, "%02x", *p++);
+}
+
+static int collect_record(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *arg)
+{
+	struct records *r = arg;
+	unsigned char *val = malloc(v.dsize ? v.dsize : 1);
+	char *line = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&line, &len);
+
+	(void)tdb;
+	assert_non_null(val);
+	assert_non_null(f);
+	memcpy(val, v.dptr, v.dsize);
+	/* The headers' creation time and nss.tdb's file size are the only fields that may differ. */
+	if (k.dsize == 1 && k.dptr[0] == 'H' && v.dsize == sizeof(struct gr_snap_header)) {
+		memset(val + offsetof(struct gr_snap_header, created), 0, sizeof(int64_t));
+		memset(val + offsetof(struct gr_snap_header, file_size), 0, sizeof(uint64_t));
+	} else if (k.dsize == 1 && k.dptr[0] == 'H' && v.dsize >= sizeof(struct gr_login_header)) {
+		memset(val + offsetof(struct gr_login_header, created), 0, sizeof(int64_t));
+	}
+	hex(f, k.dptr, k.dsize);
+	fputc(' ', f);
+	hex(f, val, v.dsize);
+	fclose(f);
+	free(val);
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		r->v = realloc(r->v, r->cap * sizeof(*r->v));
+		assert_non_null(r->v);
+	}
+	r->v[r->n++] = line;
+	return 0;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* FILE's records, sorted, one "key value" line each in hex. */
+static char *records_of(const char *file)
+{
+	struct tdb_context *tdb = gr_tdb_open(file, 0, TDB_INCOMPATIBLE_HASH, O_RDONLY, 0, NULL);
+	struct records r = { 0 };
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	if (!tdb)
+		fail_msg("cannot open %s", file);
+	assert_true(tdb_traverse_read(tdb, collect_record, &r) >= 0);
+	gr_tdb_close(tdb);
+	qsort(r.v, r.n, sizeof(*r.v), cmp_line);
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	for (i = 0; i < r.n; i++) {
+		fprintf(f, "%s\n", r.v[i]);
+		free(r.v[i]);
+	}
+	fclose(f);
+	free(r.v);
+	return out;
+}
+
+/*
+ * Write both models' snapshots: the observing model's (a patch of its last
+ * write when it can) into the fixture's state directory, the fresh one's
+ * (always whole) into another.  Every record must be the same.
+ */
+static void write_and_compare(struct fx *fx, struct gr_pub_model *fresh)
+{
+	struct gr_config whole = fx->env.cfg;
+	struct gr_publish_stats stats = { 0 }, fresh_stats = { 0 };
+	struct gr_err err = { 0 };
+	static const char *const files[] = { GR_SNAP_FILE, GR_LOGIN_FILE };
+	size_t i;
+	int lock;
+
+	snprintf(whole.state_dir, sizeof(whole.state_dir), "%s/whole", fx->env.dir);
+	assert_true(mkdir(whole.state_dir, 0755) == 0 || errno == EEXIST);
+	lock = gr_publish_lock(&fx->env.cfg, &err);
+	tu_assert_ok(lock < 0 ? lock : 0, &err);
+	tu_assert_ok(gr_pub_model_write(fx->m, &fx->env.cfg, &stats, &err), &err);
+	gr_publish_unlock(lock);
+	tu_assert_ok(gr_pub_model_write(fresh, &whole, &fresh_stats, &err), &err);
+	assert_false(fresh_stats.patched);
+	fx->writes++;
+	fx->patched += stats.patched;
+	assert_int_equal(stats.users_with_roles, fresh_stats.users_with_roles);
+	assert_int_equal(stats.memberships, fresh_stats.memberships);
+	assert_int_equal(stats.groups, fresh_stats.groups);
+	assert_int_equal(stats.next_expiry, fresh_stats.next_expiry);
+	for (i = 0; i < 2; i++) {
+		char a_path[PATH_MAX + 16], b_path[PATH_MAX + 16];
+		char *a, *b;
+
+		snprintf(a_path, sizeof(a_path), "%s/%s", fx->env.cfg.state_dir, files[i]);
+		snprintf(b_path, sizeof(b_path), "%s/%s", whole.state_dir, files[i]);
+		a = records_of(a_path);
+		b = records_of(b_path);
+		if (strcmp(a, b))
+			fail_msg("%s %s differs from a whole write:\n--- %s\n%s--- whole\n%s",
+				 files[i], stats.patched ? "patched" : "written", a_path, a, b);
+		free(a);
+		free(b);
+	}
+}
+
 /* Update the observing model; it must equal a model built from scratch. */
 static void update_and_compare(struct fx *fx, bool expect_full)
 {
@@ -133,6 +260,7 @@ static void update_and_compare(struct fx *fx, bool expect_full)
 			 "--- full\n%s", a, b);
 	free(a);
 	free(b);
+	write_and_compare(fx, fresh);
 	gr_pub_model_free(fresh);
 }
 
@@ -242,6 +370,9 @@ static void test_incremental_equals_full(void **state)
 	/* The sequence exercised every path: commits, refusals and cancels. */
 	if (committed < 250 || failed < 5 || cancelled < 20)
 		fail_msg("committed %u, refused %u, cancelled %u", committed, failed, cancelled);
+	/* Without accounts most writes were patches; with them every write is whole. */
+	if (fx->env.cfg.users ? fx->patched != 0 : fx->patched * 10 < fx->writes * 8)
+		fail_msg("%u of %u writes were patches", fx->patched, fx->writes);
 }
 
 /* The same with users = yes: every user gets a uid, the model carries the accounts. */
@@ -332,12 +463,64 @@ static void test_expiry_reresolves(void **state)
 	update_and_compare(fx, false);
 }
 
+/*
+ * Patches across enumeration chunks: a role group grown past a chunk's
+ * bytes moves the groups after it into a new chunk, and shrunk again gives
+ * the chunk back.  Each step is patched, and holds what a whole write holds.
+ */
+static void test_patch_moves_chunks(void **state)
+{
+	struct fx *fx = *state;
+	struct gr_err err = { 0 };
+	const char *admin = "admin", **members = calloc(6000, sizeof(*members));
+	char (*ids)[16] = calloc(6000, sizeof(*ids));
+	json_t *v;
+	size_t i;
+	unsigned patched;
+
+	assert_non_null(members);
+	assert_non_null(ids);
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	/* Half of them stay out of the group: a patch is for when at most half the logins change. */
+	for (i = 0; i < 6000; i++) {
+		char name[64];
+
+		snprintf(ids[i], sizeof(ids[i]), "m%zu", i);
+		snprintf(name, sizeof(name), "member-with-a-long-name-%04zu@example.com", i);
+		v = tu_user(ids[i], name, true);
+		tu_assert_ok(gr_user_put(fx->st, "corp", v, NULL, &err), &err);
+		json_decref(v);
+		members[i] = ids[i];
+	}
+	v = tu_group("big", "Big", members, 1);
+	tu_assert_ok(gr_group_put(fx->st, "corp", v, 0, &err), &err);
+	json_decref(v);
+	tu_assert_ok(gr_group_roles_change(fx->st, NULL, "corp", "big", &admin, 1, true, &err),
+		     &err);
+	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	update_and_compare(fx, true);
+	patched = fx->patched;
+	/* 2900 members of about 30 bytes: the admin group alone outgrows a chunk. */
+	for (i = 0; i < 2; i++) {
+		tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+		v = tu_group("big", "Big", members, i == 0 ? 2900 : 2);
+		tu_assert_ok(gr_group_put(fx->st, "corp", v, 0, &err), &err);
+		json_decref(v);
+		tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+		update_and_compare(fx, false);
+	}
+	assert_int_equal(fx->patched, patched + 2);
+	free(members);
+	free(ids);
+}
+
 #define FX(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		FX(test_incremental_equals_full),
+		FX(test_patch_moves_chunks),
 		cmocka_unit_test_setup_teardown(test_incremental_equals_full_accounts,
 						fx_setup_accounts, fx_teardown),
 		FX(test_falls_back_to_full),
