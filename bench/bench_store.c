@@ -96,34 +96,92 @@ static double time_resolve(struct gr_store *st, const struct gr_context *ctx, si
  * writes login.tdb and nss.tdb whole from its model: time that write alone,
  * the part that grows with the directory (median of 5).
  */
-static double time_model_write(struct gr_store *st, const struct gr_config *cfg)
+/* Deactivate (or reactivate) N users spread over the directory, in one transaction. */
+static void toggle_users(struct gr_store *st, size_t n_users, size_t n, bool active)
+{
+	struct gr_err err;
+	size_t i;
+
+	gr_err_clear(&err);
+	if (gr_store_begin(st, &err) < 0)
+		die("begin", &err);
+	for (i = 0; i < n; i++) {
+		char key[64];
+		json_t *u = NULL;
+
+		snprintf(key, sizeof(key), "scim/okta/u%zu", i * (n_users / n));
+		if (gr_store_get_json(st, key, &u, &err) < 0)
+			die("user", &err);
+		json_object_set_new(u, "active", json_boolean(active));
+		if (gr_user_put(st, "okta", u, NULL, &err) < 0)
+			die("user put", &err);
+		json_decref(u);
+	}
+	if (gr_store_commit(st, &err) < 0)
+		die("commit", &err);
+}
+
+static void sort5(double *t, int i)
+{
+	int j;
+
+	for (j = i; j > 0 && t[j] < t[j - 1]; j--) {
+		double x = t[j];
+
+		t[j] = t[j - 1];
+		t[j - 1] = x;
+	}
+}
+
+/*
+ * What a live publisher's write costs (median of 5): whole, as after a
+ * rebuild, and as the patch that follows a commit changing PATCH_USERS users.
+ */
+static void time_model_write(struct gr_store *st, const struct gr_config *cfg, size_t n_users,
+			     size_t patch_users, double *whole, double *patch)
 {
 	struct gr_pub_model *m = NULL;
 	struct gr_publish_stats ps;
 	struct gr_err err;
-	double t[5], x;
-	int fd, i, j;
+	double tw[5], tp[5];
+	int fd, i;
 
 	gr_err_clear(&err);
 	memset(&ps, 0, sizeof(ps));
-	if ((fd = gr_publish_lock(cfg, &err)) < 0 || gr_pub_model_new(&m) < 0 ||
-	    gr_pub_model_update(m, st, &ps, &err) < 0)
+	if ((fd = gr_publish_lock(cfg, &err)) < 0 || gr_pub_model_new(&m) < 0)
+		die("model", &err);
+	gr_store_observe(st, gr_pub_model_observe, m);
+	if (gr_pub_model_update(m, st, &ps, &err) < 0)
 		die("model", &err);
 	for (i = 0; i < 5; i++) {
 		double t0 = bench_now_ns();
 
+		gr_pub_model_write_whole_next(m);
+		if (gr_pub_model_write(m, cfg, &ps, &err) < 0 || ps.patched)
+			die("model write", &err);
+		tw[i] = (bench_now_ns() - t0) / 1e9;
+		sort5(tw, i);
+	}
+	for (i = 0; i < 5; i++) {
+		double t0;
+
+		gr_publish_unlock(fd);
+		toggle_users(st, n_users, patch_users, i % 2 != 0);
+		if ((fd = gr_publish_lock(cfg, &err)) < 0 || gr_pub_model_update(m, st, &ps, &err) < 0)
+			die("model", &err);
+		t0 = bench_now_ns();
 		if (gr_pub_model_write(m, cfg, &ps, &err) < 0)
 			die("model write", &err);
-		t[i] = (bench_now_ns() - t0) / 1e9;
-		for (j = i; j > 0 && t[j] < t[j - 1]; j--) {
-			x = t[j];
-			t[j] = t[j - 1];
-			t[j - 1] = x;
-		}
+		if (!ps.patched)
+			die("a patch was expected", &err);
+		tp[i] = (bench_now_ns() - t0) / 1e9;
+		sort5(tp, i);
 	}
+	gr_store_observe(st, NULL, NULL);
 	gr_pub_model_free(m);
 	gr_publish_unlock(fd);
-	return t[2];
+	*whole = tw[2];
+	*patch = tp[2];
 }
 
 int main(int argc, char **argv)
@@ -137,7 +195,7 @@ int main(int argc, char **argv)
 	struct gr_store *st = NULL;
 	struct gr_err err;
 	struct gr_publish_stats ps;
-	double t0, t1, *samples, fetch_floor, write_only;
+	double t0, t1, *samples, fetch_floor, write_only, patch_only;
 	uint32_t hash = 1;
 
 	if (!n_users || !n_groups || per_user > n_groups) {
@@ -176,7 +234,8 @@ int main(int argc, char **argv)
 	if (gr_publish(st, &ps, &err) < 0)
 		die("publish", &err);
 	t1 = bench_now_ns();
-	write_only = time_model_write(st, &cfg);
+	time_model_write(st, &cfg, n_users, n_users < 1000 ? n_users / 10 : 100, &write_only,
+			 &patch_only);
 	gr_store_close(st);
 	st = NULL;
 
@@ -212,8 +271,9 @@ int main(int argc, char **argv)
 	printf("\nfull publish: %.2f s for %zu users (%zu with roles), %zu role groups, %zu memberships, %zu accounts\n",
 	       (t1 - t0) / 1e9, ps.users, ps.users_with_roles, ps.groups, ps.memberships,
 	       ps.accounts);
-	printf("snapshot write alone (what every incremental publish pays): median %.4f s of 5\n",
-	       write_only);
+	printf("snapshot write alone, whole (after a rebuild): median %.3f s of 5\n", write_only);
+	printf("snapshot write alone, patch after %zu users changed: median %.4f s of 5\n",
+	       n_users < 1000 ? n_users / 10 : (size_t)100, patch_only);
 	printf("snapshot: %llu bytes, %.1f bytes per membership\n", (unsigned long long)ps.bytes,
 	       ps.memberships ? (double)ps.bytes / (double)ps.memberships : 0.0);
 	{

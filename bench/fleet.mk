@@ -14,7 +14,7 @@ FLEET_TOOL := $(B)/bench/fleet_tool
 $(B)/bench/fleet_tool.o: ALL_CPPFLAGS += -DGR_NSS_MODULE_PATH='"$(abspath $(NSS_MODULE))"' \
 	-DGR_PAM_MODULE_PATH='"$(abspath $(PAM_MODULE))"'
 
-$(FLEET_TOOL): $(B)/bench/fleet_tool.o | $(NSS_MODULE) $(PAM_MODULE)
+$(FLEET_TOOL): $(B)/bench/fleet_tool.o $(LIBGR) | $(NSS_MODULE) $(PAM_MODULE)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(TDB_LIBS) $(PAM_LIBS) -ldl
 

@@ -320,7 +320,9 @@ read -r lm50 lmmax < <(sort -n "$W/ldapmodify" |
 	awk '{ v[NR] = $1 } END { printf "%.1f %.1f\n", v[int((NR + 1) / 2)] / 1e6, v[NR] / 1e6 }')
 converged=$(awk '{ print $1 }' "$W"/write*.out | sort | uniq -c | awk -v w="$WRITES" '$1 == w' | wc -l)
 
-# Snapshots: byte for byte, and with the per-host header fields set aside.
+# Snapshots: record for record with the per-host header fields set aside
+# (fleet_tool canon), and the files byte for byte (these differ once hosts
+# patch their snapshots: record placement follows each host's history).
 identical=yes
 raw_identical=yes
 for f in nss.tdb login.tdb; do
@@ -551,8 +553,8 @@ echo "convergence: publish on the host (sync.status last_change_ns) minus the wr
 	"acknowledgement, over $nsamples samples (hosts x writes)"
 echo "from the start of ldapmodify instead: p50 $s50, p99 $s99, max $smax ms; ldapmodify" \
 	"took $lm50 ms (median), $lmmax ms (max) from start to exit"
-echo "identical: nss.tdb and login.tdb of every host, the header's generation and creation" \
-	"time set aside (per host by design); byte for byte as written: $raw_identical"
+echo "identical: the records of nss.tdb and login.tdb on every host, the header's generation," \
+	"creation time and file size set aside (per host by design); files byte for byte: $raw_identical"
 echo "write phase: $(ms $((t_done - t_writes))) ms wall; CPU $cpu_hosts ms in the agents," \
 	"$cpu_servers ms in the 3 slapd (clock ticks; includes the idle polls)"
 echo "servers:${servers_line%;}"

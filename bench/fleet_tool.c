@@ -18,12 +18,15 @@
  *
  *   fleet_tool canon FILE
  *
- * Writes FILE, an nss.tdb or login.tdb snapshot, to stdout with the two
- * header fields that differ from host to host by design -- the generation
- * of the host's own directory.tdb (how many commits that host made, which
- * depends on how the changes were batched) and the creation time -- set to
- * zero.  Equal output means the snapshots are byte for byte the same
- * except for those fields.
+ * Writes FILE, an nss.tdb or login.tdb snapshot, to stdout as its records,
+ * one line each (key and value in hex), sorted, with the header fields that
+ * differ from host to host by design set to zero: the generation of the
+ * host's own directory.tdb (how many commits that host made, which depends
+ * on how the changes were batched), the creation time, and nss.tdb's file
+ * size.  Equal output means the snapshots hold the same records, byte for
+ * byte, except for those fields.  The files themselves may differ: a host
+ * patches the snapshots it wrote last (lib/publish/modelwrite.c), so where
+ * libtdb placed each record depends on the host's history.
  *
  *   fleet_tool speed [--samples N] CONFIG USER GROUP
  *
@@ -74,6 +77,7 @@
 #include <tdb.h>
 
 #include "bench_pam.h"
+#include "publish/canon.h"
 #include "publish/loginsnap.h"
 #include "publish/snapshot.h"
 
@@ -193,52 +197,12 @@ static int cmd_wait(int argc, char **argv)
 
 static int cmd_canon(const char *path)
 {
-	unsigned char hkey = 'H';
-	TDB_DATA key = { &hkey, 1 }, hdr = { NULL, 0 };
-	struct tdb_context *tdb;
-	unsigned char *file = NULL, *at;
-	size_t gen_off, created_off;
-	struct stat sb;
-	int fd, r = 1;
+	int r = gr_snap_canon(path, stdout);
 
-	/* Only the header's value is taken from tdb; the bytes are the file's own. */
-	tdb = tdb_open(path, 0, TDB_INCOMPATIBLE_HASH, O_RDONLY, 0);
-	if (tdb)
-		hdr = tdb_fetch(tdb, key);
-	if (hdr.dsize == sizeof(struct gr_snap_header) &&
-	    !memcmp(hdr.dptr, GR_SNAP_MAGIC, sizeof(GR_SNAP_MAGIC))) {
-		gen_off = offsetof(struct gr_snap_header, generation);
-		created_off = offsetof(struct gr_snap_header, created);
-	} else if (hdr.dsize >= sizeof(struct gr_login_header) &&
-		   !memcmp(hdr.dptr, GR_LOGIN_MAGIC, sizeof(GR_LOGIN_MAGIC))) {
-		gen_off = offsetof(struct gr_login_header, generation);
-		created_off = offsetof(struct gr_login_header, created);
-	} else {
-		fprintf(stderr, "fleet_tool: %s: no snapshot header\n", path);
-		goto out;
-	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) < 0 ||
-	    !(file = malloc((size_t)sb.st_size ? (size_t)sb.st_size : 1)) ||
-	    read(fd, file, (size_t)sb.st_size) != sb.st_size) {
-		fprintf(stderr, "fleet_tool: %s: %s\n", path, strerror(errno ? errno : EIO));
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
-	close(fd);
-	if (!(at = memmem(file, (size_t)sb.st_size, hdr.dptr, hdr.dsize))) {
-		fprintf(stderr, "fleet_tool: %s: header not found in the file\n", path);
-		goto out;
-	}
-	memset(at + gen_off, 0, sizeof(uint64_t));
-	memset(at + created_off, 0, sizeof(int64_t));
-	r = fwrite(file, 1, (size_t)sb.st_size, stdout) == (size_t)sb.st_size ? 0 : 1;
-out:
-	free(file);
-	free(hdr.dptr);
-	if (tdb)
-		tdb_close(tdb);
-	return r;
+	if (r < 0)
+		fprintf(stderr, "fleet_tool: %s: not a snapshot that can be read: %s\n", path,
+			gr_strerror(r));
+	return r < 0 ? 1 : 0;
 }
 
 /* ---- speed: one host's lookups and login decisions ---- */

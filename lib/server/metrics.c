@@ -36,6 +36,7 @@ struct gr_metrics {
 	uint64_t auth_failures;
 	uint64_t publishes, publish_failures;
 	int64_t last_publish;
+	uint64_t publish_patches;
 };
 
 struct gr_metrics *gr_metrics_new(void)
@@ -102,11 +103,12 @@ void gr_metrics_auth_failure(struct gr_metrics *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
-void gr_metrics_published(struct gr_metrics *m, double lag, int64_t when, int ok)
+void gr_metrics_published(struct gr_metrics *m, double lag, int64_t when, int ok, bool patched)
 {
 	pthread_mutex_lock(&m->lock);
 	if (ok) {
 		m->publishes++;
+		m->publish_patches += patched;
 		m->last_publish = when;
 		observe(&m->publish_lag, lag);
 	} else {
@@ -178,6 +180,9 @@ void gr_metrics_render(struct gr_metrics *m, FILE *f)
 	fprintf(f, "# HELP grouprole_publishes_total Snapshots published.\n"
 		   "# TYPE grouprole_publishes_total counter\ngrouprole_publishes_total %llu\n",
 		(unsigned long long)m->publishes);
+	fprintf(f, "# HELP grouprole_publish_patches_total Publishes that patched the last snapshots instead of writing them whole.\n"
+		   "# TYPE grouprole_publish_patches_total counter\ngrouprole_publish_patches_total %llu\n",
+		(unsigned long long)m->publish_patches);
 	fprintf(f, "# HELP grouprole_publish_failures_total Publishes that failed (the old snapshot stays).\n"
 		   "# TYPE grouprole_publish_failures_total counter\ngrouprole_publish_failures_total %llu\n",
 		(unsigned long long)m->publish_failures);

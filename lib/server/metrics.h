@@ -2,6 +2,7 @@
 #ifndef GR_METRICS_H
 #define GR_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,9 +23,12 @@ void gr_metrics_free(struct gr_metrics *m);
 void gr_metrics_request(struct gr_metrics *m, const char *directory, const char *method,
 			unsigned status, double seconds);
 void gr_metrics_auth_failure(struct gr_metrics *m);
-/* A publish finished: the time from the oldest commit it covers to the snapshot being in place. */
+/*
+ * A publish finished: the time from the oldest commit it covers to the
+ * snapshot being in place; PATCHED when it patched the last snapshots.
+ */
 void gr_metrics_published(struct gr_metrics *m, double commit_to_published, int64_t when,
-			  int ok);
+			  int ok, bool patched);
 
 /* A batch of UNITS requests was committed (or found nothing to commit) in SECONDS. */
 void gr_metrics_commit(struct gr_metrics *m, unsigned units, double seconds);

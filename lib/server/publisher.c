@@ -173,7 +173,8 @@ static void *run(void *arg)
 		if (r == 0 && p->events)
 			announce_roles(p);
 		if (p->metrics)
-			gr_metrics_published(p->metrics, since(&first), (int64_t)time(NULL), r == 0);
+			gr_metrics_published(p->metrics, since(&first), (int64_t)time(NULL), r == 0,
+					     r == 0 && stats.patched);
 		if (p->after)
 			p->after(p->after_ctx, r, r == 0 ? "" : gr_err_msg(&err), &stats, since(&started));
 

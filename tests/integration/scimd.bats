@@ -54,6 +54,8 @@ teardown() {
 	scim DELETE "okta/Groups/$gid"
 	[ "$STATUS" = 204 ]
 	wait_group ""
+	# The daemon's own changes were published as patches of its last snapshots.
+	grep -E '^grouprole_publish_patches_total [1-9]' <(curl -s -m 10 "http://127.0.0.1:$PORT/metrics")
 }
 
 @test "scimd: a token reaches its own directory only, and every refusal looks the same" {

@@ -19,11 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <tdb.h>
 
-#include "core/tdbfile.h"
+#include "publish/canon.h"
 #include "publish/loginsnap.h"
 #include "publish/model.h"
 #include "publish/snapshot.h"
@@ -119,79 +117,19 @@ static char *dump(const struct gr_pub_model *m)
 	return buf;
 }
 
-/* ---- the snapshots, record by record ---- */
-
-struct records {
-	char **v;
-	size_t n, cap;
-};
-
-static void hex(FILE *f, const unsigned char *p, size_t n)
-{
-	while (n--)
-		fprintf(f, "%02x", *p++);
-}
-
-static int collect_record(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *arg)
-{
-	struct records *r = arg;
-	unsigned char *val = malloc(v.dsize ? v.dsize : 1);
-	char *line = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&line, &len);
-
-	(void)tdb;
-	assert_non_null(val);
-	assert_non_null(f);
-	memcpy(val, v.dptr, v.dsize);
-	/* The headers' creation time and nss.tdb's file size are the only fields that may differ. */
-	if (k.dsize == 1 && k.dptr[0] == 'H' && v.dsize == sizeof(struct gr_snap_header)) {
-		memset(val + offsetof(struct gr_snap_header, created), 0, sizeof(int64_t));
-		memset(val + offsetof(struct gr_snap_header, file_size), 0, sizeof(uint64_t));
-	} else if (k.dsize == 1 && k.dptr[0] == 'H' && v.dsize >= sizeof(struct gr_login_header)) {
-		memset(val + offsetof(struct gr_login_header, created), 0, sizeof(int64_t));
-	}
-	hex(f, k.dptr, k.dsize);
-	fputc(' ', f);
-	hex(f, val, v.dsize);
-	fclose(f);
-	free(val);
-	if (r->n == r->cap) {
-		r->cap = r->cap ? 2 * r->cap : 64;
-		r->v = realloc(r->v, r->cap * sizeof(*r->v));
-		assert_non_null(r->v);
-	}
-	r->v[r->n++] = line;
-	return 0;
-}
-
-static int cmp_line(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* FILE's records, sorted, one "key value" line each in hex. */
+/* FILE's records, as gr_snap_canon prints them. */
 static char *records_of(const char *file)
 {
-	struct tdb_context *tdb = gr_tdb_open(file, 0, TDB_INCOMPATIBLE_HASH, O_RDONLY, 0, NULL);
-	struct records r = { 0 };
 	char *out = NULL;
-	size_t len = 0, i;
-	FILE *f;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	int r;
 
-	if (!tdb)
-		fail_msg("cannot open %s", file);
-	assert_true(tdb_traverse_read(tdb, collect_record, &r) >= 0);
-	gr_tdb_close(tdb);
-	qsort(r.v, r.n, sizeof(*r.v), cmp_line);
-	f = open_memstream(&out, &len);
 	assert_non_null(f);
-	for (i = 0; i < r.n; i++) {
-		fprintf(f, "%s\n", r.v[i]);
-		free(r.v[i]);
-	}
+	r = gr_snap_canon(file, f);
 	fclose(f);
-	free(r.v);
+	if (r < 0)
+		fail_msg("cannot read %s: %s", file, gr_strerror(r));
 	return out;
 }
 
