@@ -196,7 +196,8 @@ int gr_login_writer_open_copy(const struct gr_config *cfg, int from, uint64_t si
 		gr_login_writer_abort(w);
 		return r;
 	}
-	w->tdb = gr_tdb_open(w->tmp, 0, TDB_NOLOCK | TDB_NOSYNC | TDB_INCOMPATIBLE_HASH, O_RDWR,
+	/* Unmapped, as nss.tdb's patch (gr_snap_writer_open_copy). */
+	w->tdb = gr_tdb_open(w->tmp, 0, TDB_NOLOCK | TDB_NOSYNC | TDB_NOMMAP | TDB_INCOMPATIBLE_HASH, O_RDWR,
 			     0600, NULL);
 	if (w->tdb)
 		h = tdb_fetch(w->tdb, key);

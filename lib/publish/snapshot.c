@@ -615,8 +615,13 @@ int gr_snap_writer_open_copy(const char *path, struct gr_snap_header *old,
 	w->groups.tag = GR_SNAP_TAG_INDEX;
 	w->accounts.tag = GR_SNAP_TAG_PW_INDEX;
 	w->patch = true;
-	w->tdb = gr_tdb_open(path, 0, TDB_NOLOCK | TDB_NOSYNC | TDB_INCOMPATIBLE_HASH, O_RDWR, 0600,
-			     NULL);
+	/*
+	 * Unmapped: a patch reads and writes a few records, and a mapping
+	 * would cost a TLB shootdown on every CPU when it is unmapped and
+	 * when its dirty pages are synced.
+	 */
+	w->tdb = gr_tdb_open(path, 0, TDB_NOLOCK | TDB_NOSYNC | TDB_NOMMAP | TDB_INCOMPATIBLE_HASH,
+			     O_RDWR, 0600, NULL);
 	if (!w->tdb) {
 		int r = errno ? -errno : -GR_E_IO;
 
