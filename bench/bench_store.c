@@ -196,6 +196,7 @@ int main(int argc, char **argv)
 	struct gr_err err;
 	struct gr_publish_stats ps;
 	double t0, t1, *samples, fetch_floor, write_only, patch_only;
+	size_t patch_users;
 	uint32_t hash = 1;
 
 	if (!n_users || !n_groups || per_user > n_groups) {
@@ -234,8 +235,13 @@ int main(int argc, char **argv)
 	if (gr_publish(st, &ps, &err) < 0)
 		die("publish", &err);
 	t1 = bench_now_ns();
-	time_model_write(st, &cfg, n_users, n_users < 1000 ? n_users / 10 : 100, &write_only,
-			 &patch_only);
+	/* BENCH_PATCH_USERS: how many users each timed patch follows (100; a tenth below 1,000). */
+	patch_users = secure_getenv("BENCH_PATCH_USERS")
+			      ? strtoul(secure_getenv("BENCH_PATCH_USERS"), NULL, 10)
+			      : (n_users < 1000 ? n_users / 10 : 100);
+	if (patch_users < 1 || patch_users > n_users)
+		patch_users = n_users < 10 ? 1 : n_users / 10;
+	time_model_write(st, &cfg, n_users, patch_users, &write_only, &patch_only);
 	gr_store_close(st);
 	st = NULL;
 
@@ -273,7 +279,7 @@ int main(int argc, char **argv)
 	       ps.accounts);
 	printf("snapshot write alone, whole (after a rebuild): median %.3f s of 5\n", write_only);
 	printf("snapshot write alone, patch after %zu users changed: median %.4f s of 5\n",
-	       n_users < 1000 ? n_users / 10 : (size_t)100, patch_only);
+	       patch_users, patch_only);
 	printf("snapshot: %llu bytes, %.1f bytes per membership\n", (unsigned long long)ps.bytes,
 	       ps.memberships ? (double)ps.bytes / (double)ps.memberships : 0.0);
 	{

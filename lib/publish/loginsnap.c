@@ -176,7 +176,7 @@ int gr_login_writer_open(const struct gr_config *cfg, size_t users_hint,
 	return 0;
 }
 
-int gr_login_writer_open_copy(const struct gr_config *cfg, int from, uint64_t size,
+int gr_login_writer_open_copy(const struct gr_config *cfg, int from, uint64_t size, bool mapped,
 			      uint64_t *generation, struct gr_login_writer **out,
 			      struct gr_err *err)
 {
@@ -196,9 +196,10 @@ int gr_login_writer_open_copy(const struct gr_config *cfg, int from, uint64_t si
 		gr_login_writer_abort(w);
 		return r;
 	}
-	/* Unmapped, as nss.tdb's patch (gr_snap_writer_open_copy). */
-	w->tdb = gr_tdb_open(w->tmp, 0, TDB_NOLOCK | TDB_NOSYNC | TDB_NOMMAP | TDB_INCOMPATIBLE_HASH, O_RDWR,
-			     0600, NULL);
+	/* Mapped or not as nss.tdb's patch (gr_snap_writer_open_copy). */
+	w->tdb = gr_tdb_open(w->tmp, 0,
+			     TDB_NOLOCK | TDB_NOSYNC | TDB_INCOMPATIBLE_HASH | (mapped ? 0 : TDB_NOMMAP),
+			     O_RDWR, 0600, NULL);
 	if (w->tdb)
 		h = tdb_fetch(w->tdb, key);
 	if (h.dsize >= sizeof(hdr))

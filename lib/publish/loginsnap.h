@@ -120,9 +120,10 @@ int gr_login_writer_reserve(struct gr_login_writer *w, size_t bytes);
  * version and CFG's host context (else -GR_E_CORRUPT); its generation goes
  * to *GENERATION.  Puts then store an entry only where its bytes differ;
  * entries not put stay as they were unless removed; the totals are the
- * caller's (gr_login_writer_set_totals) since it knows the whole.
+ * caller's (gr_login_writer_set_totals) since it knows the whole.  MAPPED
+ * as for gr_snap_writer_open_copy.
  */
-int gr_login_writer_open_copy(const struct gr_config *cfg, int from, uint64_t size,
+int gr_login_writer_open_copy(const struct gr_config *cfg, int from, uint64_t size, bool mapped,
 			      uint64_t *generation, struct gr_login_writer **out,
 			      struct gr_err *err);
 int gr_login_writer_remove(struct gr_login_writer *w, const char *login);

@@ -124,6 +124,7 @@ void gr_pub_model_free(struct gr_pub_model *m)
 	json_decref(m->touched);
 	json_decref(m->changes);
 	gr_pub_model_marks_clear(m);
+	tdestroy(m->removed, entry_free);
 	free(m);
 }
 
@@ -377,13 +378,72 @@ void gr_pub_model_marks_clear(struct gr_pub_model *m)
 	m->dirty_all = false;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Would A and B write the same records?  (The login is the same.) */
+static bool same_entry(const struct pub_entry *a, const struct pub_entry *b)
+{
+	return a->n_roles == b->n_roles && a->rec_len == b->rec_len &&
+	       a->next_expiry == b->next_expiry && a->active == b->active &&
+	       a->has_account == b->has_account && !strcmp(a->ref, b->ref) &&
+	       !memcmp(a->roles, b->roles, a->n_roles * sizeof(*a->roles)) &&
+	       !memcmp(a->rec, b->rec, a->rec_len) &&
+	       (!a->has_account ||
+		(a->account.uid == b->account.uid && a->account.gid == b->account.gid &&
+		 a->account.keys_len == b->account.keys_len &&
+		 same_str(a->account.gecos, b->account.gecos) &&
+		 same_str(a->account.home, b->account.home) &&
+		 same_str(a->account.shell, b->account.shell) &&
+		 (!a->account.keys_len ||
+		  !memcmp(a->account.keys, b->account.keys, a->account.keys_len))));
+}
+
+/*
+ * An update re-resolves users by removing their entries and adding them
+ * again, mostly unchanged (every member of a group whose mappings changed,
+ * say).  So a removed entry is kept, by login, until the update ends: an
+ * entry added for the same login is marked changed only if it differs from
+ * the first one removed (the state before the update), and a login left
+ * without an entry at the end is marked then (settle_removed).
+ */
 static void remove_entry(struct gr_pub_model *m, struct pub_entry *e)
 {
-	gr_pub_model_mark(m, e->login);
+	struct pub_entry **kept;
+
 	tdelete(e, &m->by_login, cmp_login);
 	tdelete(e, &m->by_ref, cmp_ref);
 	m->n_entries--;
-	entry_free(e);
+	if (m->dirty_all) {
+		entry_free(e);
+		return;
+	}
+	kept = tsearch(e, &m->removed, cmp_login);
+	if (!kept) {
+		gr_pub_model_mark(m, e->login);
+		entry_free(e);
+	} else if (*kept != e) {
+		entry_free(e); /* removed before in this update: the first is the one to compare with */
+	}
+}
+
+static void mark_removed(const void *node, VISIT which, void *closure)
+{
+	const struct pub_entry *e = *(const struct pub_entry *const *)node;
+	struct gr_pub_model *m = closure;
+
+	if ((which == postorder || which == leaf) && !find_login(m, e->login))
+		gr_pub_model_mark(m, e->login);
+}
+
+/* The update is over: logins whose entries were removed and not added back changed. */
+static void settle_removed(struct gr_pub_model *m)
+{
+	twalk_r(m->removed, mark_removed, m);
+	tdestroy(m->removed, entry_free);
+	m->removed = NULL;
 }
 
 /* Insert E, taking its login from a stale holder (whose ref is noted to be looked at again). */
@@ -407,7 +467,12 @@ static int insert_entry(struct work *w, struct pub_entry *e)
 		return -ENOMEM;
 	}
 	m->n_entries++;
-	gr_pub_model_mark(m, e->login);
+	{
+		struct pub_entry **was = m->removed ? tfind(e, &m->removed, cmp_login) : NULL;
+
+		if (!was || !same_entry(*was, e))
+			gr_pub_model_mark(m, e->login);
+	}
 	return 0;
 }
 
@@ -766,6 +831,7 @@ int gr_pub_model_update(struct gr_pub_model *m, struct gr_store *st,
 	}
 	if (m->touched)
 		json_object_clear(m->touched);
+	settle_removed(m);
 	notes_clear(&m->notes);
 	m->commits = 0;
 	m->full = false;

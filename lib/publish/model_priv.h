@@ -83,6 +83,7 @@ struct gr_pub_model {
 	 */
 	struct gr_pub_written written;
 	void *dirty;       /* tsearch tree of logins (strings) changed since then */
+	void *removed;     /* during an update: entries as they were before it, by login */
 	size_t n_dirty;
 	bool dirty_all;    /* everything may have changed: write whole */
 };

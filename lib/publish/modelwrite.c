@@ -418,8 +418,18 @@ struct patch {
 	struct tally t;
 	struct gr_login_writer *login;
 	struct gr_snap_writer *nss;
+	bool mapped; /* open the copies mapped (PATCH_MAPPED) */
 	int r;
 };
+
+/*
+ * Records a patch reads or writes, past which its copies are opened mapped:
+ * unmapped, every record read is a system call (several microseconds on a
+ * virtual machine); mapped, the unmap and the sync cost a TLB shootdown on
+ * every CPU, which is what dominates a small patch among many processes
+ * (a fleet host).  Measured both ways in docs/performance.md.
+ */
+#define PATCH_MAPPED 256
 
 /* state_dir/NAME opened for reading, if it is still the file this model installed as WANT. */
 static int open_installed(const struct gr_config *cfg, const char *name, const struct stat *want,
@@ -501,7 +511,7 @@ static int patch_nss(const struct gr_config *cfg, struct patch *p, struct gr_pub
 		r = gr_err_set(err, r, "cannot copy %s: %s", path, gr_strerror(r));
 		goto fail;
 	}
-	r = gr_snap_writer_open_copy(tmp, &old, &p->nss);
+	r = gr_snap_writer_open_copy(tmp, p->mapped, &old, &p->nss);
 	if (r < 0) {
 		r = gr_err_set(err, r, "cannot patch %s: %s", path, gr_strerror(r));
 		goto fail;
@@ -555,6 +565,8 @@ static int write_patch(struct gr_pub_model *m, const struct gr_config *cfg,
 	int in, r;
 
 	p.roles = gr_context_roles(m->ctx, &p.n_roles);
+	/* Each changed login: an entry in each file; each role: its three records. */
+	p.mapped = 2 * m->n_dirty + 3 * p.n_roles > PATCH_MAPPED;
 	p.t.roles = p.roles;
 	p.t.members = calloc(p.n_roles ? p.n_roles : 1, sizeof(*p.t.members));
 	if (!p.t.members)
@@ -570,8 +582,8 @@ static int write_patch(struct gr_pub_model *m, const struct gr_config *cfg,
 	if (r == 0 && in < 0)
 		r = gr_err_set(err, in, "%s changed since it was written", GR_LOGIN_FILE);
 	if (r == 0) {
-		r = gr_login_writer_open_copy(cfg, in, (uint64_t)sb.st_size, &generation, &p.login,
-					      err);
+		r = gr_login_writer_open_copy(cfg, in, (uint64_t)sb.st_size, p.mapped, &generation,
+					      &p.login, err);
 		close(in);
 	}
 	if (r == 0 && generation != m->written.generation)

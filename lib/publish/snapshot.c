@@ -601,7 +601,7 @@ static int header_parser(TDB_DATA key, TDB_DATA data, void *priv)
 	return 0;
 }
 
-int gr_snap_writer_open_copy(const char *path, struct gr_snap_header *old,
+int gr_snap_writer_open_copy(const char *path, bool mapped, struct gr_snap_header *old,
 			     struct gr_snap_writer **out)
 {
 	unsigned char hk = GR_SNAP_TAG_HEADER, pk = GR_SNAP_TAG_PW_TABLE;
@@ -615,12 +615,8 @@ int gr_snap_writer_open_copy(const char *path, struct gr_snap_header *old,
 	w->groups.tag = GR_SNAP_TAG_INDEX;
 	w->accounts.tag = GR_SNAP_TAG_PW_INDEX;
 	w->patch = true;
-	/*
-	 * Unmapped: a patch reads and writes a few records, and a mapping
-	 * would cost a TLB shootdown on every CPU when it is unmapped and
-	 * when its dirty pages are synced.
-	 */
-	w->tdb = gr_tdb_open(path, 0, TDB_NOLOCK | TDB_NOSYNC | TDB_NOMMAP | TDB_INCOMPATIBLE_HASH,
+	w->tdb = gr_tdb_open(path, 0,
+			     TDB_NOLOCK | TDB_NOSYNC | TDB_INCOMPATIBLE_HASH | (mapped ? 0 : TDB_NOMMAP),
 			     O_RDWR, 0600, NULL);
 	if (!w->tdb) {
 		int r = errno ? -errno : -GR_E_IO;

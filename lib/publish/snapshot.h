@@ -232,9 +232,12 @@ int gr_snap_writer_finish(struct gr_snap_writer *w, uint64_t generation, int64_t
  * from the copy's, and the chunks are rebuilt from the groups added (all of
  * them, in order, exactly as for a new file: the result holds the records a
  * new file would).  Users not added keep their records unless removed.
- * -GR_E_CORRUPT when the copy is not such a snapshot.
+ * MAPPED opens it mapped, for patches that touch many records: unmapped,
+ * each record read is a system call; mapped, the unmap and the sync cost a
+ * TLB shootdown on every CPU.  -GR_E_CORRUPT when the copy is not such a
+ * snapshot.
  */
-int gr_snap_writer_open_copy(const char *path, struct gr_snap_header *old,
+int gr_snap_writer_open_copy(const char *path, bool mapped, struct gr_snap_header *old,
 			     struct gr_snap_writer **out);
 /* Patching: LOGIN has no gids any more. */
 int gr_snap_writer_remove_user(struct gr_snap_writer *w, const char *login);
