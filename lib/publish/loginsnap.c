@@ -231,6 +231,11 @@ int gr_login_writer_remove(struct gr_login_writer *w, const char *login)
 	return -GR_E_IO;
 }
 
+int gr_login_writer_free_records(struct gr_login_writer *w)
+{
+	return tdb_freelist_size(w->tdb);
+}
+
 void gr_login_writer_set_totals(struct gr_login_writer *w, uint32_t n_users, int64_t next_expiry)
 {
 	w->n_users = n_users;

@@ -127,6 +127,8 @@ int gr_login_writer_open_copy(const struct gr_config *cfg, int from, uint64_t si
 			      uint64_t *generation, struct gr_login_writer **out,
 			      struct gr_err *err);
 int gr_login_writer_remove(struct gr_login_writer *w, const char *login);
+/* The free records in the file, as gr_snap_writer_free_records. */
+int gr_login_writer_free_records(struct gr_login_writer *w);
 void gr_login_writer_set_totals(struct gr_login_writer *w, uint32_t n_users, int64_t next_expiry);
 
 

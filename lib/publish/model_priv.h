@@ -30,6 +30,7 @@ struct gr_pub_written {
 	size_t entries_at_full;
 	uint64_t nss_bytes_at_full, login_bytes_at_full;
 	unsigned patches;    /* patches since */
+	bool rewrite;        /* the last patch left long free lists: write whole next */
 };
 
 /* One login's resolution. */

@@ -647,6 +647,11 @@ int gr_snap_writer_remove_user(struct gr_snap_writer *w, const char *login)
 	return -GR_E_IO;
 }
 
+int gr_snap_writer_free_records(struct gr_snap_writer *w)
+{
+	return tdb_freelist_size(w->tdb);
+}
+
 void gr_snap_writer_set_users(struct gr_snap_writer *w, uint32_t n_users)
 {
 	w->n_users = n_users;

@@ -239,6 +239,8 @@ int gr_snap_writer_finish(struct gr_snap_writer *w, uint64_t generation, int64_t
  */
 int gr_snap_writer_open_copy(const char *path, bool mapped, struct gr_snap_header *old,
 			     struct gr_snap_writer **out);
+/* Patching: the free records in the file (libtdb walks them on every allocation). */
+int gr_snap_writer_free_records(struct gr_snap_writer *w);
 /* Patching: LOGIN has no gids any more. */
 int gr_snap_writer_remove_user(struct gr_snap_writer *w, const char *login);
 /* Patching: the header's user count, for the users left untouched too. */

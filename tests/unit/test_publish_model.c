@@ -161,6 +161,19 @@ static void write_and_compare(struct fx *fx, struct gr_pub_model *fresh)
 	assert_int_equal(stats.memberships, fresh_stats.memberships);
 	assert_int_equal(stats.groups, fresh_stats.groups);
 	assert_int_equal(stats.next_expiry, fresh_stats.next_expiry);
+	/* The NSS module's reader takes the file (trust checks, header, file size). */
+	{
+		char np[PATH_MAX + 16];
+		struct gr_snap *sn = NULL;
+		int rr;
+
+		snprintf(np, sizeof(np), "%s/%s", fx->env.cfg.state_dir, GR_SNAP_FILE);
+		rr = gr_snap_open(np, true, &sn);
+		if (rr < 0)
+			fail_msg("the reader refuses the %s nss.tdb: %s",
+				 stats.patched ? "patched" : "whole", gr_strerror(rr));
+		gr_snap_close(sn);
+	}
 	for (i = 0; i < 2; i++) {
 		char a_path[PATH_MAX + 16], b_path[PATH_MAX + 16];
 		char *a, *b;
