@@ -126,15 +126,24 @@ bool gr_file_stamp_changed(const char *path, const struct gr_file_stamp *stamp,
 
 	if (stat(path, &sb) < 0)
 		memset(&sb, 0, sizeof(sb));
-	memset(now, 0, sizeof(*now));
-	now->set = true;
-	now->dev = sb.st_dev;
-	now->ino = sb.st_ino;
-	now->size = sb.st_size;
-	now->mtime = sb.st_mtim;
-	return !stamp->set || stamp->dev != now->dev || stamp->ino != now->ino ||
-	       stamp->size != now->size || stamp->mtime.tv_sec != now->mtime.tv_sec ||
-	       stamp->mtime.tv_nsec != now->mtime.tv_nsec;
+	gr_file_stamp_of(&sb, now);
+	return !gr_file_stamp_same(stamp, now);
+}
+
+void gr_file_stamp_of(const struct stat *sb, struct gr_file_stamp *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->set = true;
+	out->dev = sb->st_dev;
+	out->ino = sb->st_ino;
+	out->size = sb->st_size;
+	out->mtime = sb->st_mtim;
+}
+
+bool gr_file_stamp_same(const struct gr_file_stamp *a, const struct gr_file_stamp *b)
+{
+	return a->set && b->set && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
 
 int gr_copy_fd(int in, int out, uint64_t len)

@@ -66,5 +66,9 @@ struct gr_file_stamp {
 };
 bool gr_file_stamp_changed(const char *path, const struct gr_file_stamp *stamp,
 			   struct gr_file_stamp *now);
+/* The stamp of what SB describes (an fstat of a file the caller has open). */
+void gr_file_stamp_of(const struct stat *sb, struct gr_file_stamp *out);
+/* Do A and B describe the same file, unchanged?  (Two unset stamps do not.) */
+bool gr_file_stamp_same(const struct gr_file_stamp *a, const struct gr_file_stamp *b);
 
 #endif

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/tdbfile.h"
@@ -109,4 +110,26 @@ int gr_tdb_reserve(struct tdb_context *tdb, size_t bytes)
 		r = -EIO;
 	free(val.dptr);
 	return r;
+}
+
+static int same_value(TDB_DATA key, TDB_DATA data, void *priv)
+{
+	const TDB_DATA *want = priv;
+
+	(void)key;
+	return data.dsize == want->dsize && !memcmp(data.dptr, want->dptr, data.dsize) ? 1 : 0;
+}
+
+int gr_tdb_store_changed(struct tdb_context *tdb, TDB_DATA key, TDB_DATA val)
+{
+	if (tdb_parse_record(tdb, key, same_value, &val) == 1)
+		return 0;
+	return tdb_store(tdb, key, val, TDB_REPLACE);
+}
+
+int gr_tdb_delete_present(struct tdb_context *tdb, TDB_DATA key)
+{
+	if (tdb_delete(tdb, key) == 0 || tdb_error(tdb) == TDB_ERR_NOEXIST)
+		return 0;
+	return -EIO;
 }

@@ -84,4 +84,13 @@ int gr_tdb_close(struct tdb_context *tdb);
 #define GR_TDB_RECORD_OVERHEAD 32u
 int gr_tdb_reserve(struct tdb_context *tdb, size_t bytes);
 
+/*
+ * For a file changed in place (a patched snapshot): store VAL under KEY
+ * unless KEY already holds exactly VAL, which is then left alone (no write,
+ * no move).  tdb_store's result: 0, or -1 with tdb_error() set.
+ */
+int gr_tdb_store_changed(struct tdb_context *tdb, TDB_DATA key, TDB_DATA val);
+/* Delete KEY; 0 also when it is absent, -EIO when the delete failed. */
+int gr_tdb_delete_present(struct tdb_context *tdb, TDB_DATA key);
+
 #endif

@@ -226,9 +226,7 @@ int gr_login_writer_remove(struct gr_login_writer *w, const char *login)
 
 	if (!w->patch || !key.dsize)
 		return -EINVAL;
-	if (tdb_delete(w->tdb, key) == 0 || tdb_error(w->tdb) == TDB_ERR_NOEXIST)
-		return 0;
-	return -GR_E_IO;
+	return gr_tdb_delete_present(w->tdb, key) < 0 ? -GR_E_IO : 0;
 }
 
 int gr_login_writer_free_records(struct gr_login_writer *w)
@@ -247,24 +245,14 @@ int gr_login_writer_reserve(struct gr_login_writer *w, size_t bytes)
 	return gr_tdb_reserve(w->tdb, bytes) == -EIO ? -GR_E_IO : 0;
 }
 
-static int same_parser(TDB_DATA key, TDB_DATA data, void *priv)
-{
-	const TDB_DATA *want = priv;
-
-	(void)key;
-	return data.dsize == want->dsize && !memcmp(data.dptr, want->dptr, data.dsize) ? 1 : 0;
-}
-
 static int store(struct gr_login_writer *w, const unsigned char *k, size_t klen,
 		 const void *v, size_t vlen)
 {
 	TDB_DATA key = { (unsigned char *)(uintptr_t)k, klen };
 	TDB_DATA val = { (unsigned char *)(uintptr_t)v, vlen };
 
-	/* Patching: an entry that is already right is left alone. */
-	if (w->patch && tdb_parse_record(w->tdb, key, same_parser, &val) == 1)
-		return 0;
-	if (tdb_store(w->tdb, key, val, w->patch ? TDB_REPLACE : TDB_INSERT) == 0)
+	if ((w->patch ? gr_tdb_store_changed(w->tdb, key, val)
+		      : tdb_store(w->tdb, key, val, TDB_INSERT)) == 0)
 		return 0;
 	switch (tdb_error(w->tdb)) {
 	case TDB_ERR_EXISTS: return -EEXIST;

@@ -16,15 +16,16 @@
 #include <jansson.h>
 
 #include "accounts/accounts.h"
+#include "core/safefile.h"
 #include "publish/model.h"
 #include "resolve/facts.h"
 #include "store/records.h"
 
-/* The two files a model installed, as they were right after (st_dev, st_ino, st_size, st_mtim). */
+/* The two files a model installed, as they were right after (device, inode, size, mtime). */
 struct gr_pub_written {
 	bool valid;          /* both below are this model's last write, untouched since */
 	bool users;          /* written with users = yes */
-	struct stat nss, login;
+	struct gr_file_stamp nss, login;
 	uint64_t generation; /* the generation in their headers */
 	/* At the last whole write: past these, a patch gives way to a whole write. */
 	size_t entries_at_full;

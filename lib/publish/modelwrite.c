@@ -44,19 +44,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-struct out {
-	struct gr_pub_model *m;
-	const struct gr_role *roles;
-	size_t n_roles;
-	struct member_list *members; /* one per role */
-	struct gr_login_writer *login;
-	struct gr_publish_stats *stats;
-	int64_t next_expiry;
-	size_t nss_bytes; /* estimated (struct sizes) */
-	struct stat nss_installed, login_installed;
-	int r;
-};
-
 static int add_member(struct member_list *l, const char *login)
 {
 	if (l->n == l->cap) {
@@ -72,25 +59,66 @@ static int add_member(struct member_list *l, const char *login)
 	return 0;
 }
 
-/* Per entry: its login.tdb record, its role groups' member lists, the counts. */
+/*
+ * What the whole model adds up to: each role's members (in walk order), the
+ * users with roles, the memberships and the earliest expiry.  A whole write
+ * sums it while it writes login.tdb; a patch, which writes few entries,
+ * walks for it alone (by login, so the member lists come out sorted).
+ */
+struct tally {
+	const struct gr_role *roles;
+	struct member_list *members; /* one per role */
+	size_t users_with_roles, memberships;
+	int64_t next_expiry;
+	int r;
+};
+
+static void tally_entry(struct tally *t, const struct pub_entry *e)
+{
+	uint32_t i;
+
+	if (e->n_roles)
+		t->users_with_roles++;
+	for (i = 0; t->r == 0 && i < e->n_roles; i++) {
+		t->memberships++;
+		if (!t->roles[e->roles[i]].bound)
+			t->r = add_member(&t->members[e->roles[i]], e->login);
+	}
+	if (e->next_expiry && (!t->next_expiry || e->next_expiry < t->next_expiry))
+		t->next_expiry = e->next_expiry;
+}
+
+static void tally(const void *node, VISIT which, void *closure)
+{
+	struct tally *t = closure;
+
+	if ((which == postorder || which == leaf) && t->r == 0)
+		tally_entry(t, *(const struct pub_entry *const *)node);
+}
+
+struct out {
+	struct gr_pub_model *m;
+	const struct gr_role *roles;
+	size_t n_roles;
+	struct tally t;
+	struct gr_login_writer *login;
+	struct gr_publish_stats *stats;
+	size_t nss_bytes; /* estimated (struct sizes) */
+	struct stat nss_installed, login_installed;
+	int r;
+};
+
+/* Per entry: its login.tdb record, and the tally. */
 static void gather(const void *node, VISIT which, void *closure)
 {
 	const struct pub_entry *e = *(const struct pub_entry *const *)node;
 	struct out *o = closure;
-	uint32_t i;
 
-	if ((which != postorder && which != leaf) || o->r < 0)
+	if ((which != postorder && which != leaf) || o->r < 0 || o->t.r < 0)
 		return;
 	o->r = gr_login_writer_put(o->login, e->login, e->rec, e->rec_len, e->next_expiry);
-	if (e->n_roles)
-		o->stats->users_with_roles++;
-	for (i = 0; o->r == 0 && i < e->n_roles; i++) {
-		o->stats->memberships++;
-		if (!o->roles[e->roles[i]].bound)
-			o->r = add_member(&o->members[e->roles[i]], e->login);
-	}
-	if (e->next_expiry && (!o->next_expiry || e->next_expiry < o->next_expiry))
-		o->next_expiry = e->next_expiry;
+	if (o->r == 0)
+		tally_entry(&o->t, e);
 }
 
 /*
@@ -246,7 +274,7 @@ static int write_nss(const struct gr_config *cfg, struct out *o, struct gr_err *
 		goto fail;
 	}
 	for (i = 0; r == 0 && i < o->n_roles; i++) {
-		struct member_list *l = &o->members[i];
+		struct member_list *l = &o->t.members[i];
 
 		if (o->roles[i].bound)
 			continue;
@@ -274,7 +302,7 @@ static int write_nss(const struct gr_config *cfg, struct out *o, struct gr_err *
 		goto fail;
 	}
 	/* Writes the header, syncs and closes, and frees W whatever happens. */
-	r = gr_snap_writer_finish(w, o->stats->generation, o->next_expiry);
+	r = gr_snap_writer_finish(w, o->stats->generation, o->t.next_expiry);
 	if (r < 0) {
 		r = gr_err_set(err, r == -ENOMEM ? r : -GR_E_IO, "cannot write snapshot: %s",
 			       gr_strerror(r));
@@ -297,12 +325,6 @@ fail:
 
 /* ---- what was written ---- */
 
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
 /* Both files are installed: they are what the next patch starts from. */
 static void remember(struct gr_pub_model *m, const struct gr_config *cfg, const struct stat *nss,
 		     const struct stat *login, uint64_t generation, bool whole)
@@ -311,8 +333,8 @@ static void remember(struct gr_pub_model *m, const struct gr_config *cfg, const 
 
 	w->valid = nss->st_ino && login->st_ino;
 	w->users = cfg->users;
-	w->nss = *nss;
-	w->login = *login;
+	gr_file_stamp_of(nss, &w->nss);
+	gr_file_stamp_of(login, &w->login);
 	w->generation = generation;
 	if (whole) {
 		w->entries_at_full = m->n_entries;
@@ -335,10 +357,10 @@ static int write_whole(struct gr_pub_model *m, const struct gr_config *cfg,
 	int r;
 
 	stats->users = m->n_entries;
-	stats->users_with_roles = stats->memberships = 0;
 	o.roles = gr_context_roles(m->ctx, &o.n_roles);
-	o.members = calloc(o.n_roles ? o.n_roles : 1, sizeof(*o.members));
-	if (!o.members)
+	o.t.roles = o.roles;
+	o.t.members = calloc(o.n_roles ? o.n_roles : 1, sizeof(*o.t.members));
+	if (!o.t.members)
 		return gr_err_set(err, -ENOMEM, "out of memory");
 	z.roles = o.roles;
 	z.accounts = cfg->users;
@@ -352,11 +374,13 @@ static int write_whole(struct gr_pub_model *m, const struct gr_config *cfg,
 		r = gr_err_set(err, -GR_E_IO, "cannot write login snapshot");
 	if (r == 0) {
 		twalk_r(m->by_ref, gather, &o);
-		r = o.r;
+		r = o.r < 0 ? o.r : o.t.r;
 		if (r < 0)
 			r = gr_err_set(err, r, "cannot write login snapshot: %s", gr_strerror(r));
 	}
-	stats->next_expiry = o.next_expiry;
+	stats->users_with_roles = o.t.users_with_roles;
+	stats->memberships = o.t.memberships;
+	stats->next_expiry = o.t.next_expiry;
 	/* login.tdb is written and synced first: after nss.tdb only renames remain. */
 	if (r == 0)
 		r = gr_login_writer_finish(o.login, stats->generation, err);
@@ -377,40 +401,12 @@ static int write_whole(struct gr_pub_model *m, const struct gr_config *cfg,
 		remember(m, cfg, &o.nss_installed, &o.login_installed, stats->generation, true);
 	gr_login_writer_abort(o.login);
 	for (i = 0; i < o.n_roles; i++)
-		free(o.members[i].logins);
-	free(o.members);
+		free(o.t.members[i].logins);
+	free(o.t.members);
 	return r;
 }
 
 /* ---- the patch ---- */
-
-/* What the whole model adds up to; member lists in login order, as a whole write sorts them. */
-struct tally {
-	const struct gr_role *roles;
-	struct member_list *members; /* one per role */
-	size_t users_with_roles, memberships;
-	int64_t next_expiry;
-	int r;
-};
-
-static void tally(const void *node, VISIT which, void *closure)
-{
-	const struct pub_entry *e = *(const struct pub_entry *const *)node;
-	struct tally *t = closure;
-	uint32_t i;
-
-	if ((which != postorder && which != leaf) || t->r < 0)
-		return;
-	if (e->n_roles)
-		t->users_with_roles++;
-	for (i = 0; t->r == 0 && i < e->n_roles; i++) {
-		t->memberships++;
-		if (!t->roles[e->roles[i]].bound)
-			t->r = add_member(&t->members[e->roles[i]], e->login);
-	}
-	if (e->next_expiry && (!t->next_expiry || e->next_expiry < t->next_expiry))
-		t->next_expiry = e->next_expiry;
-}
 
 struct patch {
 	struct gr_pub_model *m;
@@ -443,9 +439,10 @@ struct patch {
 #define PATCH_MAX_FREE 256
 
 /* state_dir/NAME opened for reading, if it is still the file this model installed as WANT. */
-static int open_installed(const struct gr_config *cfg, const char *name, const struct stat *want,
-			  struct stat *sb)
+static int open_installed(const struct gr_config *cfg, const char *name,
+			  const struct gr_file_stamp *want, struct stat *sb)
 {
+	struct gr_file_stamp now;
 	char path[PATH_MAX];
 	int fd;
 
@@ -454,7 +451,11 @@ static int open_installed(const struct gr_config *cfg, const char *name, const s
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, sb) < 0 || !S_ISREG(sb->st_mode) || !same_file(sb, want)) {
+	if (fstat(fd, sb) == 0)
+		gr_file_stamp_of(sb, &now);
+	else
+		memset(&now, 0, sizeof(now));
+	if (!now.set || !S_ISREG(sb->st_mode) || !gr_file_stamp_same(&now, want)) {
 		close(fd);
 		return -ESTALE;
 	}
@@ -644,8 +645,8 @@ static bool can_patch(const struct gr_pub_model *m, const struct gr_config *cfg)
 	return w->valid && !w->rewrite && !m->dirty_all && !cfg->users && !w->users &&
 	       m->n_dirty <= m->n_entries / 2 + 64 &&
 	       m->n_entries <= 2 * w->entries_at_full + 1024 &&
-	       (uint64_t)w->nss.st_size <= 2 * w->nss_bytes_at_full + (1u << 20) &&
-	       (uint64_t)w->login.st_size <= 2 * w->login_bytes_at_full + (1u << 20);
+	       (uint64_t)w->nss.size <= 2 * w->nss_bytes_at_full + (1u << 20) &&
+	       (uint64_t)w->login.size <= 2 * w->login_bytes_at_full + (1u << 20);
 }
 
 void gr_pub_model_write_whole_next(struct gr_pub_model *m)

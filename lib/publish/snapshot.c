@@ -512,35 +512,18 @@ int gr_snap_grow(unsigned char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
-struct same_value {
-	TDB_DATA want;
-	bool same;
-};
-
-static int same_parser(TDB_DATA key, TDB_DATA data, void *priv)
-{
-	struct same_value *s = priv;
-
-	(void)key;
-	s->same = data.dsize == s->want.dsize && !memcmp(data.dptr, s->want.dptr, data.dsize);
-	return 0;
-}
-
 int gr_snap_put(struct gr_snap_writer *w, char tag, const void *kdata, size_t klen,
 		const void *v, size_t vlen)
 {
 	unsigned char k[256];
 	TDB_DATA key = { k, 0 };
 	TDB_DATA val = { (unsigned char *)(uintptr_t)v, vlen };
-	struct same_value same = { val, false };
 
 	key.dsize = gr_snap_key(k, sizeof(k), tag, kdata, klen);
 	if (!key.dsize)
 		return -EINVAL;
-	/* Patching: a record that is already right is left alone (no write, no move). */
-	if (w->patch && tdb_parse_record(w->tdb, key, same_parser, &same) == 0 && same.same)
-		return 0;
-	if (tdb_store(w->tdb, key, val, w->patch ? TDB_REPLACE : TDB_INSERT) == 0)
+	if ((w->patch ? gr_tdb_store_changed(w->tdb, key, val)
+		      : tdb_store(w->tdb, key, val, TDB_INSERT)) == 0)
 		return 0;
 	switch (tdb_error(w->tdb)) {
 	case TDB_ERR_EXISTS:
@@ -642,9 +625,7 @@ int gr_snap_writer_remove_user(struct gr_snap_writer *w, const char *login)
 
 	if (!w->patch || !key.dsize)
 		return -EINVAL;
-	if (tdb_delete(w->tdb, key) == 0 || tdb_error(w->tdb) == TDB_ERR_NOEXIST)
-		return 0;
-	return -GR_E_IO;
+	return gr_tdb_delete_present(w->tdb, key) < 0 ? -GR_E_IO : 0;
 }
 
 int gr_snap_writer_free_records(struct gr_snap_writer *w)
@@ -666,7 +647,7 @@ static int drop_old_chunks(struct gr_snap_writer *w)
 		unsigned char k[16];
 		TDB_DATA key = { k, gr_snap_key(k, sizeof(k), GR_SNAP_TAG_INDEX, &i, sizeof(i)) };
 
-		if (tdb_delete(w->tdb, key) != 0 && tdb_error(w->tdb) != TDB_ERR_NOEXIST)
+		if (gr_tdb_delete_present(w->tdb, key) < 0)
 			return -GR_E_IO;
 	}
 	return 0;
