@@ -3,9 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "core/tdbfile.h"
@@ -132,4 +136,56 @@ int gr_tdb_delete_present(struct tdb_context *tdb, TDB_DATA key)
 	if (tdb_delete(tdb, key) == 0 || tdb_error(tdb) == TDB_ERR_NOEXIST)
 		return 0;
 	return -EIO;
+}
+
+/* Unmap every mapping of (DEV, INO) that does not start at offset 0. */
+static int unmap_tails_of(dev_t dev, ino_t ino)
+{
+	uintptr_t start[16], end[16];
+	int total = 0;
+
+	for (;;) {
+		FILE *f = fopen("/proc/self/maps", "re");
+		char line[512];
+		size_t n = 0, i;
+		bool more = false;
+
+		if (!f)
+			return total;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long s, e, off, ino_l;
+			unsigned maj, min;
+			char perm[8];
+
+			if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &s, &e, perm, &off, &maj, &min,
+				   &ino_l) != 7 ||
+			    off == 0 || ino_l != (unsigned long)ino || makedev(maj, min) != dev)
+				continue;
+			if (n == sizeof(start) / sizeof(start[0])) {
+				more = true;
+				break;
+			}
+			start[n] = s;
+			end[n++] = e;
+		}
+		fclose(f);
+		for (i = 0; i < n; i++)
+			if (munmap((void *)start[i], end[i] - start[i]) == 0)
+				total++;
+		if (!more)
+			return total;
+	}
+}
+
+int gr_tdb_unmap_tails(struct tdb_context *tdb, struct gr_tdb_tails *t)
+{
+	struct stat sb;
+
+	if (!tdb || fstat(tdb_fd(tdb), &sb) < 0)
+		return 0;
+	if (sb.st_size == t->size && !t->again)
+		return 0;
+	t->again = sb.st_size != t->size;
+	t->size = sb.st_size;
+	return unmap_tails_of(sb.st_dev, sb.st_ino);
 }

@@ -144,17 +144,20 @@ int gr_store_batch_end(struct gr_store *st, struct gr_err *err)
 	if (st->batch_broken) {
 		gr_store_holders_drop(st);
 		tdb_transaction_cancel(st->tdb);
+		gr_store_txn_ended(st);
 		return gr_err_set(err, -GR_E_IO,
 				  "%s: a cancelled change could not be undone; the batch was rolled back",
 				  st->path);
 	}
 	if (!st->batch_changed) {
 		tdb_transaction_cancel(st->tdb);
+		gr_store_txn_ended(st);
 		return 0;
 	}
 	if (gr_store_generation(st, &gen, err) < 0) {
 		gr_store_holders_drop(st);
 		tdb_transaction_cancel(st->tdb);
+		gr_store_txn_ended(st);
 		gr_store_events_batch_end(st, false);
 		return -GR_E_IO;
 	}
@@ -174,4 +177,5 @@ void gr_store_batch_abort(struct gr_store *st)
 	st->batch = false;
 	gr_store_holders_drop(st);
 	tdb_transaction_cancel(st->tdb);
+	gr_store_txn_ended(st);
 }

@@ -10,6 +10,7 @@
 
 #include <tdb.h>
 
+#include "core/tdbfile.h"
 #include "store/store.h"
 
 struct gr_undo;
@@ -29,6 +30,7 @@ struct gr_store {
 	struct tdb_logging_context log;
 	unsigned repaired_mode; /* the unsafe mode fixed at open, or 0 */
 	bool repacked;          /* dead space after a crashed commit was reclaimed */
+	struct gr_tdb_tails tails; /* libtdb's leaked mappings (gr_store_txn_ended) */
 
 	/* Group commit (batch.c): one libtdb transaction holding many units. */
 	bool batch;
@@ -58,6 +60,9 @@ struct gr_store {
 	void *ev_sink_ctx;
 	char ev_origin[160];
 };
+
+/* After every libtdb transaction ends: unmap what libtdb leaked (core/tdbfile.h). */
+void gr_store_txn_ended(struct gr_store *st);
 
 /* batch.c: called by store.c before each write of KEY and after each commit. */
 int gr_store_unit_note(struct gr_store *st, const char *key, struct gr_err *err);
