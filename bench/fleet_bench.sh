@@ -335,22 +335,32 @@ for f in nss.tdb login.tdb; do
 	[ "$(cut -d' ' -f2 "$W/digest.$f" | sort -u | wc -l)" = 1 ] || raw_identical=no
 done
 
-# Memory of every agent, in kB: VmRSS, and its anonymous, file and shared parts.
-for pid in "${PIDS[@]}"; do
-	awk '/^(VmRSS|RssAnon|RssFile|RssShmem):/ { v[$1] = $2 }
-		END { print v["VmRSS:"], v["RssAnon:"], v["RssFile:"], v["RssShmem:"] }' \
-		"/proc/$pid/status" || die "grouprole-sync pid $pid is gone"
-done >"$W/memory"
-# BENCH_FLEET_SMAPS=FILE: the first agent's mappings, to see where its memory goes.
-[ -z "${BENCH_FLEET_SMAPS:-}" ] || cp "/proc/${PIDS[0]}/smaps" "$BENCH_FLEET_SMAPS"
-mem() { # COLUMN -> "median max"
-	cut -d' ' -f"$1" "$W/memory" | sort -n |
+# Memory of every agent, in kB: VmRSS, and its anonymous, file and shared
+# parts; once just after the writes (above: the canonical dumps take a
+# moment at 300 hosts), once at rest: an agent returns the heap its
+# publishes freed after a quiet second (lib/fleet/consumer.c).
+memory() { # FILE
+	for pid in "${PIDS[@]}"; do
+		awk '/^(VmRSS|RssAnon|RssFile|RssShmem):/ { v[$1] = $2 }
+			END { print v["VmRSS:"], v["RssAnon:"], v["RssFile:"], v["RssShmem:"] }' \
+			"/proc/$pid/status" || die "grouprole-sync pid $pid is gone"
+	done >"$1"
+}
+mem() { # COLUMN [FILE] -> "median max"
+	cut -d' ' -f"$1" "${2:-$W/memory}" | sort -n |
 		awk '{ v[NR] = $1 } END { printf "%d %d\n", v[int((NR + 1) / 2)], v[NR] }'
 }
+memory "$W/memory"
+sleep 2.5
+memory "$W/memory.rest"
+# BENCH_FLEET_SMAPS=FILE: the first agent's mappings (at rest), to see where its memory goes.
+[ -z "${BENCH_FLEET_SMAPS:-}" ] || cp "/proc/${PIDS[0]}/smaps" "$BENCH_FLEET_SMAPS"
 read -r rss_med rss_max < <(mem 1)
 read -r anon_med anon_max < <(mem 2)
 read -r file_med file_max < <(mem 3)
 read -r shm_med shm_max < <(mem 4)
+read -r rest_med rest_max < <(mem 1 "$W/memory.rest")
+read -r rest_anon_med rest_anon_max < <(mem 2 "$W/memory.rest")
 # Each server: how many hosts follow it (their sync.status "server"), its memory.
 servers_line=
 for name in p1 p2 r1; do
@@ -559,7 +569,8 @@ echo "write phase: $(ms $((t_done - t_writes))) ms wall; CPU $cpu_hosts ms in th
 	"$cpu_servers ms in the 3 slapd (clock ticks; includes the idle polls)"
 echo "servers:${servers_line%;}"
 echo "agent memory (kB, median/max): VmRSS $rss_med/$rss_max = RssAnon $anon_med/$anon_max" \
-	"+ RssFile $file_med/$file_max + RssShmem $shm_med/$shm_max"
+	"+ RssFile $file_med/$file_max + RssShmem $shm_med/$shm_max;" \
+	"at rest (2.5 s later): VmRSS $rest_med/$rest_max, RssAnon $rest_anon_med/$rest_anon_max"
 echo "lookups and login decisions on $SPEED_HOSTS hosts (fleet_tool speed: $SPEED_SAMPLES NSS calls" \
 	"and $((SPEED_SAMPLES / 100 < 100 ? 100 : SPEED_SAMPLES / 100)) PAM decisions per operation," \
 	"host, phase and round, $SPEED_ROUNDS rounds; ns: each host's least disturbed round, median" \

@@ -33,6 +33,8 @@ struct session {
 	 */
 	bool presents;
 	bool done;        /* refreshDone seen */
+	bool trim;        /* committed since the heap was last returned */
+	struct timespec committed; /* CLOCK_MONOTONIC of the last commit */
 	int failed;       /* a callback could not record something */
 	struct gr_err err;
 	struct gr_sync_status *status; /* state_dir/sync.status, kept by gr_fleet_run */
@@ -325,6 +327,8 @@ static int settle(struct session *s, ldap_sync_t *ls, const struct gr_fleet_hook
 		s->status->last_change_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	}
 	save_status(gr_store_config(s->st), s->status);
+	s->trim = true;
+	clock_gettime(CLOCK_MONOTONIC, &s->committed);
 	if (s->in_refresh) {
 		/*
 		 * A present phase after a cookie is the server saying that its
@@ -350,12 +354,22 @@ static int settle(struct session *s, ldap_sync_t *ls, const struct gr_fleet_hook
 		 * anonymous memory at 1,000 users, make bench-fleet).
 		 */
 		malloc_trim(0);
+		s->trim = false;
 		/* Ready (systemd) once the first refresh is published, not merely committed. */
 		if (!*ready && hooks->ready)
 			hooks->ready(hooks->ctx);
 		*ready = true;
 	}
 	return 0;
+}
+
+/* A second or more has passed since T (CLOCK_MONOTONIC). */
+static bool quiet_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000000000L + (now.tv_nsec - t->tv_nsec) >= 1000000000L;
 }
 
 /* One session with one server: refresh, then persist until it fails or we stop. */
@@ -418,6 +432,18 @@ restart:
 			 */
 			if (!s.in_refresh)
 				gr_sync_status_touch(cfg, s.status, time(NULL));
+			/*
+			 * A quiet second after changes: give the heap that the
+			 * publish freed back to the system.  Not after every
+			 * commit: a burst would pay for faulting it in again
+			 * (13% more CPU per write, 10 hosts x 30 writes).
+			 * Between bursts the agent holds 0.6 MB less (RssAnon
+			 * 2.3 instead of 2.9 MB at 1,000 users).
+			 */
+			if (s.trim && !s.in_refresh && quiet_since(&s.committed)) {
+				malloc_trim(0);
+				s.trim = false;
+			}
 			if (once && *ready)
 				break;
 		}

@@ -477,54 +477,6 @@ struct tdb_context *gr_store_tdb(struct gr_store *st)
 					  (st)->path);                                    \
 	} while (0)
 
-/*
- * Reopen the same file with or without libtdb's mapping.  A mapping keeps
- * every page the process has touched in its resident set for as long as
- * the handle lives: right for bulk work (a refresh, a full rebuild reads
- * the whole file, about 3 times faster than through pread at 20,000
- * users), wasteful for a daemon that then changes a few records now and
- * then (grouprole-sync: 2.2 of its 11.5 MB at 1,000 users).  Only between
- * transactions; the file must still be the one the handle had open.
- */
-int gr_store_map(struct gr_store *st, bool mapped, struct gr_err *err)
-{
-	struct tdb_logging_context quiet = { store_log_open, NULL };
-	int flags = mapped ? st->tdb_flags & ~TDB_NOMMAP : st->tdb_flags | TDB_NOMMAP;
-	struct stat before, after;
-	int r = 0;
-
-	CHECK_OPEN(st, err);
-	if (st->in_txn || st->read_locked || st->batch)
-		return gr_err_set(err, -EBUSY, "%s: cannot reopen inside a transaction", st->path);
-	if (flags == st->tdb_flags)
-		return 0;
-	if (fstat(tdb_fd(st->tdb), &before) < 0)
-		return gr_err_set(err, -errno, "%s: %s", st->path, strerror(errno));
-	gr_store_holders_drop(st);
-	gr_tdb_close(st->tdb);
-	st->tdb = gr_tdb_open(st->path, 0, flags, O_RDWR, 0600, &quiet);
-	if (st->tdb) {
-		st->tdb_flags = flags;
-	} else {
-		/* As it was, if it can be: the caller keeps a working handle. */
-		r = gr_err_set(err, -GR_E_IO, "%s: cannot reopen the database: %s", st->path,
-			       strerror(errno ? errno : EIO));
-		st->tdb = gr_tdb_open(st->path, 0, st->tdb_flags, O_RDWR, 0600, &quiet);
-		if (!st->tdb)
-			return r;
-	}
-	tdb_set_logging_function(st->tdb, &st->log);
-	if (fstat(tdb_fd(st->tdb), &after) < 0 || after.st_dev != before.st_dev ||
-	    after.st_ino != before.st_ino) {
-		gr_tdb_close(st->tdb);
-		st->tdb = NULL;
-		return gr_err_set(err, -GR_E_UNSAFE, "%s: file replaced while reopening", st->path);
-	}
-	st->tails.again = true; /* what libtdb leaked through the closed handle */
-	gr_store_txn_ended(st);
-	return r;
-}
-
 int gr_store_begin(struct gr_store *st, struct gr_err *err)
 {
 	CHECK_OPEN(st, err);

@@ -56,15 +56,6 @@ int gr_store_open(const struct gr_config *cfg, unsigned flags, struct gr_store *
 		  struct gr_err *err);
 void gr_store_close(struct gr_store *st);
 
-/*
- * Reopen the database with libtdb's mapping (MAPPED) or through pread and
- * pwrite: bulk readers want the mapping, a long-lived writer of small
- * changes need not keep the file's pages in its resident set.  Outside
- * any transaction only.  On failure the handle is unusable (as after a
- * failed commit) unless the error is -EBUSY.
- */
-int gr_store_map(struct gr_store *st, bool mapped, struct gr_err *err);
-
 /* The configuration the store was opened with (borrowed). */
 const struct gr_config *gr_store_config(const struct gr_store *st);
 
