@@ -169,9 +169,12 @@ static int unmap_tails_of(dev_t dev, ino_t ino)
 			end[n++] = e;
 		}
 		fclose(f);
-		for (i = 0; i < n; i++)
-			if (munmap((void *)start[i], end[i] - start[i]) == 0)
+		for (i = 0; i < n; i++) {
+			if (munmap((void *)start[i], end[i] - start[i]) != 0)
+				more = false; /* it would be listed again: no endless rescan */
+			else
 				total++;
+		}
 		if (!more)
 			return total;
 	}

@@ -143,21 +143,18 @@ int gr_store_batch_end(struct gr_store *st, struct gr_err *err)
 		gr_store_events_batch_end(st, false);
 	if (st->batch_broken) {
 		gr_store_holders_drop(st);
-		tdb_transaction_cancel(st->tdb);
-		gr_store_txn_ended(st);
+		gr_store_tdb_cancel(st);
 		return gr_err_set(err, -GR_E_IO,
 				  "%s: a cancelled change could not be undone; the batch was rolled back",
 				  st->path);
 	}
 	if (!st->batch_changed) {
-		tdb_transaction_cancel(st->tdb);
-		gr_store_txn_ended(st);
+		gr_store_tdb_cancel(st);
 		return 0;
 	}
 	if (gr_store_generation(st, &gen, err) < 0) {
 		gr_store_holders_drop(st);
-		tdb_transaction_cancel(st->tdb);
-		gr_store_txn_ended(st);
+		gr_store_tdb_cancel(st);
 		gr_store_events_batch_end(st, false);
 		return -GR_E_IO;
 	}
@@ -176,6 +173,5 @@ void gr_store_batch_abort(struct gr_store *st)
 	gr_store_cancel(st);
 	st->batch = false;
 	gr_store_holders_drop(st);
-	tdb_transaction_cancel(st->tdb);
-	gr_store_txn_ended(st);
+	gr_store_tdb_cancel(st);
 }

@@ -556,9 +556,16 @@ out:
 	return r;
 }
 
-void gr_store_txn_ended(struct gr_store *st)
+/* After every libtdb transaction ends: unmap what libtdb leaked (core/tdbfile.h). */
+static void txn_ended(struct gr_store *st)
 {
 	(void)gr_tdb_unmap_tails(st->tdb, &st->tails);
+}
+
+void gr_store_tdb_cancel(struct gr_store *st)
+{
+	tdb_transaction_cancel(st->tdb);
+	txn_ended(st);
 }
 
 static int commit_tdb(struct gr_store *st, uint64_t expected, struct gr_err *err);
@@ -567,7 +574,7 @@ int gr_store_commit_tdb(struct gr_store *st, uint64_t expected, struct gr_err *e
 {
 	int r = commit_tdb(st, expected, err);
 
-	gr_store_txn_ended(st);
+	txn_ended(st);
 	return r;
 }
 
@@ -651,8 +658,7 @@ void gr_store_cancel(struct gr_store *st)
 		gr_store_unit_undo(st);
 		return;
 	}
-	tdb_transaction_cancel(st->tdb);
-	gr_store_txn_ended(st);
+	gr_store_tdb_cancel(st);
 }
 
 bool gr_store_in_transaction(const struct gr_store *st)
@@ -691,10 +697,9 @@ void gr_store_read_unlock(struct gr_store *st)
 {
 	if (!st->read_locked || !st->tdb)
 		return;
-	if (st->read_txn) {
-		tdb_transaction_cancel(st->tdb);
-		gr_store_txn_ended(st);
-	} else
+	if (st->read_txn)
+		gr_store_tdb_cancel(st);
+	else
 		tdb_unlockall_read(st->tdb);
 	st->read_locked = false;
 	st->read_txn = false;

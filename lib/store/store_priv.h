@@ -30,7 +30,7 @@ struct gr_store {
 	struct tdb_logging_context log;
 	unsigned repaired_mode; /* the unsafe mode fixed at open, or 0 */
 	bool repacked;          /* dead space after a crashed commit was reclaimed */
-	struct gr_tdb_tails tails; /* libtdb's leaked mappings (gr_store_txn_ended) */
+	struct gr_tdb_tails tails; /* libtdb's leaked mappings (store.c, txn_ended) */
 
 	/* Group commit (batch.c): one libtdb transaction holding many units. */
 	bool batch;
@@ -61,8 +61,11 @@ struct gr_store {
 	char ev_origin[160];
 };
 
-/* After every libtdb transaction ends: unmap what libtdb leaked (core/tdbfile.h). */
-void gr_store_txn_ended(struct gr_store *st);
+/*
+ * tdb_transaction_cancel, then unmap what libtdb leaked if the file grew
+ * (core/tdbfile.h); commits do the same in gr_store_commit_tdb.
+ */
+void gr_store_tdb_cancel(struct gr_store *st);
 
 /* batch.c: called by store.c before each write of KEY and after each commit. */
 int gr_store_unit_note(struct gr_store *st, const char *key, struct gr_err *err);
