@@ -166,6 +166,11 @@ void gr_pub_model_observe(void *model, enum gr_store_event ev, const char *key)
 	}
 	if (m->full || !strcmp(key, "meta"))
 		return;
+	if (ev == GR_STORE_EV_LINK) {
+		if (m->notes.n >= MAX_NOTES || notes_add(&m->notes, 'm', key, strlen(key)) < 0)
+			m->full = true;
+		return;
+	}
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		const char *rest, *slash;
 		unsigned s;
@@ -680,8 +685,8 @@ static int note_members(struct work *w, const char *text, struct notes *refs)
 	if (split_ref(text, dir, sizeof(dir), &gid) < 0)
 		return 0;
 	r = gr_context_refresh_group(w->st, w->m->ctx, dir, gid, w->err);
-	if (r < 0)
-		return r;
+	if (r <= 0)
+		return r; /* unchanged for resolution (SCIM's meta): the members are as they were */
 	if (gr_key(key, sizeof(key), "members/%s/%s", dir, gid) < 0)
 		return 0;
 	r = gr_store_get_json(w->st, key, &members, w->err);
@@ -717,15 +722,61 @@ static void note_expired(const void *node, VISIT which, void *closure)
 		x->r = -ENOMEM;
 }
 
+/*
+ * Membership note T ("DIR/UID GID"): does the user need resolving again?
+ * Not when the group maps no role on this host and did not before this
+ * update, and the user's entry is an active one: an active
+ * login's entry names only the groups that gave it a role (an inactive
+ * one lists every group).  The user's other records changing say so in
+ * notes of their own.
+ */
+static bool link_matters(struct gr_pub_model *m, const char *t)
+{
+	const char *sp = strchr(t, ' '), *slash = strchr(t, '/');
+	char ref[GR_KEY_MAX], dir[GR_NAME_MAX + 1];
+	const struct pub_entry *e;
+
+	if (!sp || !slash || slash > sp || (size_t)(sp - t) >= sizeof(ref) ||
+	    (size_t)(slash - t) >= sizeof(dir))
+		return true;
+	memcpy(ref, t, (size_t)(sp - t));
+	ref[sp - t] = '\0';
+	memcpy(dir, t, (size_t)(slash - t));
+	dir[slash - t] = '\0';
+	e = find_ref(m, ref);
+	return !e || !e->active || gr_context_group_maps_roles(m->ctx, dir, sp + 1);
+}
+
+/* Add the user of membership note T ("DIR/UID GID") to REFS. */
+static int note_link_user(struct notes *refs, const char *t)
+{
+	const char *sp = strchr(t, ' ');
+
+	return notes_add(refs, 'u', t, sp ? (size_t)(sp - t) : strlen(t));
+}
+
 static int incremental(struct work *w, int64_t now)
 {
 	struct gr_pub_model *m = w->m;
 	struct notes refs = { 0 }, evicted = { 0 };
 	struct expiry_walk x = { &refs, now, 0 };
+	bool *quiet_link;
 	size_t i;
 	int r = 0;
 
 	gr_context_set_now(m->ctx, now);
+	/* Membership notes against the groups as they were, before 'g' notes refresh them. */
+	quiet_link = calloc(m->notes.n ? m->notes.n : 1, sizeof(*quiet_link));
+	if (!quiet_link)
+		return gr_err_set(w->err, -ENOMEM, "out of memory");
+	for (i = 0; r == 0 && i < m->notes.n; i++) {
+		if (m->notes.v[i][0] != 'm')
+			continue;
+		if (link_matters(m, m->notes.v[i] + 1))
+			r = note_link_user(&refs, m->notes.v[i] + 1);
+		else
+			quiet_link[i] = true;
+	}
 	for (i = 0; r == 0 && i < m->notes.n; i++) {
 		const char *t = m->notes.v[i] + 1;
 
@@ -753,6 +804,11 @@ static int incremental(struct work *w, int64_t now)
 		}
 		}
 	}
+	/* ... and as they are now. */
+	for (i = 0; r == 0 && i < m->notes.n; i++)
+		if (quiet_link[i] && link_matters(m, m->notes.v[i] + 1))
+			r = note_link_user(&refs, m->notes.v[i] + 1);
+	free(quiet_link);
 	if (r == 0) {
 		twalk_r(m->by_ref, note_expired, &x);
 		r = x.r;

@@ -20,6 +20,10 @@
  * wrote, and gr_pub_model_update() re-resolves only the users those keys
  * reach -- a user's records, a login index entry, or every member of a group
  * whose name or role mappings changed -- instead of the whole directory.
+ * A user who joined or left a group (GR_STORE_EV_LINK) is re-resolved only
+ * if the group maps a role on this host (now or before), or the user's
+ * entry is inactive (it lists every group); a group record rewritten with
+ * the same name and mappings (SCIM's meta) re-resolves nobody.
  *
  * A full rebuild happens instead when anything else may have changed:
  *   - the first update, or after gr_pub_model_invalidate() (a config reload);

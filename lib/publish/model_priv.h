@@ -49,7 +49,10 @@ struct pub_entry {
 	struct gr_account account;
 };
 
-/* Strings to look at again: a tag ('u' user DIR/UID, 'l' login, 'g' group DIR/GID), then the text. */
+/*
+ * Strings to look at again: a tag ('u' user DIR/UID, 'l' login, 'g' group
+ * DIR/GID, 'm' membership "DIR/UID GID"), then the text.
+ */
 struct notes {
 	char **v;
 	size_t n, cap;

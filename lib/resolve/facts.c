@@ -298,6 +298,25 @@ static int get_array(struct gr_store *st, const char *key, json_t **out, struct 
 	return r;
 }
 
+/* Two role lists (NULL: none) name the same roles in the same order. */
+static bool same_array(const json_t *a, const json_t *b)
+{
+	if (!json_array_size(a) || !json_array_size(b))
+		return !json_array_size(a) && !json_array_size(b);
+	return json_equal(a, b);
+}
+
+bool gr_context_group_maps_roles(const struct gr_context *ctx, const char *dir, const char *gid)
+{
+	char key[GR_KEY_MAX];
+	const struct group_info *gi;
+
+	if (!ctx->preloaded || gr_key(key, sizeof(key), "%s/%s", dir, gid) < 0)
+		return true;
+	gi = gi_find(ctx, key);
+	return gi && (json_array_size(gi->troles) || json_array_size(gi->oroles));
+}
+
 int gr_context_refresh_group(struct gr_store *st, struct gr_context *ctx, const char *dir,
 			     const char *gid, struct gr_err *err)
 {
@@ -307,7 +326,7 @@ int gr_context_refresh_group(struct gr_store *st, struct gr_context *ctx, const 
 	int r;
 
 	if (!ctx->preloaded)
-		return 0;
+		return 1;
 	if (gr_key(key, sizeof(key), "group/%s/%s", dir, gid) < 0)
 		return gr_err_set(err, -ENAMETOOLONG, "key too long");
 	r = gr_store_get_json(st, key, &fresh.rec, err);
@@ -325,7 +344,10 @@ int gr_context_refresh_group(struct gr_store *st, struct gr_context *ctx, const 
 			return r;
 		}
 	}
-	gr_key(key, sizeof(key), "%s/%s", dir, gid);
+	if (gr_key(key, sizeof(key), "%s/%s", dir, gid) < 0) {
+		gi_clear(&fresh);
+		return gr_err_set(err, -ENAMETOOLONG, "key too long");
+	}
 	/* Where KEY is, or would go, in the sorted table. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -337,6 +359,10 @@ int gr_context_refresh_group(struct gr_store *st, struct gr_context *ctx, const 
 	}
 	gi = lo < ctx->n_groups && !strcmp(ctx->groups[lo].key, key) ? &ctx->groups[lo] : NULL;
 	if (gi) {
+		bool same = fresh.rec && (fresh.name && gi->name ? !strcmp(fresh.name, gi->name)
+								 : fresh.name == gi->name) &&
+			    same_array(fresh.troles, gi->troles) && same_array(fresh.oroles, gi->oroles);
+
 		fresh.key = gi->key;
 		gi->key = NULL;
 		gi_clear(gi);
@@ -347,7 +373,7 @@ int gr_context_refresh_group(struct gr_store *st, struct gr_context *ctx, const 
 			memmove(gi, gi + 1, (ctx->n_groups - lo - 1) * sizeof(*gi));
 			ctx->n_groups--;
 		}
-		return 0;
+		return same ? 0 : 1;
 	}
 	if (!fresh.rec)
 		return 0;

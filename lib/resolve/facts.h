@@ -53,9 +53,18 @@ int gr_context_preload(struct gr_store *st, struct gr_context *ctx, struct gr_er
  * After a preload: read group (DIR, GID)'s record and role mappings again --
  * created, renamed, remapped or deleted since.  A long-running publisher
  * (lib/publish/model.h) keeps one context and refreshes what changed.
+ * Returns 1 when what resolution reads of the group changed (it appeared or
+ * went, its name, its role mappings) or the context has no preload to
+ * compare with, 0 when only the rest of its record did (SCIM's meta).
  */
 int gr_context_refresh_group(struct gr_store *st, struct gr_context *ctx, const char *dir,
 			     const char *gid, struct gr_err *err);
+/*
+ * Can group (DIR, GID) give a member a role on this host?  False only when
+ * the preloaded context knows it has no role mapping, tenant-wide or in the
+ * host's organization (or knows no such group); true without a preload.
+ */
+bool gr_context_group_maps_roles(const struct gr_context *ctx, const char *dir, const char *gid);
 /* The time resolution compares expiries with (set at load). */
 void gr_context_set_now(struct gr_context *ctx, int64_t now);
 void gr_context_free(struct gr_context *ctx);

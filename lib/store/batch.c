@@ -76,7 +76,7 @@ int gr_store_unit_note(struct gr_store *st, const char *key, struct gr_err *err)
 	struct gr_undo *u;
 	TDB_DATA old;
 
-	if (st->observer)
+	if (st->observer && !st->observer_muted)
 		st->observer(st->observer_ctx, GR_STORE_EV_WRITE, key);
 	if (!st->batch)
 		return 0;

@@ -100,8 +100,14 @@ bool gr_store_in_batch(const struct gr_store *st);
  * cancel later undoes), and FN(CTX, GR_STORE_EV_COMMIT, NULL) after each commit
  * that bumped the generation (a unit's, in a batch).  The live publisher
  * uses it to re-resolve only what changed.  FN must not use the store.
+ *
+ * A membership change made through gr_ugroups_change (a group's members
+ * added or removed) is told as FN(CTX, GR_STORE_EV_LINK, "DIR/UID GID")
+ * instead of the writes of the user's "ug/" chunks, so that an observer
+ * can tell which group the user joined or left.  Other writes of those
+ * chunks (a user replaced or deleted with its groups) stay plain writes.
  */
-enum gr_store_event { GR_STORE_EV_WRITE, GR_STORE_EV_COMMIT };
+enum gr_store_event { GR_STORE_EV_WRITE, GR_STORE_EV_COMMIT, GR_STORE_EV_LINK };
 typedef void (*gr_store_observer_fn)(void *ctx, enum gr_store_event ev, const char *key);
 void gr_store_observe(struct gr_store *st, gr_store_observer_fn fn, void *ctx);
 

@@ -40,6 +40,7 @@ struct gr_store {
 	size_t n_undo, cap_undo;
 	gr_store_observer_fn observer;
 	void *observer_ctx;
+	bool observer_muted;    /* a membership change told as one GR_STORE_EV_LINK */
 
 	/* Pre-commit hook (store.c): the keys the open transaction or unit wrote, as a set. */
 	gr_store_precommit_fn pc_fn;

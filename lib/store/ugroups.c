@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "store/records.h"
+#include "store/store_priv.h"
 #include "store/ugroups.h"
 
 #define MAX_CHUNKS 4096
@@ -157,10 +158,21 @@ int gr_ugroups_change(struct gr_store *st, const char *dir, const char *uid, con
 	if (r < 0)
 		return r;
 	changed = add ? gr_json_array_add(groups, gid) : (int)gr_json_array_remove(groups, gid);
-	if (changed < 0)
+	if (changed < 0) {
 		r = gr_err_set(err, -ENOMEM, "out of memory");
-	else if (changed > 0)
+	} else if (changed > 0) {
+		/* The observer hears "DIR/UID GID" instead of the chunks' keys (store.h). */
+		if (st->observer) {
+			char link[GR_KEY_MAX];
+
+			if (gr_key(link, sizeof(link), "%s/%s %s", dir, uid, gid) == 0) {
+				st->observer(st->observer_ctx, GR_STORE_EV_LINK, link);
+				st->observer_muted = true;
+			}
+		}
 		r = gr_ugroups_put(st, dir, uid, groups, nchunks, err);
+		st->observer_muted = false;
+	}
 	json_decref(groups);
 	return r;
 }

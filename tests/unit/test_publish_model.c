@@ -472,6 +472,114 @@ static void test_patch_moves_chunks(void **state)
 	free(ids);
 }
 
+/* One update after a change: incremental, and how many users it resolved again. */
+static size_t resolved_again(struct fx *fx)
+{
+	struct gr_publish_stats stats = { 0 };
+	struct gr_err err = { 0 };
+
+	tu_assert_ok(gr_pub_model_update(fx->m, fx->st, &stats, &err), &err);
+	assert_false(stats.full);
+	update_and_compare(fx, false); /* and it holds what a full build holds */
+	return stats.resolved;
+}
+
+/* Put group GID of corp named NAME with MEMBERS (NULL-terminated), SCIM's meta set to VERSION. */
+static void put_group(struct fx *fx, const char *gid, const char *name, const char *const *members,
+		      const char *version)
+{
+	struct gr_err err = { 0 };
+	size_t n = 0;
+	json_t *g;
+
+	while (members[n])
+		n++;
+	g = tu_group(gid, name, members, n);
+	json_object_set_new(g, "meta", json_pack("{s:s}", "version", version));
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	tu_assert_ok(gr_group_put(fx->st, "corp", g, 0, &err), &err);
+	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	json_decref(g);
+}
+
+/* Map or unmap admin from group GID and put it with MEMBERS, in one commit. */
+static void map_and_put(struct fx *fx, const char *gid, bool map, const char *const *members,
+			const char *version)
+{
+	struct gr_err err = { 0 };
+	const char *slug = "admin";
+	size_t n = 0;
+	json_t *g;
+
+	while (members[n])
+		n++;
+	g = tu_group(gid, "Plain renamed", members, n);
+	json_object_set_new(g, "meta", json_pack("{s:s}", "version", version));
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	tu_assert_ok(gr_group_roles_change(fx->st, NULL, "corp", gid, &slug, 1, map, &err), &err);
+	tu_assert_ok(gr_group_put(fx->st, "corp", g, 0, &err), &err);
+	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	json_decref(g);
+}
+
+/*
+ * Membership changes re-resolve only the users whose entries they can
+ * change: joining or leaving a group that maps no role changes nothing in
+ * an active login's entry (it lists the groups that gave it roles), but an
+ * inactive login's entry lists every group.  A group record written again
+ * with the same name (SCIM's meta) re-resolves nobody.
+ */
+static void test_membership_reresolves_only_what_changes(void **state)
+{
+	static const char *const none[] = { NULL }, *const both[] = { "u1", "u2", NULL };
+	static const char *const one[] = { "u1", NULL }, *const two[] = { "u2", NULL };
+	char *d;
+	struct fx *fx = *state;
+	struct gr_err err = { 0 };
+	const char *slug = "admin";
+	json_t *u;
+
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	u = tu_user("u1", "n1@example.com", true);
+	tu_assert_ok(gr_user_put(fx->st, "corp", u, NULL, &err), &err);
+	json_decref(u);
+	u = tu_user("u2", "n2@example.com", false);
+	tu_assert_ok(gr_user_put(fx->st, "corp", u, NULL, &err), &err);
+	json_decref(u);
+	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	put_group(fx, "plain", "Plain", none, "1");
+	put_group(fx, "mapped", "Mapped", none, "1");
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	tu_assert_ok(gr_group_roles_change(fx->st, NULL, "corp", "mapped", &slug, 1, true, &err),
+		     &err);
+	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	update_and_compare(fx, true);
+
+	put_group(fx, "plain", "Plain", both, "2");
+	assert_int_equal(resolved_again(fx), 1); /* u2, inactive: its entry lists the group */
+	put_group(fx, "plain", "Plain", both, "3");
+	assert_int_equal(resolved_again(fx), 0); /* only meta changed */
+	put_group(fx, "plain", "Plain renamed", both, "4");
+	assert_int_equal(resolved_again(fx), 2); /* the name is in entries: every member */
+	put_group(fx, "mapped", "Mapped", one, "2");
+	assert_int_equal(resolved_again(fx), 1); /* u1 gains admin */
+	put_group(fx, "mapped", "Mapped", none, "3");
+	assert_int_equal(resolved_again(fx), 1); /* and loses it */
+
+	/* Mapped: every member is looked at. */
+	map_and_put(fx, "plain", true, both, "5");
+	assert_int_equal(resolved_again(fx), 2);
+	/* Unmapped as u1 leaves, in one commit: u1, who loses admin, is looked at too. */
+	map_and_put(fx, "plain", false, two, "6");
+	assert_int_equal(resolved_again(fx), 2);
+	/* Mapped again as u1 comes back. */
+	map_and_put(fx, "plain", true, both, "7");
+	assert_int_equal(resolved_again(fx), 2);
+	d = dump(fx->m);
+	assert_non_null(strstr(d, "corp/u1 n1 expiry=0 roles=0 "));
+	free(d);
+}
+
 #define FX(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -483,6 +591,7 @@ int main(void)
 						fx_setup_accounts, fx_teardown),
 		FX(test_falls_back_to_full),
 		FX(test_expiry_reresolves),
+		FX(test_membership_reresolves_only_what_changes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
