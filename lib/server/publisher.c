@@ -31,6 +31,8 @@ struct gr_publisher {
 	int64_t next_expiry;
 	uint64_t attempts;        /* publishes tried, for flush */
 	double last_seconds;      /* how long the last publish took */
+	double incr_seconds;      /* ... the last incremental one */
+	unsigned fulls_in_row;    /* full rebuilds since the last incremental publish */
 	gr_published_fn after;
 	void *after_ctx;
 	gr_store_event_sink_fn events;
@@ -151,10 +153,14 @@ static void *run(void *arg)
 			 * snapshots take a while to write and sync, and commits
 			 * share the disk (and, during a full rebuild, the store)
 			 * with them.  Requests keep at least half of both, and a
-			 * burst still costs one publish.
+			 * burst still costs one publish.  A full rebuild (a role
+			 * mapped, a restart) says little about the publish after
+			 * it, most likely incremental: after one, wait as long as the
+			 * last incremental publish took; after two in a row, as long
+			 * as the full one did.
 			 */
-			double wait = p->last_seconds > p->coalesce_ms / 1000.0 ? p->last_seconds
-									       : p->coalesce_ms / 1000.0;
+			double took = p->fulls_in_row == 1 ? p->incr_seconds : p->last_seconds;
+			double wait = took > p->coalesce_ms / 1000.0 ? took : p->coalesce_ms / 1000.0;
 
 			pthread_mutex_unlock(&p->lock);
 			if (wait > 0)
@@ -182,6 +188,12 @@ static void *run(void *arg)
 		p->last_result = r;
 		p->attempts++;
 		p->last_seconds = since(&started);
+		if (r == 0 && stats.full) {
+			p->fulls_in_row++;
+		} else if (r == 0) {
+			p->fulls_in_row = 0;
+			p->incr_seconds = p->last_seconds;
+		}
 		snprintf(p->last_msg, sizeof(p->last_msg), "%s", r == 0 ? "" : gr_err_msg(&err));
 		if (r == 0)
 			p->next_expiry = stats.next_expiry;
