@@ -191,7 +191,15 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	r = gr_store_open(&app.cfg, GR_STORE_WRITE | GR_STORE_CREATE, &app.st, &err);
+	/*
+	 * Unmapped: libtdb remaps a mapped file at every commit, and the sync of
+	 * each commit write-protects the mapped pages it cleans (a TLB
+	 * shootdown).  With group commit that is a commit every few requests;
+	 * reads through pread cost less than both here (docs/performance.md,
+	 * "grouprole-scimd", fifth session).
+	 */
+	r = gr_store_open(&app.cfg, GR_STORE_WRITE | GR_STORE_CREATE | GR_STORE_NOMMAP, &app.st,
+			  &err);
 	if (r < 0) {
 		logline(LOG_ERR, "grouprole-scimd: %s", gr_err_msg(&err));
 		return 1;
