@@ -760,22 +760,22 @@ static int incremental(struct work *w, int64_t now)
 	struct gr_pub_model *m = w->m;
 	struct notes refs = { 0 }, evicted = { 0 };
 	struct expiry_walk x = { &refs, now, 0 };
-	bool *quiet_link;
 	size_t i;
 	int r = 0;
 
 	gr_context_set_now(m->ctx, now);
-	/* Membership notes against the groups as they were, before 'g' notes refresh them. */
-	quiet_link = calloc(m->notes.n ? m->notes.n : 1, sizeof(*quiet_link));
-	if (!quiet_link)
-		return gr_err_set(w->err, -ENOMEM, "out of memory");
+	/*
+	 * Membership notes against the groups as they were, before 'g' notes
+	 * refresh them; those that do not matter yet become 'q', to be asked
+	 * again below.
+	 */
 	for (i = 0; r == 0 && i < m->notes.n; i++) {
 		if (m->notes.v[i][0] != 'm')
 			continue;
 		if (link_matters(m, m->notes.v[i] + 1))
 			r = note_link_user(&refs, m->notes.v[i] + 1);
 		else
-			quiet_link[i] = true;
+			m->notes.v[i][0] = 'q';
 	}
 	for (i = 0; r == 0 && i < m->notes.n; i++) {
 		const char *t = m->notes.v[i] + 1;
@@ -806,9 +806,8 @@ static int incremental(struct work *w, int64_t now)
 	}
 	/* ... and as they are now. */
 	for (i = 0; r == 0 && i < m->notes.n; i++)
-		if (quiet_link[i] && link_matters(m, m->notes.v[i] + 1))
+		if (m->notes.v[i][0] == 'q' && link_matters(m, m->notes.v[i] + 1))
 			r = note_link_user(&refs, m->notes.v[i] + 1);
-	free(quiet_link);
 	if (r == 0) {
 		twalk_r(m->by_ref, note_expired, &x);
 		r = x.r;

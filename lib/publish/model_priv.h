@@ -51,7 +51,8 @@ struct pub_entry {
 
 /*
  * Strings to look at again: a tag ('u' user DIR/UID, 'l' login, 'g' group
- * DIR/GID, 'm' membership "DIR/UID GID"), then the text.
+ * DIR/GID, 'm' membership "DIR/UID GID", 'q' one an update set aside),
+ * then the text.
  */
 struct notes {
 	char **v;

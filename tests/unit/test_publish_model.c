@@ -484,27 +484,15 @@ static size_t resolved_again(struct fx *fx)
 	return stats.resolved;
 }
 
-/* Put group GID of corp named NAME with MEMBERS (NULL-terminated), SCIM's meta set to VERSION. */
+#define KEEP_MAPPING (-1)
+
+/*
+ * Put group GID of corp named NAME with MEMBERS (NULL-terminated), SCIM's
+ * meta set to VERSION; in the same commit map (MAP 1) or unmap (0) admin
+ * from it, or leave its mapping (KEEP_MAPPING).
+ */
 static void put_group(struct fx *fx, const char *gid, const char *name, const char *const *members,
-		      const char *version)
-{
-	struct gr_err err = { 0 };
-	size_t n = 0;
-	json_t *g;
-
-	while (members[n])
-		n++;
-	g = tu_group(gid, name, members, n);
-	json_object_set_new(g, "meta", json_pack("{s:s}", "version", version));
-	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
-	tu_assert_ok(gr_group_put(fx->st, "corp", g, 0, &err), &err);
-	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
-	json_decref(g);
-}
-
-/* Map or unmap admin from group GID and put it with MEMBERS, in one commit. */
-static void map_and_put(struct fx *fx, const char *gid, bool map, const char *const *members,
-			const char *version)
+		      const char *version, int map)
 {
 	struct gr_err err = { 0 };
 	const char *slug = "admin";
@@ -513,10 +501,12 @@ static void map_and_put(struct fx *fx, const char *gid, bool map, const char *co
 
 	while (members[n])
 		n++;
-	g = tu_group(gid, "Plain renamed", members, n);
+	g = tu_group(gid, name, members, n);
 	json_object_set_new(g, "meta", json_pack("{s:s}", "version", version));
 	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
-	tu_assert_ok(gr_group_roles_change(fx->st, NULL, "corp", gid, &slug, 1, map, &err), &err);
+	if (map != KEEP_MAPPING)
+		tu_assert_ok(gr_group_roles_change(fx->st, NULL, "corp", gid, &slug, 1, map == 1,
+						   &err), &err);
 	tu_assert_ok(gr_group_put(fx->st, "corp", g, 0, &err), &err);
 	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
 	json_decref(g);
@@ -547,33 +537,33 @@ static void test_membership_reresolves_only_what_changes(void **state)
 	tu_assert_ok(gr_user_put(fx->st, "corp", u, NULL, &err), &err);
 	json_decref(u);
 	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
-	put_group(fx, "plain", "Plain", none, "1");
-	put_group(fx, "mapped", "Mapped", none, "1");
+	put_group(fx, "plain", "Plain", none, "1", KEEP_MAPPING);
+	put_group(fx, "mapped", "Mapped", none, "1", KEEP_MAPPING);
 	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
 	tu_assert_ok(gr_group_roles_change(fx->st, NULL, "corp", "mapped", &slug, 1, true, &err),
 		     &err);
 	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
 	update_and_compare(fx, true);
 
-	put_group(fx, "plain", "Plain", both, "2");
+	put_group(fx, "plain", "Plain", both, "2", KEEP_MAPPING);
 	assert_int_equal(resolved_again(fx), 1); /* u2, inactive: its entry lists the group */
-	put_group(fx, "plain", "Plain", both, "3");
+	put_group(fx, "plain", "Plain", both, "3", KEEP_MAPPING);
 	assert_int_equal(resolved_again(fx), 0); /* only meta changed */
-	put_group(fx, "plain", "Plain renamed", both, "4");
+	put_group(fx, "plain", "Plain renamed", both, "4", KEEP_MAPPING);
 	assert_int_equal(resolved_again(fx), 2); /* the name is in entries: every member */
-	put_group(fx, "mapped", "Mapped", one, "2");
+	put_group(fx, "mapped", "Mapped", one, "2", KEEP_MAPPING);
 	assert_int_equal(resolved_again(fx), 1); /* u1 gains admin */
-	put_group(fx, "mapped", "Mapped", none, "3");
+	put_group(fx, "mapped", "Mapped", none, "3", KEEP_MAPPING);
 	assert_int_equal(resolved_again(fx), 1); /* and loses it */
 
 	/* Mapped: every member is looked at. */
-	map_and_put(fx, "plain", true, both, "5");
+	put_group(fx, "plain", "Plain renamed", both, "5", 1);
 	assert_int_equal(resolved_again(fx), 2);
 	/* Unmapped as u1 leaves, in one commit: u1, who loses admin, is looked at too. */
-	map_and_put(fx, "plain", false, two, "6");
+	put_group(fx, "plain", "Plain renamed", two, "6", 0);
 	assert_int_equal(resolved_again(fx), 2);
 	/* Mapped again as u1 comes back. */
-	map_and_put(fx, "plain", true, both, "7");
+	put_group(fx, "plain", "Plain renamed", both, "7", 1);
 	assert_int_equal(resolved_again(fx), 2);
 	d = dump(fx->m);
 	assert_non_null(strstr(d, "corp/u1 n1 expiry=0 roles=0 "));
