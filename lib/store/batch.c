@@ -70,11 +70,15 @@ void gr_store_unit_forget(struct gr_store *st)
 	st->n_undo = 0;
 }
 
-/* Save KEY's value before the open unit first writes it (in a batch). */
-int gr_store_unit_note(struct gr_store *st, const char *key, struct gr_err *err)
+/*
+ * Save KEY's value before the open unit first writes it (in a batch): OLD
+ * when KNOWN (the caller has just read it; NULL: absent), else read now.
+ */
+static int unit_save(struct gr_store *st, const char *key, bool known, const unsigned char *old,
+		     size_t old_len, struct gr_err *err)
 {
 	struct gr_undo *u;
-	TDB_DATA old;
+	TDB_DATA v;
 
 	if (st->observer && !st->observer_muted)
 		st->observer(st->observer_ctx, GR_STORE_EV_WRITE, key);
@@ -94,15 +98,37 @@ int gr_store_unit_note(struct gr_store *st, const char *key, struct gr_err *err)
 	u->key = strdup(key);
 	if (!u->key)
 		return gr_err_set(err, -ENOMEM, "out of memory");
-	old = tdb_fetch(st->tdb, key_of(key));
-	if (!old.dptr && tdb_error(st->tdb) != TDB_ERR_NOEXIST) {
-		free(u->key);
-		return gr_store_tdb_failure(st, err, "read");
+	if (known) {
+		v.dptr = old ? malloc(old_len ? old_len : 1) : NULL;
+		v.dsize = old_len;
+		if (old && !v.dptr) {
+			free(u->key);
+			return gr_err_set(err, -ENOMEM, "out of memory");
+		}
+		if (old_len)
+			memcpy(v.dptr, old, old_len);
+	} else {
+		v = tdb_fetch(st->tdb, key_of(key));
+		if (!v.dptr && tdb_error(st->tdb) != TDB_ERR_NOEXIST) {
+			free(u->key);
+			return gr_store_tdb_failure(st, err, "read");
+		}
 	}
-	u->old = old.dptr;
-	u->old_len = old.dsize;
+	u->old = v.dptr;
+	u->old_len = v.dsize;
 	st->n_undo++;
 	return 0;
+}
+
+int gr_store_unit_note(struct gr_store *st, const char *key, struct gr_err *err)
+{
+	return unit_save(st, key, false, NULL, 0, err);
+}
+
+int gr_store_unit_note_known(struct gr_store *st, const char *key, const unsigned char *old,
+			     size_t old_len, struct gr_err *err)
+{
+	return unit_save(st, key, true, old, old_len, err);
 }
 
 void gr_store_unit_committed(struct gr_store *st)

@@ -132,12 +132,16 @@ static json_t *member_data(struct gr_store *st, const char *dir, const char *gid
 			   const char *group_name, const char *uid)
 {
 	static const char *const keys[] = { "userName", "login", NULL };
+	char key[GR_KEY_MAX];
 	json_t *u = NULL, *d = json_pack("{s:s, s:s, s:s}", "directory", dir, "group_id", gid,
 					 "user_id", uid);
 
 	if (d && group_name && json_object_set_new(d, "displayName", json_string(group_name)) < 0)
 		goto fail;
-	if (d && gr_user_get(st, dir, uid, &u, NULL) == 0 && copy_strings(d, u, keys) < 0)
+	/* The record alone, not gr_user_get: the user's groups are not wanted here. */
+	if (d && gr_key(key, sizeof(key), "user/%s/%s", dir, uid) == 0 &&
+	    gr_store_get_json(st, key, &u, NULL) == 0 && json_is_object(u) &&
+	    copy_strings(d, u, keys) < 0)
 		goto fail;
 	json_decref(u);
 	return d;

@@ -841,20 +841,6 @@ int gr_role_groups(struct gr_store *st, const char *slug, json_t **out, struct g
 	return group_keys(st, "troles/", holds_role, slug, out, err);
 }
 
-/* Add or remove GID in user UID's groups. */
-static int user_group_link(struct gr_store *st, const char *dir, const char *uid,
-			   const char *gid, bool add, struct gr_err *err)
-{
-	char key[GR_KEY_MAX];
-
-	if (gr_key(key, sizeof(key), "user/%s/%s", dir, uid) < 0)
-		return keyerr(err);
-	if (!gr_store_exists(st, key))
-		return gr_err_set(err, -GR_E_INVALID, "group member '%s' is not a user of '%s'", uid,
-				  dir);
-	return gr_ugroups_change(st, dir, uid, gid, add, err);
-}
-
 int gr_group_put(struct gr_store *st, const char *dir, const json_t *scim, unsigned flags,
 		 struct gr_err *err)
 {
@@ -937,14 +923,14 @@ int gr_group_put(struct gr_store *st, const char *dir, const json_t *scim, unsig
 		json_array_foreach(members, i, v) {
 			if (json_object_get(oldset, json_string_value(v)))
 				continue;
-			r = user_group_link(st, dir, json_string_value(v), id, true, err);
+			r = gr_ugroups_change(st, dir, json_string_value(v), id, true, err);
 			if (r < 0)
 				goto out;
 		}
 		json_array_foreach(old_members, i, v) {
 			if (!json_is_string(v) || json_object_get(newset, json_string_value(v)))
 				continue;
-			r = user_group_link(st, dir, json_string_value(v), id, false, err);
+			r = gr_ugroups_change(st, dir, json_string_value(v), id, false, err);
 			if (r < 0 && r != -GR_E_INVALID)
 				goto out;
 			r = 0;
@@ -1011,7 +997,7 @@ int gr_group_delete(struct gr_store *st, const char *dir, const char *id, struct
 	json_array_foreach(members, i, m) {
 		if (!json_is_string(m))
 			continue;
-		r = user_group_link(st, dir, json_string_value(m), id, false, err);
+		r = gr_ugroups_change(st, dir, json_string_value(m), id, false, err);
 		if (r < 0 && r != -GR_E_INVALID)
 			goto out;
 		r = 0;

@@ -738,21 +738,48 @@ int gr_store_get_json(struct gr_store *st, const char *key, json_t **out,
 	return 0;
 }
 
+/* Write KEY; KNOWN: OLD (NULL: absent) is its value now, read by the caller in this unit. */
 static int store_raw(struct gr_store *st, const char *key, const void *val, size_t len,
-		     struct gr_err *err)
+		     bool known, const unsigned char *old, size_t old_len, struct gr_err *err)
 {
 	TDB_DATA d = { (unsigned char *)(uintptr_t)val, len };
-
 	int r;
 
 	if (!st->in_txn)
 		return gr_err_set(err, -EINVAL, "write of '%s' outside a transaction", key);
-	if ((r = gr_store_unit_note(st, key, err)) < 0 || (r = pc_track(st, key, err)) < 0)
+	r = known ? gr_store_unit_note_known(st, key, old, old_len, err)
+		  : gr_store_unit_note(st, key, err);
+	if (r < 0 || (r = pc_track(st, key, err)) < 0)
 		return r;
 	gr_store_holders_note(st, key, true);
 	errno = 0;
 	if (tdb_store(st->tdb, key_data(key), d, TDB_REPLACE) != 0)
 		return tdb_failure(st, err, "write");
+	return 0;
+}
+
+int gr_store_put_over(struct gr_store *st, const char *key, const void *val, size_t len,
+		      const unsigned char *old, size_t old_len, struct gr_err *err)
+{
+	return store_raw(st, key, val, len, true, old, old_len, err);
+}
+
+int gr_store_fetch(struct gr_store *st, const char *key, unsigned char **val, size_t *len,
+		   struct gr_err *err)
+{
+	TDB_DATA d;
+
+	*val = NULL;
+	*len = 0;
+	CHECK_OPEN(st, err);
+	d = tdb_fetch(st->tdb, key_data(key));
+	if (!d.dptr) {
+		if (tdb_error(st->tdb) == TDB_ERR_NOEXIST)
+			return -GR_E_NOTFOUND;
+		return tdb_failure(st, err, "read");
+	}
+	*val = d.dptr;
+	*len = d.dsize;
 	return 0;
 }
 
@@ -765,7 +792,7 @@ int gr_store_put_json(struct gr_store *st, const char *key, const json_t *v,
 	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	if (!s)
 		return gr_err_set(err, -ENOMEM, "out of memory encoding '%s'", key);
-	r = store_raw(st, key, s, strlen(s), err);
+	r = store_raw(st, key, s, strlen(s), false, NULL, 0, err);
 	free(s);
 	return r;
 }
@@ -809,7 +836,7 @@ int gr_store_get_str(struct gr_store *st, const char *key, char *buf, size_t len
 int gr_store_put_str(struct gr_store *st, const char *key, const char *val,
 		     struct gr_err *err)
 {
-	return store_raw(st, key, val, strlen(val), err);
+	return store_raw(st, key, val, strlen(val), false, NULL, 0, err);
 }
 
 int gr_store_del(struct gr_store *st, const char *key, struct gr_err *err)

@@ -70,6 +70,9 @@ void gr_store_tdb_cancel(struct gr_store *st);
 
 /* batch.c: called by store.c before each write of KEY and after each commit. */
 int gr_store_unit_note(struct gr_store *st, const char *key, struct gr_err *err);
+/* The same, when the caller has just read KEY's value OLD (NULL: absent) in this unit. */
+int gr_store_unit_note_known(struct gr_store *st, const char *key, const unsigned char *old,
+			     size_t old_len, struct gr_err *err);
 void gr_store_unit_committed(struct gr_store *st);
 void gr_store_unit_undo(struct gr_store *st);
 void gr_store_unit_forget(struct gr_store *st);
@@ -98,6 +101,18 @@ void gr_store_holders_txn_start(struct gr_store *st);
 void gr_store_holders_drop(struct gr_store *st);
 
 /* store.c: libtdb's commit of the open transaction, settled when the sync failed. */
+/*
+ * For the store's own indexes (ugroups.c), which read a record and rewrite
+ * it: KEY's value as libtdb's malloc'd copy (-GR_E_NOTFOUND when absent),
+ * and a write of KEY whose undo takes OLD, the value just read, instead of
+ * reading it again -- on an unmapped file each read is a hash chain walk
+ * of system calls.
+ */
+int gr_store_fetch(struct gr_store *st, const char *key, unsigned char **val, size_t *len,
+		   struct gr_err *err);
+int gr_store_put_over(struct gr_store *st, const char *key, const void *val, size_t len,
+		      const unsigned char *old, size_t old_len, struct gr_err *err);
+
 int gr_store_commit_tdb(struct gr_store *st, uint64_t expected, struct gr_err *err);
 int gr_store_tdb_failure(struct gr_store *st, struct gr_err *err, const char *what);
 

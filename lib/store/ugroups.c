@@ -16,6 +16,13 @@
  * Chunks are dense (0..n-1, each non-empty); ids are kept in insertion
  * order.  An id that cannot fit a chunk (escaping can double an id's
  * length) gets an unpadded chunk of its own, which is still correct.
+ *
+ * The last chunk says so: its padding ends in a newline instead of a space
+ * (both JSON whitespace, so a reader that does not know ignores it).  A
+ * reader stops there instead of asking libtdb for a chunk that is not there
+ * -- a hash chain walk, a system call per record on an unmapped file.  A
+ * chunk without the mark (unpadded, or written before the mark existed)
+ * sends the reader on to look for the next one, as before.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -27,6 +34,7 @@
 #include "store/ugroups.h"
 
 #define MAX_CHUNKS 4096
+#define LAST_MARK '\n'
 
 static int chunk_key(char *key, size_t len, const char *dir, const char *uid, size_t n)
 {
@@ -39,36 +47,66 @@ static int keyerr(struct gr_err *err)
 	return gr_err_set(err, -ENAMETOOLONG, "key too long");
 }
 
-int gr_ugroups_get(struct gr_store *st, const char *dir, const char *uid, json_t **out,
-		   size_t *nchunks, struct gr_err *err)
+/*
+ * Chunk N of DIR/UID appended to ALL; *LAST: it says it is the last one.
+ * RAW (may be NULL) takes libtdb's copy of its bytes.  -GR_E_NOTFOUND: none.
+ */
+static int read_chunk(struct gr_store *st, const char *dir, const char *uid, size_t n,
+		      json_t *all, bool *last, unsigned char **raw, size_t *raw_len,
+		      struct gr_err *err)
 {
 	char key[GR_KEY_MAX];
-	json_t *all = json_array(), *chunk;
+	unsigned char *val;
+	json_t *chunk;
+	size_t len;
+	int r;
+
+	if (chunk_key(key, sizeof(key), dir, uid, n) < 0)
+		return keyerr(err);
+	if ((r = gr_store_fetch(st, key, &val, &len, err)) < 0)
+		return r;
+	chunk = json_loadb((const char *)val, len, JSON_DECODE_ANY, NULL);
+	if (!json_is_array(chunk) || json_array_extend(all, chunk) < 0)
+		r = gr_err_set(err, -GR_E_CORRUPT, "record '%s' is not an array", key);
+	json_decref(chunk);
+	*last = len == GR_UG_CHUNK && val[len - 1] == LAST_MARK;
+	if (r == 0 && raw) {
+		*raw = val;
+		*raw_len = len;
+	} else {
+		free(val);
+	}
+	return r;
+}
+
+/* gr_ugroups_get, keeping chunk 0's bytes in *RAW0 (NULL when there is none). */
+static int get_all(struct gr_store *st, const char *dir, const char *uid, json_t **out,
+		   size_t *nchunks, unsigned char **raw0, size_t *raw0_len, struct gr_err *err)
+{
+	json_t *all = json_array();
+	bool last = false;
 	size_t n;
 	int r = 0;
 
 	*out = NULL;
+	if (raw0)
+		*raw0 = NULL;
 	if (!all)
 		return gr_err_set(err, -ENOMEM, "out of memory");
-	for (n = 0; n < MAX_CHUNKS; n++) {
-		if (chunk_key(key, sizeof(key), dir, uid, n) < 0) {
-			r = keyerr(err);
-			break;
-		}
-		r = gr_store_get_json(st, key, &chunk, err);
+	for (n = 0; n < MAX_CHUNKS && !last; n++) {
+		r = read_chunk(st, dir, uid, n, all, &last, n == 0 ? raw0 : NULL, raw0_len, err);
 		if (r == -GR_E_NOTFOUND) {
 			r = 0;
 			break;
 		}
 		if (r < 0)
 			break;
-		if (!json_is_array(chunk) || json_array_extend(all, chunk) < 0)
-			r = gr_err_set(err, -GR_E_CORRUPT, "record '%s' is not an array", key);
-		json_decref(chunk);
-		if (r < 0)
-			break;
 	}
 	if (r < 0) {
+		if (raw0) {
+			free(*raw0);
+			*raw0 = NULL;
+		}
 		json_decref(all);
 		return r;
 	}
@@ -78,9 +116,20 @@ int gr_ugroups_get(struct gr_store *st, const char *dir, const char *uid, json_t
 	return 0;
 }
 
-/* Write ITEMS[from..to) as chunk N, padded to GR_UG_CHUNK when it fits. */
+int gr_ugroups_get(struct gr_store *st, const char *dir, const char *uid, json_t **out,
+		   size_t *nchunks, struct gr_err *err)
+{
+	return get_all(st, dir, uid, out, nchunks, NULL, NULL, err);
+}
+
+/*
+ * Write ITEMS[from..to) as chunk N, padded to GR_UG_CHUNK when it fits (and
+ * marked when LAST).  KNOWN: OLD is the chunk's value as this unit read it
+ * (NULL: absent), for the undo.
+ */
 static int put_chunk(struct gr_store *st, const char *dir, const char *uid, size_t n,
-		     const json_t *groups, size_t from, size_t to, struct gr_err *err)
+		     const json_t *groups, size_t from, size_t to, bool last, bool known,
+		     const unsigned char *old, size_t old_len, struct gr_err *err)
 {
 	char key[GR_KEY_MAX], *s, *padded = NULL;
 	json_t *arr = json_array();
@@ -98,10 +147,15 @@ static int put_chunk(struct gr_store *st, const char *dir, const char *uid, size
 	if (len < GR_UG_CHUNK && (padded = malloc(GR_UG_CHUNK + 1))) {
 		memcpy(padded, s, len);
 		memset(padded + len, ' ', GR_UG_CHUNK - len);
+		if (last)
+			padded[GR_UG_CHUNK - 1] = LAST_MARK;
 		padded[GR_UG_CHUNK] = '\0';
+		len = GR_UG_CHUNK;
 	}
 	if (chunk_key(key, sizeof(key), dir, uid, n) < 0)
 		r = keyerr(err);
+	else if (known)
+		r = gr_store_put_over(st, key, padded ? padded : s, len, old, old_len, err);
 	else
 		r = gr_store_put_str(st, key, padded ? padded : s, err);
 	free(padded);
@@ -120,8 +174,10 @@ static size_t encoded_len(const json_t *v)
 	return n;
 }
 
-int gr_ugroups_put(struct gr_store *st, const char *dir, const char *uid, const json_t *groups,
-		   size_t old_chunks, struct gr_err *err)
+/* gr_ugroups_put; KNOWN0: OLD0 is chunk 0's value as this unit read it (NULL: absent). */
+static int put_all(struct gr_store *st, const char *dir, const char *uid, const json_t *groups,
+		   size_t old_chunks, bool known0, const unsigned char *old0, size_t old0_len,
+		   struct gr_err *err)
 {
 	char key[GR_KEY_MAX];
 	size_t i = 0, n = 0, total = json_array_size(groups);
@@ -135,7 +191,9 @@ int gr_ugroups_put(struct gr_store *st, const char *dir, const char *uid, const 
 			len += 1 + encoded_len(json_array_get(groups, i++));
 		if (n >= MAX_CHUNKS)
 			return gr_err_set(err, -GR_E_INVALID, "user '%s' is in too many groups", uid);
-		r = put_chunk(st, dir, uid, n++, groups, start, i, err);
+		r = put_chunk(st, dir, uid, n, groups, start, i, i == total, n == 0 && known0, old0,
+			      old0_len, err);
+		n++;
 	}
 	for (; r == 0 && n < old_chunks && n < MAX_CHUNKS; n++) {
 		if (chunk_key(key, sizeof(key), dir, uid, n) < 0)
@@ -147,16 +205,31 @@ int gr_ugroups_put(struct gr_store *st, const char *dir, const char *uid, const 
 	return r;
 }
 
+int gr_ugroups_put(struct gr_store *st, const char *dir, const char *uid, const json_t *groups,
+		   size_t old_chunks, struct gr_err *err)
+{
+	return put_all(st, dir, uid, groups, old_chunks, false, NULL, 0, err);
+}
+
 int gr_ugroups_change(struct gr_store *st, const char *dir, const char *uid, const char *gid,
 		      bool add, struct gr_err *err)
 {
+	char key[GR_KEY_MAX];
 	json_t *groups = NULL;
-	size_t nchunks;
+	unsigned char *raw0 = NULL;
+	size_t nchunks, raw0_len = 0;
 	int r, changed;
 
-	r = gr_ugroups_get(st, dir, uid, &groups, &nchunks, err);
+	r = get_all(st, dir, uid, &groups, &nchunks, &raw0, &raw0_len, err);
 	if (r < 0)
 		return r;
+	/* Chunks exist only for users (a user's delete removes them): else ask. */
+	if (!nchunks && (gr_key(key, sizeof(key), "user/%s/%s", dir, uid) < 0 ||
+			 !gr_store_exists(st, key))) {
+		json_decref(groups);
+		return gr_err_set(err, -GR_E_INVALID, "group member '%s' is not a user of '%s'",
+				  uid, dir);
+	}
 	changed = add ? gr_json_array_add(groups, gid) : (int)gr_json_array_remove(groups, gid);
 	if (changed < 0) {
 		r = gr_err_set(err, -ENOMEM, "out of memory");
@@ -170,9 +243,10 @@ int gr_ugroups_change(struct gr_store *st, const char *dir, const char *uid, con
 				st->observer_muted = true;
 			}
 		}
-		r = gr_ugroups_put(st, dir, uid, groups, nchunks, err);
+		r = put_all(st, dir, uid, groups, nchunks, true, raw0, raw0_len, err);
 		st->observer_muted = false;
 	}
+	free(raw0);
 	json_decref(groups);
 	return r;
 }

@@ -25,7 +25,10 @@ int gr_ugroups_get(struct gr_store *st, const char *dir, const char *uid, json_t
  */
 int gr_ugroups_put(struct gr_store *st, const char *dir, const char *uid, const json_t *groups,
 		   size_t old_chunks, struct gr_err *err);
-/* Add or remove GID (no-op when already so). */
+/*
+ * Add or remove GID (no-op when already so).  -GR_E_INVALID when DIR/UID is
+ * not a user.
+ */
 int gr_ugroups_change(struct gr_store *st, const char *dir, const char *uid, const char *gid,
 		      bool add, struct gr_err *err);
 /* Schema 1 -> 2, inside the caller's transaction: move inline "groups" into chunks. */

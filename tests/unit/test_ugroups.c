@@ -230,12 +230,115 @@ static void test_upgrade(void **state)
 	json_decref(v);
 }
 
+/* u1's chunk N as stored (GR_UG_CHUNK bytes), into BUF. */
+static void chunk_bytes(struct fx *fx, unsigned n, char *buf, size_t len)
+{
+	char key[64];
+
+	if (n)
+		snprintf(key, sizeof(key), "ug/d/u1/%u", n);
+	else
+		snprintf(key, sizeof(key), "ug/d/u1");
+	tu_assert_ok(gr_store_get_str(fx->st, key, buf, len, &fx->err), &fx->err);
+	assert_int_equal(strlen(buf), GR_UG_CHUNK);
+}
+
+/*
+ * The last chunk ends in a newline, the others in a space; a reader stops
+ * at the mark (a chunk past it is not read) and, without one, goes on
+ * looking, as it did before the mark existed.
+ */
+static void test_last_chunk_mark(void **state)
+{
+	struct fx *fx = *state;
+	char buf[GR_UG_CHUNK + 64];
+	json_t *g;
+
+	world(fx, 20); /* two chunks: 14 + 6 */
+	chunk_bytes(fx, 0, buf, sizeof(buf));
+	assert_int_equal(buf[GR_UG_CHUNK - 1], ' ');
+	chunk_bytes(fx, 1, buf, sizeof(buf));
+	assert_int_equal(buf[GR_UG_CHUNK - 1], '\n');
+
+	/* A chunk past the marked one is never read. */
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	tu_assert_ok(gr_store_put_str(fx->st, "ug/d/u1/2", "[\"stray\"]", &fx->err), &fx->err);
+	tu_commit(fx->st);
+	g = groups_of_u1(fx);
+	assert_int_equal(json_array_size(g), 20);
+	json_decref(g);
+
+	/* Unmarked (as a file written before the mark): the reader looks further. */
+	chunk_bytes(fx, 1, buf, sizeof(buf));
+	buf[GR_UG_CHUNK - 1] = ' ';
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	tu_assert_ok(gr_store_put_str(fx->st, "ug/d/u1/1", buf, &fx->err), &fx->err);
+	tu_commit(fx->st);
+	g = groups_of_u1(fx);
+	assert_int_equal(json_array_size(g), 21);
+	assert_string_equal(json_string_value(json_array_get(g, 20)), "stray");
+	json_decref(g);
+
+	/* A change rewrites the chunks, marked again, and removes the third. */
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	tu_assert_ok(gr_ugroups_change(fx->st, "d", "u1", "stray", false, &fx->err), &fx->err);
+	tu_commit(fx->st);
+	assert_int_equal(chunks(fx), 2);
+	chunk_bytes(fx, 1, buf, sizeof(buf));
+	assert_int_equal(buf[GR_UG_CHUNK - 1], '\n');
+}
+
+/*
+ * In a batch, a cancelled unit's membership change is undone from the
+ * chunk's value as the change read it: every byte comes back, and a user
+ * who had no chunk has none again.
+ */
+static void test_cancelled_change_in_batch(void **state)
+{
+	struct fx *fx = *state;
+	char before[GR_UG_CHUNK + 64], after[GR_UG_CHUNK + 64];
+	json_t *u = tu_user("u2", "u2@example.com", true);
+
+	world(fx, 3);
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	tu_assert_ok(gr_user_put(fx->st, "d", u, NULL, &fx->err), &fx->err);
+	tu_commit(fx->st);
+	json_decref(u);
+	chunk_bytes(fx, 0, before, sizeof(before));
+
+	tu_assert_ok(gr_store_batch_begin(fx->st, &fx->err), &fx->err);
+	/* A committed unit first, so that the batch commits (and the undo is what counts). */
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	tu_assert_ok(gr_store_put_str(fx->st, "t/other", "unit 1", &fx->err), &fx->err);
+	tu_commit(fx->st);
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	tu_assert_ok(gr_ugroups_change(fx->st, "d", "u1", "g-new", true, &fx->err), &fx->err);
+	tu_assert_ok(gr_ugroups_change(fx->st, "d", "u2", "g-new", true, &fx->err), &fx->err);
+	chunk_bytes(fx, 0, after, sizeof(after));
+	assert_string_not_equal(before, after);
+	gr_store_cancel(fx->st);
+	tu_assert_ok(gr_store_batch_end(fx->st, &fx->err), &fx->err);
+
+	chunk_bytes(fx, 0, after, sizeof(after));
+	assert_string_equal(before, after);
+	assert_false(gr_store_exists(fx->st, "ug/d/u2"));
+	assert_true(gr_store_exists(fx->st, "t/other"));
+	/* Not a user: refused, nothing written. */
+	tu_assert_ok(gr_store_begin(fx->st, &fx->err), &fx->err);
+	tu_assert_fails(gr_ugroups_change(fx->st, "d", "nobody", "g-new", true, &fx->err), &fx->err,
+			-GR_E_INVALID, "not a user");
+	gr_store_cancel(fx->st);
+	assert_false(gr_store_exists(fx->st, "ug/d/nobody"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_chunks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escaped_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_last_chunk_mark, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancelled_change_in_batch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
