@@ -11,14 +11,19 @@
 #include "events/hook.h"
 #include "events/log.h"
 
-static void to_syslog(const json_t *events)
+static void syslog_line(int priority, const char *line)
+{
+	syslog(priority, "%s", line);
+}
+
+static void to_syslog(const json_t *events, gr_event_line_fn out)
 {
 	char line[1024];
 	size_t i;
 	json_t *ev;
 
 	json_array_foreach(events, i, ev)
-		syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s", gr_event_log_line(ev, line, sizeof(line)));
+		out(LOG_AUTHPRIV | LOG_NOTICE, gr_event_log_line(ev, line, sizeof(line)));
 }
 
 /* Run the hook for EV; logs what went wrong. */
@@ -61,7 +66,7 @@ void gr_events_deliver_now(const struct gr_config *cfg, const json_t *events, gr
 		return;
 	if (gr_event_log_append(cfg, events, true, &err) < 0)
 		log(LOG_ERR, "event log: %s", gr_err_msg(&err));
-	to_syslog(events);
+	to_syslog(events, syslog_line);
 	if (!cfg->event_hook[0])
 		return;
 	json_array_foreach(events, i, ev) {
@@ -91,7 +96,20 @@ struct gr_event_dispatcher {
 	bool stopping, dirty;
 	struct timespec next_sync; /* CLOCK_MONOTONIC: the log is synced at most once a second */
 	struct gr_event_stats stats;
+	/* The syslog lines' own queue and thread (syslog_thread). */
+	pthread_t syslog_thread;
+	pthread_mutex_t lines_lock;
+	pthread_cond_t lines_ready, lines_room;
+	json_t *lines; /* events waiting for their syslog line, oldest first */
+	gr_event_line_fn line_out;
+	bool lines_stop;
 };
+
+/*
+ * Events a syslog line may wait behind before gr_event_dispatcher_emit
+ * waits for room: the lines are late at worst, never lost.
+ */
+#define LINES_MAX 65536
 
 static bool sync_due(const struct gr_event_dispatcher *d)
 {
@@ -171,6 +189,57 @@ static void *hook_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * syslog(3) is a blocking send to /dev/log: from this thread, so that the
+ * caller of gr_event_dispatcher_emit (grouprole-scimd holds its store then)
+ * never waits for the system logger, nor formats a line per event.
+ */
+static void *syslog_thread(void *arg)
+{
+	struct gr_event_dispatcher *d = arg;
+
+	pthread_mutex_lock(&d->lines_lock);
+	for (;;) {
+		gr_event_line_fn out;
+		json_t *take;
+
+		while (!json_array_size(d->lines) && !d->lines_stop)
+			pthread_cond_wait(&d->lines_ready, &d->lines_lock);
+		if (!json_array_size(d->lines))
+			break; /* stopping, all written */
+		take = d->lines;
+		d->lines = json_array(); /* NULL, out of memory: queue_lines writes its own */
+		out = d->line_out;
+		pthread_cond_broadcast(&d->lines_room);
+		pthread_mutex_unlock(&d->lines_lock);
+		to_syslog(take, out);
+		json_decref(take);
+		pthread_mutex_lock(&d->lines_lock);
+		if (!d->lines && !(d->lines = json_array()))
+			break;
+	}
+	pthread_mutex_unlock(&d->lines_lock);
+	return NULL;
+}
+
+/* Queue EVENTS' syslog lines; writes them here when the queue cannot take them. */
+static void queue_lines(struct gr_event_dispatcher *d, const json_t *events)
+{
+	gr_event_line_fn out;
+
+	pthread_mutex_lock(&d->lines_lock);
+	while (d->lines && json_array_size(d->lines) >= LINES_MAX)
+		pthread_cond_wait(&d->lines_room, &d->lines_lock);
+	if (d->lines && json_array_extend(d->lines, (json_t *)events) == 0) {
+		pthread_cond_signal(&d->lines_ready);
+		pthread_mutex_unlock(&d->lines_lock);
+		return;
+	}
+	out = d->line_out;
+	pthread_mutex_unlock(&d->lines_lock);
+	to_syslog(events, out);
+}
+
 int gr_event_dispatcher_start(const struct gr_config *cfg, gr_event_logfn log,
 			      struct gr_event_dispatcher **out)
 {
@@ -183,11 +252,18 @@ int gr_event_dispatcher_start(const struct gr_config *cfg, gr_event_logfn log,
 	d->log = log;
 	d->cap = cfg->event_hook_queue ? cfg->event_hook_queue : 1;
 	d->ring = calloc(d->cap, sizeof(*d->ring));
-	if (!d->ring) {
+	d->lines = json_array();
+	d->line_out = syslog_line;
+	if (!d->ring || !d->lines) {
+		json_decref(d->lines);
+		free(d->ring);
 		free(d);
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->lines_lock, NULL);
+	pthread_cond_init(&d->lines_ready, NULL);
+	pthread_cond_init(&d->lines_room, NULL);
 	{
 		pthread_condattr_t ca;
 
@@ -197,9 +273,23 @@ int gr_event_dispatcher_start(const struct gr_config *cfg, gr_event_logfn log,
 		pthread_condattr_destroy(&ca);
 	}
 	r = pthread_create(&d->thread, NULL, hook_thread, d);
+	if (!r) {
+		r = pthread_create(&d->syslog_thread, NULL, syslog_thread, d);
+		if (r) {
+			pthread_mutex_lock(&d->lock);
+			d->stopping = true;
+			pthread_cond_signal(&d->cond);
+			pthread_mutex_unlock(&d->lock);
+			pthread_join(d->thread, NULL);
+		}
+	}
 	if (r) {
+		pthread_cond_destroy(&d->lines_room);
+		pthread_cond_destroy(&d->lines_ready);
+		pthread_mutex_destroy(&d->lines_lock);
 		pthread_cond_destroy(&d->cond);
 		pthread_mutex_destroy(&d->lock);
+		json_decref(d->lines);
 		free(d->ring);
 		free(d);
 		return -r;
@@ -237,7 +327,7 @@ void gr_event_dispatcher_emit(struct gr_event_dispatcher *d, const json_t *event
 	r = gr_event_log_append(&d->cfg, events, false, &err);
 	if (r < 0)
 		d->log(LOG_ERR, "event log: %s", gr_err_msg(&err));
-	to_syslog(events);
+	queue_lines(d, events);
 	pthread_mutex_lock(&d->lock);
 	d->stats.emitted += json_array_size(events);
 	d->stats.log_failures += r < 0;
@@ -266,6 +356,13 @@ void gr_event_dispatcher_emit(struct gr_event_dispatcher *d, const json_t *event
 		       d->cfg.event_hook_queue, dropped);
 }
 
+void gr_event_dispatcher_line_fn(struct gr_event_dispatcher *d, gr_event_line_fn fn)
+{
+	pthread_mutex_lock(&d->lines_lock);
+	d->line_out = fn;
+	pthread_mutex_unlock(&d->lines_lock);
+}
+
 void gr_event_dispatcher_stats(struct gr_event_dispatcher *d, struct gr_event_stats *out)
 {
 	pthread_mutex_lock(&d->lock);
@@ -285,6 +382,12 @@ void gr_event_dispatcher_stop(struct gr_event_dispatcher *d)
 	pthread_cond_signal(&d->cond);
 	pthread_mutex_unlock(&d->lock);
 	pthread_join(d->thread, NULL);
+	/* Every queued syslog line is written before the thread ends. */
+	pthread_mutex_lock(&d->lines_lock);
+	d->lines_stop = true;
+	pthread_cond_signal(&d->lines_ready);
+	pthread_mutex_unlock(&d->lines_lock);
+	pthread_join(d->syslog_thread, NULL);
 	left = d->n;
 	while (d->n) {
 		queued_free(&d->ring[d->head]);
@@ -293,6 +396,10 @@ void gr_event_dispatcher_stop(struct gr_event_dispatcher *d)
 	}
 	if (left)
 		d->log(LOG_WARNING, "event hook: stopping; %u queued events will not run the hook", left);
+	pthread_cond_destroy(&d->lines_room);
+	pthread_cond_destroy(&d->lines_ready);
+	pthread_mutex_destroy(&d->lines_lock);
+	json_decref(d->lines);
 	pthread_cond_destroy(&d->cond);
 	pthread_mutex_destroy(&d->lock);
 	free(d->ring);

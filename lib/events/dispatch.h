@@ -33,11 +33,14 @@ void gr_events_deliver_now(const struct gr_config *cfg, const json_t *events, gr
 
 /*
  * grouprole-scimd: the same, without ever making a request wait for a
- * hook.  gr_event_dispatcher_emit appends to the log and syslog at once
- * (a write(2), no sync) and queues each event for the hook thread; a full
- * queue (event_hook_queue) drops the event for the hook only, logged and
- * counted.  The thread runs the hook for one event at a time and syncs the
- * log at most once a second.  Thread-safe.
+ * hook or the system logger.  gr_event_dispatcher_emit appends to the log
+ * at once (a write(2), no sync), queues the events' syslog lines for a
+ * thread of their own (in order; when 65,536 wait, emit waits for room),
+ * and queues each event for the hook thread; a full hook queue
+ * (event_hook_queue) drops the event for the hook only, logged and counted.
+ * The hook thread runs the hook for one event at a time and syncs the log
+ * at most once a second.  Stopping writes every queued syslog line.
+ * Thread-safe.
  */
 struct gr_event_stats {
 	uint64_t emitted;        /* events recorded */
@@ -54,6 +57,9 @@ struct gr_event_dispatcher;
 int gr_event_dispatcher_start(const struct gr_config *cfg, gr_event_logfn log,
 			      struct gr_event_dispatcher **out);
 void gr_event_dispatcher_emit(struct gr_event_dispatcher *d, const json_t *events);
+/* Tests: where the syslog lines go instead of syslog(3); set before the first emit. */
+typedef void (*gr_event_line_fn)(int priority, const char *line);
+void gr_event_dispatcher_line_fn(struct gr_event_dispatcher *d, gr_event_line_fn fn);
 void gr_event_dispatcher_stats(struct gr_event_dispatcher *d, struct gr_event_stats *out);
 /* Finish the hook that runs, drop (and count) what is still queued, stop the thread. */
 void gr_event_dispatcher_stop(struct gr_event_dispatcher *d);

@@ -6,15 +6,18 @@
  * event log's rotation and reader, and the hook runner's time limit.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "events/dispatch.h"
 #include "events/event.h"
 #include "events/hook.h"
 #include "events/log.h"
@@ -575,6 +578,77 @@ static void test_hook_outcomes(void **state)
 	tu_teardown(&env);
 }
 
+/* ---- the daemon's dispatcher: syslog lines off the caller's path ---- */
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool release;
+	unsigned started, written;
+	char subjects[8][64];
+} logger = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0, 0, { { 0 } } };
+
+static void void_log(int priority, const char *fmt, ...)
+{
+	(void)priority;
+	(void)fmt;
+}
+
+/* A system logger that hangs on its first line until released (10 s at most). */
+static void stuck_logger(int priority, const char *line)
+{
+	struct timespec until;
+	const char *subj = strstr(line, "users/okta/");
+
+	assert_int_equal(priority, LOG_AUTHPRIV | LOG_NOTICE);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&logger.lock);
+	logger.started++;
+	while (!logger.release &&
+	       pthread_cond_timedwait(&logger.cond, &logger.lock, &until) != ETIMEDOUT)
+		;
+	if (logger.written < 8 && subj)
+		snprintf(logger.subjects[logger.written], sizeof(logger.subjects[0]), "%.*s",
+			 (int)strcspn(subj, " \""), subj);
+	logger.written++;
+	pthread_mutex_unlock(&logger.lock);
+}
+
+static void test_dispatcher_syslog_off_the_callers_path(void **state)
+{
+	struct gr_event_dispatcher *d = NULL;
+	struct tu_env env;
+	json_t *a = some_events(3), *b = some_events(2);
+	unsigned i;
+
+	(void)state;
+	tu_setup(&env, NULL);
+	mkdir(env.state, 0755);
+	assert_int_equal(gr_event_dispatcher_start(&env.cfg, void_log, &d), 0);
+	gr_event_dispatcher_line_fn(d, stuck_logger);
+	/* The logger hangs on the first line: both emits return all the same. */
+	gr_event_dispatcher_emit(d, a);
+	gr_event_dispatcher_emit(d, b);
+	pthread_mutex_lock(&logger.lock);
+	assert_int_equal(logger.written, 0);
+	logger.release = true;
+	pthread_cond_broadcast(&logger.cond);
+	pthread_mutex_unlock(&logger.lock);
+	/* Stopping writes every line, in the order emitted. */
+	gr_event_dispatcher_stop(d);
+	assert_int_equal(logger.written, 5);
+	for (i = 0; i < 5; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "users/okta/u%u", i < 3 ? i : i - 3);
+		assert_string_equal(logger.subjects[i], want);
+	}
+	json_decref(a);
+	json_decref(b);
+	tu_teardown(&env);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -589,6 +663,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_group_events, fx_setup, fx_teardown),
 		cmocka_unit_test(test_log_rotates_and_reader_follows),
 		cmocka_unit_test(test_hook_outcomes),
+		cmocka_unit_test(test_dispatcher_syslog_off_the_callers_path),
 	};
 
 	return cmocka_run_group_tests_name("events", tests, NULL, NULL);
