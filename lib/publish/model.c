@@ -153,6 +153,7 @@ static const struct {
 	{ "uname/", 0, 0 },    { "gname/", 0, 0 },	 { "members/", 0, 0 },
 	{ "token/", 0, 0 },    { "dir/", 0, 0 },	 { "uids", 0, 0 },
 	{ "fleet/", 0, 0 }, /* grouprole-sync's bookkeeping */
+	{ "journal/", 0, 0 }, /* what other processes wrote (read by note_foreign) */
 };
 
 void gr_pub_model_observe(void *model, enum gr_store_event ev, const char *key)
@@ -162,6 +163,10 @@ void gr_pub_model_observe(void *model, enum gr_store_event ev, const char *key)
 
 	if (ev == GR_STORE_EV_COMMIT) {
 		m->commits++;
+		return;
+	}
+	if (ev == GR_STORE_EV_ROLLBACK) {
+		m->full = true; /* and the commits counted are not in the generation */
 		return;
 	}
 	if (m->full || !strcmp(key, "meta"))
@@ -837,6 +842,38 @@ static int incremental(struct work *w, int64_t now)
 	return r;
 }
 
+/*
+ * The commits up to GEN that this process did not make (grouprolectl's, an
+ * import's), noted from the store's change journal as if observed, so that
+ * they need no rebuild.  False when they cannot all be accounted for -- not
+ * journaled (too many keys, too old, an older program's) -- or one of them
+ * wrote what only a rebuild handles: then everything is rebuilt.
+ */
+static bool note_foreign(struct gr_pub_model *m, struct gr_store *st, uint64_t gen,
+			 struct gr_err *err)
+{
+	uint64_t g, found = 0, ours = m->commits;
+
+	if (gen < m->generation + ours || gen - m->generation > GR_JOURNAL_SLOTS)
+		return false;
+	for (g = m->generation + 1; g <= gen && !m->full; g++) {
+		json_t *keys = NULL, *k;
+		size_t i;
+		int r = gr_store_journal_get(st, g, &keys, err);
+
+		if (r == -GR_E_NOTFOUND)
+			continue; /* ours, or not journaled: the count below tells */
+		if (r < 0 || !keys)
+			return false; /* many keys, or unreadable */
+		json_array_foreach(keys, i, k)
+			if (json_is_string(k))
+				gr_pub_model_observe(m, GR_STORE_EV_WRITE, json_string_value(k));
+		json_decref(keys);
+		found++;
+	}
+	return !m->full && found == gen - m->generation - ours;
+}
+
 int gr_pub_model_update(struct gr_pub_model *m, struct gr_store *st,
 			struct gr_publish_stats *stats, struct gr_err *err)
 {
@@ -864,8 +901,9 @@ int gr_pub_model_update(struct gr_pub_model *m, struct gr_store *st,
 		return r;
 	r = gr_store_generation(st, &gen, err);
 	if (r == 0) {
-		if (gen != m->generation + m->commits)
-			full = true; /* another writer, or a batch that rolled back */
+		/* Another writer (unless its journal tells what it did), or a batch that rolled back. */
+		if (!full && gen != m->generation + m->commits && !note_foreign(m, st, gen, err))
+			full = true;
 		m->valid = false;
 		w.full = full;
 		r = full ? rebuild(&w) : incremental(&w, m->clock());

@@ -156,6 +156,13 @@ void gr_store_unit_undo(struct gr_store *st)
 	gr_store_unit_forget(st);
 }
 
+/* The batch's committed units are not in after all: the observer forgets them. */
+static void batch_void(struct gr_store *st)
+{
+	if (st->observer)
+		st->observer(st->observer_ctx, GR_STORE_EV_ROLLBACK, NULL);
+}
+
 int gr_store_batch_end(struct gr_store *st, struct gr_err *err)
 {
 	uint64_t gen = 0;
@@ -170,6 +177,7 @@ int gr_store_batch_end(struct gr_store *st, struct gr_err *err)
 	if (st->batch_broken) {
 		gr_store_holders_drop(st);
 		gr_store_tdb_cancel(st);
+		batch_void(st);
 		return gr_err_set(err, -GR_E_IO,
 				  "%s: a cancelled change could not be undone; the batch was rolled back",
 				  st->path);
@@ -182,11 +190,14 @@ int gr_store_batch_end(struct gr_store *st, struct gr_err *err)
 		gr_store_holders_drop(st);
 		gr_store_tdb_cancel(st);
 		gr_store_events_batch_end(st, false);
+		batch_void(st);
 		return -GR_E_IO;
 	}
 	r = gr_store_commit_tdb(st, gen, err);
-	if (r < 0 && r != -GR_E_UNSYNCED)
+	if (r < 0 && r != -GR_E_UNSYNCED) {
 		gr_store_holders_drop(st);
+		batch_void(st);
+	}
 	/* Every committed unit's events, now that the batch is on disk (or applied, unconfirmed). */
 	gr_store_events_batch_end(st, r == 0 || r == -GR_E_UNSYNCED);
 	return r;
@@ -200,4 +211,6 @@ void gr_store_batch_abort(struct gr_store *st)
 	st->batch = false;
 	gr_store_holders_drop(st);
 	gr_store_tdb_cancel(st);
+	if (st->batch_changed)
+		batch_void(st);
 }

@@ -409,6 +409,7 @@ void gr_store_close(struct gr_store *st)
 	free(st->undo);
 	gr_store_events_free(st);
 	json_decref(st->pc_keys);
+	json_decref(st->jr_keys);
 	gr_store_holders_drop(st);
 	free(st);
 }
@@ -487,6 +488,7 @@ int gr_store_begin(struct gr_store *st, struct gr_err *err)
 				  st->path);
 	gr_store_events_unit_drop(st);
 	pc_forget(st);
+	gr_store_journal_forget(st);
 	if (st->batch) {
 		/* A unit of the open batch (batch.c): libtdb's transaction is already running. */
 		gr_store_unit_forget(st);
@@ -622,6 +624,8 @@ int gr_store_commit(struct gr_store *st, struct gr_err *err)
 		return r;
 	}
 	r = bump_generation(st, &gen, err);
+	if (r == 0)
+		r = gr_store_journal_write(st, gen, err);
 	if (r < 0) {
 		gr_store_cancel(st);
 		return r;
@@ -652,6 +656,7 @@ void gr_store_cancel(struct gr_store *st)
 		return;
 	gr_store_events_unit_drop(st);
 	pc_forget(st);
+	gr_store_journal_forget(st);
 	gr_store_holders_drop(st);
 	st->in_txn = false;
 	if (st->batch) {
@@ -749,7 +754,8 @@ static int store_raw(struct gr_store *st, const char *key, const void *val, size
 		return gr_err_set(err, -EINVAL, "write of '%s' outside a transaction", key);
 	r = known ? gr_store_unit_note_known(st, key, old, old_len, err)
 		  : gr_store_unit_note(st, key, err);
-	if (r < 0 || (r = pc_track(st, key, err)) < 0)
+	if (r < 0 || (r = pc_track(st, key, err)) < 0 ||
+	    (r = gr_store_journal_track(st, key, err)) < 0)
 		return r;
 	gr_store_holders_note(st, key, true);
 	errno = 0;
@@ -845,7 +851,8 @@ int gr_store_del(struct gr_store *st, const char *key, struct gr_err *err)
 
 	if (!st->in_txn)
 		return gr_err_set(err, -EINVAL, "delete of '%s' outside a transaction", key);
-	if ((r = gr_store_unit_note(st, key, err)) < 0)
+	if ((r = gr_store_unit_note(st, key, err)) < 0 ||
+	    (r = gr_store_journal_track(st, key, err)) < 0)
 		return r;
 	/* Deleting what is not there changes nothing the hook must hear of. */
 	if (st->pc_fn && tdb_exists(st->tdb, key_data(key)) == 1 && (r = pc_track(st, key, err)) < 0)

@@ -106,10 +106,29 @@ bool gr_store_in_batch(const struct gr_store *st);
  * instead of the writes of the user's "ug/" chunks, so that an observer
  * can tell which group the user joined or left.  Other writes of those
  * chunks (a user replaced or deleted with its groups) stay plain writes.
+ *
+ * FN(CTX, GR_STORE_EV_ROLLBACK, NULL): a batch whose units were committed
+ * (and told) rolled back as a whole; what the observer learnt of it is void.
  */
-enum gr_store_event { GR_STORE_EV_WRITE, GR_STORE_EV_COMMIT, GR_STORE_EV_LINK };
+enum gr_store_event { GR_STORE_EV_WRITE, GR_STORE_EV_COMMIT, GR_STORE_EV_LINK,
+		      GR_STORE_EV_ROLLBACK };
 typedef void (*gr_store_observer_fn)(void *ctx, enum gr_store_event ev, const char *key);
 void gr_store_observe(struct gr_store *st, gr_store_observer_fn fn, void *ctx);
+
+/*
+ * The change journal (journal.c), for an observer in another process: each
+ * commit through a handle without an observer (grouprolectl, an import)
+ * also records the keys it wrote, as of generation GEN.  A commit of more
+ * than GR_JOURNAL_MAX_KEYS keys records only that it wrote many.  The last
+ * GR_JOURNAL_SLOTS commits are kept at most.
+ *
+ * gr_store_journal_get: 0 and *KEYS (a new array) for commit GEN, or 0 and
+ * *KEYS NULL when it wrote too many to list; -GR_E_NOTFOUND when GEN has
+ * no record (an observer's own commit, an older program's, or one too old).
+ */
+#define GR_JOURNAL_MAX_KEYS 256
+#define GR_JOURNAL_SLOTS 1024
+int gr_store_journal_get(struct gr_store *st, uint64_t gen, json_t **keys, struct gr_err *err);
 
 /*
  * A pre-commit hook: FN(CTX, ST, KEYS, N, ERR) runs inside the open

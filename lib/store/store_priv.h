@@ -55,6 +55,10 @@ struct gr_store {
 	json_t *holders, *org_names;
 	uint64_t holders_gen; /* the generation they describe, with the open transaction's writes */
 
+	/* Change journal (journal.c): the open transaction's keys, as a set; or too many. */
+	json_t *jr_keys;
+	bool jr_many;
+
 	/* Events (events.c): the open unit's, and the committed units' of the open batch. */
 	json_t *ev_unit, *ev_batch;
 	gr_store_event_sink_fn ev_sink;
@@ -112,6 +116,15 @@ int gr_store_fetch(struct gr_store *st, const char *key, unsigned char **val, si
 		   struct gr_err *err);
 int gr_store_put_over(struct gr_store *st, const char *key, const void *val, size_t len,
 		      const unsigned char *old, size_t old_len, struct gr_err *err);
+
+/*
+ * journal.c: remember each key the open transaction writes (a handle
+ * without an observer only); write them as commit GEN's journal record
+ * (inside the transaction, after the generation's bump); forget them.
+ */
+int gr_store_journal_track(struct gr_store *st, const char *key, struct gr_err *err);
+int gr_store_journal_write(struct gr_store *st, uint64_t gen, struct gr_err *err);
+void gr_store_journal_forget(struct gr_store *st);
 
 int gr_store_commit_tdb(struct gr_store *st, uint64_t expected, struct gr_err *err);
 int gr_store_tdb_failure(struct gr_store *st, struct gr_err *err, const char *what);

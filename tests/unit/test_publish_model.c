@@ -339,6 +339,18 @@ static void test_incremental_equals_full_accounts(void **state)
 }
 
 /* Writes the model cannot follow, and other writers, make the next update a full one. */
+/* Write U as another process would: through a handle the model does not observe. */
+static void foreign_user_put(struct fx *fx, json_t *u)
+{
+	struct gr_err err = { 0 };
+
+	gr_store_observe(fx->st, NULL, NULL);
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	tu_assert_ok(gr_user_put(fx->st, "corp", u, NULL, &err), &err);
+	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	gr_store_observe(fx->st, gr_pub_model_observe, fx->m);
+}
+
 static void test_falls_back_to_full(void **state)
 {
 	struct fx *fx = *state;
@@ -354,14 +366,22 @@ static void test_falls_back_to_full(void **state)
 
 	/*
 	 * A commit the model did not observe -- another process's, as far as
-	 * it can tell: the generation moved by more than the commits it saw.
+	 * it can tell -- whose journal is gone (an older program's, or too
+	 * old): the generation moved by more than it can account for.
 	 */
 	u = tu_user("u1", "n1@example.com", true);
-	gr_store_observe(fx->st, NULL, NULL);
-	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
-	tu_assert_ok(gr_user_put(fx->st, "corp", u, NULL, &err), &err);
-	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
-	gr_store_observe(fx->st, gr_pub_model_observe, fx->m);
+	foreign_user_put(fx, u);
+	{
+		char slot[64];
+		uint64_t gen = 0;
+
+		tu_assert_ok(gr_store_generation(fx->st, &gen, &err), &err);
+		snprintf(slot, sizeof(slot), "journal/%llu",
+			 (unsigned long long)(gen % GR_JOURNAL_SLOTS));
+		tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+		tu_assert_ok(gr_store_del(fx->st, slot, &err), &err);
+		tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	}
 	update_and_compare(fx, true);
 
 	/* Its own user write: incremental. */
@@ -570,6 +590,69 @@ static void test_membership_reresolves_only_what_changes(void **state)
 	free(d);
 }
 
+/*
+ * Another process's small commits (grouprolectl mapping a group, adding a
+ * user) are read from the store's change journal: no rebuild, and the
+ * result is what a full build gives -- also when they interleave with the
+ * model's own commits.  One with too many keys to list, or a group commit
+ * that rolled back, rebuilds.
+ */
+static void test_foreign_commits_from_the_journal(void **state)
+{
+	static const char *const members[] = { "u1", "u2", NULL };
+	struct fx *fx = *state;
+	struct gr_err err = { 0 };
+	const char *slug = "admin";
+	json_t *u1 = tu_user("u1", "n1@example.com", true), *u2 = tu_user("u2", "n2@example.com", true);
+	unsigned i;
+
+	update_and_compare(fx, true);
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	tu_assert_ok(gr_user_put(fx->st, "corp", u1, NULL, &err), &err);
+	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	foreign_user_put(fx, u2); /* between two of its own */
+	put_group(fx, "g1", "Admins", members, "v1", KEEP_MAPPING);
+	update_and_compare(fx, false);
+
+	/* Mapped by another process: the members gain the role, incrementally. */
+	gr_store_observe(fx->st, NULL, NULL);
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	tu_assert_ok(gr_group_roles_change(fx->st, NULL, "corp", "g1", &slug, 1, true, &err), &err);
+	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	gr_store_observe(fx->st, gr_pub_model_observe, fx->m);
+	assert_int_equal(resolved_again(fx), 2);
+
+	/* More keys than a journal lists (an import): rebuilt. */
+	gr_store_observe(fx->st, NULL, NULL);
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	for (i = 0; i <= GR_JOURNAL_MAX_KEYS; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "token/x%u", i);
+		tu_assert_ok(gr_store_put_str(fx->st, key, "{}", &err), &err);
+	}
+	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	gr_store_observe(fx->st, gr_pub_model_observe, fx->m);
+	update_and_compare(fx, true);
+
+	/*
+	 * Its own group commit rolled back: what it observed of it is void.
+	 * Then another process's commit brings the generation to what the
+	 * model counted, so only the rollback's notice tells.
+	 */
+	tu_assert_ok(gr_store_batch_begin(fx->st, &err), &err);
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	json_object_set_new(u1, "active", json_false());
+	tu_assert_ok(gr_user_put(fx->st, "corp", u1, NULL, &err), &err);
+	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	gr_store_batch_abort(fx->st);
+	json_object_set_new(u2, "active", json_false());
+	foreign_user_put(fx, u2);
+	update_and_compare(fx, true);
+	json_decref(u1);
+	json_decref(u2);
+}
+
 #define FX(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -580,6 +663,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_incremental_equals_full_accounts,
 						fx_setup_accounts, fx_teardown),
 		FX(test_falls_back_to_full),
+		FX(test_foreign_commits_from_the_journal),
 		FX(test_expiry_reresolves),
 		FX(test_membership_reresolves_only_what_changes),
 	};

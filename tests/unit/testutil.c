@@ -185,6 +185,9 @@ static int dump_cb(const char *key, const unsigned char *val, size_t len, void *
 
 	if (d->skip && !strcmp(key, d->skip))
 		return 0;
+	/* The change journal is bookkeeping of each commit, as "meta" is (store.h). */
+	if (!strncmp(key, "journal/", 8))
+		return 0;
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 64;
 		d->lines = realloc(d->lines, d->cap * sizeof(*d->lines));
