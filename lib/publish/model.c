@@ -645,11 +645,11 @@ static int rebuild(struct work *w)
 	m->ctx = NULL;
 	r = gr_context_load(w->st, &m->ctx, w->err);
 	if (r == 0) {
+		/* The groups, their mappings and the logins, in one pass over the store. */
+		struct gr_store_walker logins = { "login/", collect_login, &c };
+
 		gr_context_set_now(m->ctx, m->clock());
-		r = gr_context_preload(w->st, m->ctx, w->err);
-	}
-	if (r == 0) {
-		r = gr_store_walk(w->st, "login/", collect_login, &c, w->err);
+		r = gr_context_preload_with(w->st, m->ctx, &logins, w->err);
 		if (r == -ENOMEM)
 			r = gr_err_set(w->err, r, "out of memory");
 	}
@@ -871,6 +871,7 @@ static bool note_foreign(struct gr_pub_model *m, struct gr_store *st, uint64_t g
 		json_decref(keys);
 		found++;
 	}
+	m->foreign = found > 0;
 	return !m->full && found == gen - m->generation - ours;
 }
 
@@ -916,7 +917,16 @@ int gr_pub_model_update(struct gr_pub_model *m, struct gr_store *st,
 	 */
 	if (r == 0 && m->track && !m->changes && !(m->changes = json_array()))
 		r = gr_err_set(err, -ENOMEM, "out of memory");
-	if (r == 0 && m->track && !full && m->touched)
+	/*
+	 * Another process's commits may be in login.tdb and announced already
+	 * (grouprolectl publishes after committing): then the touched logins
+	 * are compared with login.tdb, as a full rebuild does, not with what
+	 * the model held, so that no change is announced twice.
+	 */
+	if (r == 0 && m->track && !full && m->touched && m->foreign)
+		r = gr_roles_diff_logins(m, gr_store_config(st), m->clock(), m->touched, m->changes,
+					 err);
+	else if (r == 0 && m->track && !full && m->touched)
 		r = settle_touched(m) < 0 ? gr_err_set(err, -ENOMEM, "out of memory") : 0;
 	if (r == 0 && m->track && full) {
 		json_array_clear(m->changes);
@@ -928,6 +938,7 @@ int gr_pub_model_update(struct gr_pub_model *m, struct gr_store *st,
 	notes_clear(&m->notes);
 	m->commits = 0;
 	m->full = false;
+	m->foreign = false;
 	if (r < 0)
 		return r;
 	m->valid = true;

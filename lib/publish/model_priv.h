@@ -72,6 +72,7 @@ struct gr_pub_model {
 	struct notes notes;
 	uint64_t commits;
 	bool full;
+	bool foreign; /* this update took in another process's commits (note_foreign) */
 
 	/*
 	 * user.roles.changed (gr_pub_model_track_roles): the logins an

@@ -135,6 +135,55 @@ int gr_roles_diff_snapshot(const struct gr_pub_model *m, const struct gr_config 
 	return r < 0 ? gr_err_set(err, r, "cannot read the previous login snapshot") : 0;
 }
 
+int gr_roles_diff_logins(const struct gr_pub_model *m, const struct gr_config *cfg, int64_t now,
+			 const json_t *logins, json_t *changes, struct gr_err *err)
+{
+	struct gr_login_snap *snap = NULL;
+	struct diff d = { .m = m, .now = now, .changes = changes };
+	const char *login;
+	json_t *v;
+	int r = 0;
+
+	if (!json_object_size(logins) || gr_login_snap_open(cfg, &snap, NULL) < 0)
+		return 0; /* no baseline */
+	json_object_foreach((json_t *)logins, login, v) {
+		struct gr_login_user *u = NULL;
+		const char *ref = NULL;
+		char oldref[GR_KEY_MAX];
+		size_t n_old = 0, i;
+		int n;
+
+		r = gr_login_snap_lookup(snap, login, &u, NULL);
+		if (r < 0 && r != -ENOENT)
+			break;
+		if (u) {
+			gr_login_user_expire(u, now);
+			for (i = 0; i < u->n_roles; i++)
+				d.old[i] = u->roles[i].slug;
+			n_old = u->n_roles;
+		}
+		n = gr_pub_model_login_roles(m, login, &ref, d.slugs, GR_LOGIN_MAX_ROLES);
+		r = 0;
+		if (!same_set(d.old, n_old, d.slugs, n > 0 ? (size_t)n : 0)) {
+			if (!ref && u) {
+				snprintf(oldref, sizeof(oldref), "%s/%s", u->dir ? u->dir : "",
+					 u->id ? u->id : "");
+				ref = oldref;
+			}
+			if (!ref)
+				ref = json_string_value(json_object_get(v, "ref"));
+			r = ref ? add(&d, login, ref, n_old, n) : 0;
+		}
+		gr_login_user_free(u);
+		if (r < 0)
+			break;
+	}
+	gr_login_snap_close(snap);
+	if (r == -ENOMEM)
+		return gr_err_set(err, r, "out of memory");
+	return r < 0 ? gr_err_set(err, r, "cannot read the previous login snapshot") : 0;
+}
+
 json_t *gr_roles_change_events(const json_t *changes, const char *origin)
 {
 	json_t *out = json_array(), *c;

@@ -35,6 +35,16 @@ int gr_roles_change_add(json_t *changes, const char *login, const char *ref, con
 int gr_roles_diff_snapshot(const struct gr_pub_model *m, const struct gr_config *cfg, int64_t now,
 			   json_t *changes, struct gr_err *err);
 
+/*
+ * The same for LOGINS only (an object keyed by login; a value's "ref" names
+ * the user when neither the model nor login.tdb does): what the model holds
+ * for each, against its login.tdb entry.  For an incremental update that
+ * took in another process's commits, which that process may already have
+ * published and announced.
+ */
+int gr_roles_diff_logins(const struct gr_pub_model *m, const struct gr_config *cfg, int64_t now,
+			 const json_t *logins, json_t *changes, struct gr_err *err);
+
 /* One user.roles.changed event per change, from ORIGIN (new array; NULL when out of memory). */
 json_t *gr_roles_change_events(const json_t *changes, const char *origin);
 

@@ -229,56 +229,104 @@ static int preload_group_cb(const char *key, const unsigned char *val, size_t le
 	return 0;
 }
 
-struct roles_ctx {
-	struct gr_context *ctx;
-	size_t skip; /* prefix length before "DIR/GID" */
-	bool org;
+/* Mappings met during the preload's walk, attached once the groups are sorted. */
+struct mappings {
+	json_t *tenant, *org; /* "DIR/GID" -> role array */
+	size_t org_skip;      /* length of "oroles/ORG/" */
 };
 
-static int preload_roles_cb(const char *key, const unsigned char *val, size_t len, void *p)
+static int stash_mapping(json_t *into, const char *ref, const unsigned char *val, size_t len)
 {
-	struct roles_ctx *rc = p;
-	struct group_info *gi = gi_find(rc->ctx, key + rc->skip);
-	json_t *v;
+	json_t *v = json_loadb((const char *)val, len, 0, NULL);
 
-	if (!gi)
-		return 0; /* mapping of a group that no longer exists */
-	v = json_loadb((const char *)val, len, 0, NULL);
 	if (!v || !json_is_array(v)) {
 		json_decref(v);
 		return -GR_E_CORRUPT;
 	}
-	if (rc->org)
-		gi->oroles = v;
-	else
-		gi->troles = v;
-	return 0;
+	return json_object_set_new(into, ref, v) < 0 ? -ENOMEM : 0;
+}
+
+static int tenant_mapping_cb(const char *key, const unsigned char *val, size_t len, void *p)
+{
+	struct mappings *mp = p;
+
+	return stash_mapping(mp->tenant, key + strlen("troles/"), val, len);
+}
+
+static int org_mapping_cb(const char *key, const unsigned char *val, size_t len, void *p)
+{
+	struct mappings *mp = p;
+
+	return stash_mapping(mp->org, key + mp->org_skip, val, len);
+}
+
+/* Give each preloaded group its mappings; those of groups that no longer exist are left. */
+static void attach_mappings(struct gr_context *ctx, json_t *from, bool org)
+{
+	const char *ref;
+	json_t *v;
+
+	json_object_foreach(from, ref, v) {
+		struct group_info *gi = gi_find(ctx, ref);
+
+		if (!gi)
+			continue;
+		if (org)
+			gi->oroles = json_incref(v);
+		else
+			gi->troles = json_incref(v);
+	}
+}
+
+int gr_context_preload_with(struct gr_store *st, struct gr_context *ctx,
+			    const struct gr_store_walker *extra, struct gr_err *err)
+{
+	struct mappings mp = { json_object(), json_object(), 0 };
+	struct gr_store_walker w[4] = {
+		{ "group/", preload_group_cb, ctx },
+		{ "troles/", tenant_mapping_cb, &mp },
+	};
+	char prefix[GR_KEY_MAX];
+	size_t n = 2;
+	int r = 0;
+
+	if (ctx->preloaded && !extra)
+		return 0;
+	if (!mp.tenant || !mp.org)
+		r = -ENOMEM;
+	if (r == 0 && !ctx->preloaded && ctx->org) {
+		if (gr_key(prefix, sizeof(prefix), "oroles/%s/", ctx->cfg.organization) < 0) {
+			json_decref(mp.tenant);
+			json_decref(mp.org);
+			return gr_err_set(err, -ENAMETOOLONG, "key too long");
+		}
+		mp.org_skip = strlen(prefix);
+		w[n++] = (struct gr_store_walker){ prefix, org_mapping_cb, &mp };
+	}
+	/* Preloaded already: only the caller's walk. */
+	if (ctx->preloaded)
+		n = 0;
+	if (extra)
+		w[n++] = *extra;
+	if (r == 0)
+		r = gr_store_walk_many(st, w, n, err);
+	if (r == 0 && !ctx->preloaded) {
+		ctx->preloaded = true;
+		if (ctx->n_groups > 1)
+			qsort(ctx->groups, ctx->n_groups, sizeof(*ctx->groups), gi_cmp);
+		attach_mappings(ctx, mp.tenant, false);
+		attach_mappings(ctx, mp.org, true);
+	}
+	json_decref(mp.tenant);
+	json_decref(mp.org);
+	if (r == -ENOMEM || r == -GR_E_CORRUPT)
+		return gr_err_set(err, r, "cannot preload groups: %s", gr_strerror(r));
+	return r;
 }
 
 int gr_context_preload(struct gr_store *st, struct gr_context *ctx, struct gr_err *err)
 {
-	struct roles_ctx rc = { ctx, strlen("troles/"), false };
-	char prefix[GR_KEY_MAX];
-	int r;
-
-	if (ctx->preloaded)
-		return 0;
-	ctx->preloaded = true;
-	r = gr_store_walk(st, "group/", preload_group_cb, ctx, err);
-	if (r == 0 && ctx->n_groups > 1)
-		qsort(ctx->groups, ctx->n_groups, sizeof(*ctx->groups), gi_cmp);
-	if (r == 0)
-		r = gr_store_walk(st, "troles/", preload_roles_cb, &rc, err);
-	if (r == 0 && ctx->org) {
-		if (gr_key(prefix, sizeof(prefix), "oroles/%s/", ctx->cfg.organization) < 0)
-			return gr_err_set(err, -ENAMETOOLONG, "key too long");
-		rc.skip = strlen(prefix);
-		rc.org = true;
-		r = gr_store_walk(st, prefix, preload_roles_cb, &rc, err);
-	}
-	if (r == -ENOMEM || r == -GR_E_CORRUPT)
-		return gr_err_set(err, r, "cannot preload groups: %s", gr_strerror(r));
-	return r;
+	return gr_context_preload_with(st, ctx, NULL, err);
 }
 
 /* An optional array record, or NULL (*OUT); -GR_E_CORRUPT when it is not an array. */

@@ -50,6 +50,12 @@ int gr_context_load_org(struct gr_store *st, const char *org, struct gr_context 
 /* Load every group's name and role mappings into memory for bulk resolution. */
 int gr_context_preload(struct gr_store *st, struct gr_context *ctx, struct gr_err *err);
 /*
+ * The same, with the caller's EXTRA walk (NULL: none) in the same pass over
+ * the database (gr_store_walk_many): a full rebuild reads every record once.
+ */
+int gr_context_preload_with(struct gr_store *st, struct gr_context *ctx,
+			    const struct gr_store_walker *extra, struct gr_err *err);
+/*
  * After a preload: read group (DIR, GID)'s record and role mappings again --
  * created, renamed, remapped or deleted since.  A long-running publisher
  * (lib/publish/model.h) keeps one context and refreshes what changed.

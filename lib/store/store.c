@@ -870,34 +870,40 @@ bool gr_store_exists(struct gr_store *st, const char *key)
 }
 
 struct walk_ctx {
-	const char *prefix;
-	size_t plen;
-	gr_store_walk_fn fn;
-	void *ctx;
+	const struct gr_store_walker *w;
+	size_t n;
 	int r;
 };
 
 static int walk_cb(struct tdb_context *tdb, TDB_DATA key, TDB_DATA val, void *priv)
 {
-	struct walk_ctx *w = priv;
+	struct walk_ctx *wc = priv;
 	char kbuf[GR_KEY_MAX + 1];
+	size_t i;
 
 	(void)tdb;
-	if (key.dsize < w->plen || key.dsize > GR_KEY_MAX ||
-	    memcmp(key.dptr, w->prefix, w->plen) != 0)
+	if (key.dsize > GR_KEY_MAX)
+		return 0;
+	for (i = 0; i < wc->n; i++) {
+		size_t plen = strlen(wc->w[i].prefix);
+
+		if (key.dsize >= plen && !memcmp(key.dptr, wc->w[i].prefix, plen))
+			break;
+	}
+	if (i == wc->n)
 		return 0;
 	memcpy(kbuf, key.dptr, key.dsize);
 	kbuf[key.dsize] = '\0';
 	if (memchr(kbuf, '\0', key.dsize))
 		return 0;
-	w->r = w->fn(kbuf, val.dptr, val.dsize, w->ctx);
-	return w->r != 0;
+	wc->r = wc->w[i].fn(kbuf, val.dptr, val.dsize, wc->w[i].ctx);
+	return wc->r != 0;
 }
 
-int gr_store_walk(struct gr_store *st, const char *prefix, gr_store_walk_fn fn, void *ctx,
-		  struct gr_err *err)
+int gr_store_walk_many(struct gr_store *st, const struct gr_store_walker *w, size_t n,
+		       struct gr_err *err)
 {
-	struct walk_ctx w = { prefix, strlen(prefix), fn, ctx, 0 };
+	struct walk_ctx wc = { w, n, 0 };
 
 	CHECK_OPEN(st, err);
 	if (st->read_locked && !st->read_txn)
@@ -907,9 +913,17 @@ int gr_store_walk(struct gr_store *st, const char *prefix, gr_store_walk_fn fn, 
 	 * view; outside it takes its own read locks chain by chain, so callers
 	 * that need a consistent picture hold gr_store_read_lock.
 	 */
-	if (tdb_traverse_read(st->tdb, walk_cb, &w) < 0 && w.r == 0)
+	if (tdb_traverse_read(st->tdb, walk_cb, &wc) < 0 && wc.r == 0)
 		return tdb_failure(st, err, "traverse");
-	return w.r;
+	return wc.r;
+}
+
+int gr_store_walk(struct gr_store *st, const char *prefix, gr_store_walk_fn fn, void *ctx,
+		  struct gr_err *err)
+{
+	struct gr_store_walker w = { prefix, fn, ctx };
+
+	return gr_store_walk_many(st, &w, 1, err);
 }
 
 static int count_cb(const char *key, const unsigned char *val, size_t len, void *ctx)

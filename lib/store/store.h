@@ -216,6 +216,18 @@ typedef int (*gr_store_walk_fn)(const char *key, const unsigned char *val, size_
 				void *ctx);
 int gr_store_walk(struct gr_store *st, const char *prefix, gr_store_walk_fn fn, void *ctx,
 		  struct gr_err *err);
+/*
+ * Several walks in one pass over the database: each record goes to the
+ * first of the N walkers whose prefix it starts with.  On an unmapped file
+ * a walk costs system calls for every record, whatever its prefix.
+ */
+struct gr_store_walker {
+	const char *prefix;
+	gr_store_walk_fn fn;
+	void *ctx;
+};
+int gr_store_walk_many(struct gr_store *st, const struct gr_store_walker *w, size_t n,
+		       struct gr_err *err);
 
 /* Number of records in the database (for statistics and import limits). */
 int gr_store_count(struct gr_store *st, const char *prefix, size_t *count,

@@ -653,6 +653,77 @@ static void test_foreign_commits_from_the_journal(void **state)
 	json_decref(u2);
 }
 
+/* Update M, write its snapshots in place (as its process publishes); its role changes. */
+static json_t *publish_model(struct fx *fx, struct gr_pub_model *m)
+{
+	struct gr_publish_stats stats = { 0 };
+	struct gr_err err = { 0 };
+	int lock;
+
+	tu_assert_ok(gr_pub_model_update(m, fx->st, &stats, &err), &err);
+	lock = gr_publish_lock(&fx->env.cfg, &err);
+	tu_assert_ok(lock < 0 ? lock : 0, &err);
+	tu_assert_ok(gr_pub_model_write(m, &fx->env.cfg, &stats, &err), &err);
+	gr_publish_unlock(lock);
+	return gr_pub_model_take_changes(m);
+}
+
+/* Map (or unmap) admin from g1 through a handle the model does not observe. */
+static void foreign_map(struct fx *fx, bool map)
+{
+	struct gr_err err = { 0 };
+	const char *slug = "admin";
+
+	gr_store_observe(fx->st, NULL, NULL);
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	tu_assert_ok(gr_group_roles_change(fx->st, NULL, "corp", "g1", &slug, 1, map, &err), &err);
+	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	gr_store_observe(fx->st, gr_pub_model_observe, fx->m);
+}
+
+/*
+ * A role change that another process committed and published (and so
+ * announced) is not announced again when the model takes it in from the
+ * journal; one it committed without publishing is, once.
+ */
+static void test_foreign_role_change_announced_once(void **state)
+{
+	static const char *const members[] = { "u1", NULL };
+	struct fx *fx = *state;
+	struct gr_pub_model *other = NULL;
+	json_t *u1 = tu_user("u1", "n1@example.com", true), *c;
+	struct gr_err err = { 0 };
+
+	gr_pub_model_track_roles(fx->m, true);
+	tu_assert_ok(gr_store_begin(fx->st, &err), &err);
+	tu_assert_ok(gr_user_put(fx->st, "corp", u1, NULL, &err), &err);
+	tu_assert_ok(gr_store_commit(fx->st, &err), &err);
+	put_group(fx, "g1", "Admins", members, "v1", KEEP_MAPPING);
+	json_decref(publish_model(fx, fx->m));
+
+	/* grouprolectl maps and publishes: its own model announces u1's change. */
+	foreign_map(fx, true);
+	assert_int_equal(gr_pub_model_new(&other), 0);
+	gr_pub_model_set_clock(other, fx->clock);
+	gr_pub_model_track_roles(other, true);
+	json_decref(publish_model(fx, other));
+	gr_pub_model_free(other);
+	c = publish_model(fx, fx->m);
+	assert_int_equal(json_array_size(c), 0);
+	json_decref(c);
+
+	/* Unmapped without a publish: the model announces it, from admin to none. */
+	foreign_map(fx, false);
+	c = publish_model(fx, fx->m);
+	assert_int_equal(json_array_size(c), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(c, 0), "login")),
+			    "n1");
+	assert_int_equal(json_array_size(json_object_get(json_array_get(c, 0), "old")), 1);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(c, 0), "new")), 0);
+	json_decref(c);
+	json_decref(u1);
+}
+
 #define FX(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -664,6 +735,7 @@ int main(void)
 						fx_setup_accounts, fx_teardown),
 		FX(test_falls_back_to_full),
 		FX(test_foreign_commits_from_the_journal),
+		FX(test_foreign_role_change_announced_once),
 		FX(test_expiry_reresolves),
 		FX(test_membership_reresolves_only_what_changes),
 	};
