@@ -70,27 +70,44 @@ static int add(struct diff *d, const char *login, const char *ref, size_t n_old,
 	return r;
 }
 
-static int old_login(const char *login, struct gr_login_user *u, void *ctx)
+/*
+ * Append LOGIN's change when the roles login.tdb gave it (U, NULL: none; as
+ * PAM sees them at D->now) differ from the model's.  The user is named by
+ * the model's ref, else login.tdb's, else FALLBACK (NULL: no change then).
+ */
+static int compare_login(struct diff *d, const char *login, struct gr_login_user *u,
+			 const char *fallback)
 {
-	struct diff *d = ctx;
 	const char *ref = NULL;
 	char oldref[GR_KEY_MAX];
-	size_t i;
+	size_t i, n_old = 0;
 	int n;
 
-	if (json_object_set_new(d->seen, login, json_true()) < 0)
-		return -ENOMEM;
-	gr_login_user_expire(u, d->now);
-	for (i = 0; i < u->n_roles; i++)
-		d->old[i] = u->roles[i].slug;
+	if (u) {
+		gr_login_user_expire(u, d->now);
+		for (i = 0; i < u->n_roles; i++)
+			d->old[i] = u->roles[i].slug;
+		n_old = u->n_roles;
+	}
 	n = gr_pub_model_login_roles(d->m, login, &ref, d->slugs, GR_LOGIN_MAX_ROLES);
-	if (same_set(d->old, u->n_roles, d->slugs, n > 0 ? (size_t)n : 0))
+	if (same_set(d->old, n_old, d->slugs, n > 0 ? (size_t)n : 0))
 		return 0;
-	if (!ref) {
+	if (!ref && u) {
 		snprintf(oldref, sizeof(oldref), "%s/%s", u->dir ? u->dir : "", u->id ? u->id : "");
 		ref = oldref;
 	}
-	return add(d, login, ref, u->n_roles, n);
+	if (!ref)
+		ref = fallback;
+	return ref ? add(d, login, ref, n_old, n) : 0;
+}
+
+static int old_login(const char *login, struct gr_login_user *u, void *ctx)
+{
+	struct diff *d = ctx;
+
+	if (json_object_set_new(d->seen, login, json_true()) < 0)
+		return -ENOMEM;
+	return compare_login(d, login, u, NULL);
 }
 
 static int new_login(const char *login, void *ctx)
@@ -148,32 +165,11 @@ int gr_roles_diff_logins(const struct gr_pub_model *m, const struct gr_config *c
 		return 0; /* no baseline */
 	json_object_foreach((json_t *)logins, login, v) {
 		struct gr_login_user *u = NULL;
-		const char *ref = NULL;
-		char oldref[GR_KEY_MAX];
-		size_t n_old = 0, i;
-		int n;
 
 		r = gr_login_snap_lookup(snap, login, &u, NULL);
-		if (r < 0 && r != -ENOENT)
-			break;
-		if (u) {
-			gr_login_user_expire(u, now);
-			for (i = 0; i < u->n_roles; i++)
-				d.old[i] = u->roles[i].slug;
-			n_old = u->n_roles;
-		}
-		n = gr_pub_model_login_roles(m, login, &ref, d.slugs, GR_LOGIN_MAX_ROLES);
-		r = 0;
-		if (!same_set(d.old, n_old, d.slugs, n > 0 ? (size_t)n : 0)) {
-			if (!ref && u) {
-				snprintf(oldref, sizeof(oldref), "%s/%s", u->dir ? u->dir : "",
-					 u->id ? u->id : "");
-				ref = oldref;
-			}
-			if (!ref)
-				ref = json_string_value(json_object_get(v, "ref"));
-			r = ref ? add(&d, login, ref, n_old, n) : 0;
-		}
+		if (r == 0 || r == -ENOENT)
+			r = compare_login(&d, login, u,
+					  json_string_value(json_object_get(v, "ref")));
 		gr_login_user_free(u);
 		if (r < 0)
 			break;

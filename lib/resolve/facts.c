@@ -281,37 +281,30 @@ static void attach_mappings(struct gr_context *ctx, json_t *from, bool org)
 int gr_context_preload_with(struct gr_store *st, struct gr_context *ctx,
 			    const struct gr_store_walker *extra, struct gr_err *err)
 {
-	struct mappings mp = { json_object(), json_object(), 0 };
+	struct mappings mp = { NULL, NULL, 0 };
 	struct gr_store_walker w[4] = {
 		{ "group/", preload_group_cb, ctx },
 		{ "troles/", tenant_mapping_cb, &mp },
 	};
 	char prefix[GR_KEY_MAX];
 	size_t n = 2;
-	int r = 0;
+	int r;
 
-	if (ctx->preloaded && !extra)
-		return 0;
-	if (!mp.tenant || !mp.org)
-		r = -ENOMEM;
-	if (r == 0 && !ctx->preloaded && ctx->org) {
-		if (gr_key(prefix, sizeof(prefix), "oroles/%s/", ctx->cfg.organization) < 0) {
-			json_decref(mp.tenant);
-			json_decref(mp.org);
+	if (ctx->preloaded) /* only the caller's walk is left */
+		return extra ? gr_store_walk_many(st, extra, 1, err) : 0;
+	ctx->preloaded = true; /* once, even if it fails (as a half-loaded list would repeat) */
+	if (ctx->org) {
+		if (gr_key(prefix, sizeof(prefix), "oroles/%s/", ctx->cfg.organization) < 0)
 			return gr_err_set(err, -ENAMETOOLONG, "key too long");
-		}
 		mp.org_skip = strlen(prefix);
 		w[n++] = (struct gr_store_walker){ prefix, org_mapping_cb, &mp };
 	}
-	/* Preloaded already: only the caller's walk. */
-	if (ctx->preloaded)
-		n = 0;
 	if (extra)
 		w[n++] = *extra;
-	if (r == 0)
-		r = gr_store_walk_many(st, w, n, err);
-	if (r == 0 && !ctx->preloaded) {
-		ctx->preloaded = true;
+	mp.tenant = json_object();
+	mp.org = json_object();
+	r = mp.tenant && mp.org ? gr_store_walk_many(st, w, n, err) : -ENOMEM;
+	if (r == 0) {
 		if (ctx->n_groups > 1)
 			qsort(ctx->groups, ctx->n_groups, sizeof(*ctx->groups), gi_cmp);
 		attach_mappings(ctx, mp.tenant, false);
